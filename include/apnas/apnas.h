@@ -1,0 +1,13 @@
+/* The whole apnas SDK in one include. */
+#ifndef APNAS_H
+#define APNAS_H
+
+#include "batch.h"
+#include "error.h"
+#include "net.h"
+#include "options.h"
+#include "plugin.h"
+#include "rng.h"
+#include "version.h"
+
+#endif

@@ -1,0 +1,72 @@
+/* Declarative option tables and the resolved option values plugins read.
+ *
+ * Every plugin (and every core group: run, data, search) declares its
+ * options as a table of apnas_option, ended by an entry with key == NULL.
+ * The core reads the config group, applies --set overrides, refuses unknown
+ * keys (with the nearest valid key), wrong types and out-of-range values,
+ * fills in defaults, and hands the plugin an apnas_opts it reads with the
+ * getters below.  A getter on a key the table declares never fails, so a
+ * plugin needs no error path for reading its own options. */
+#ifndef APNAS_OPTIONS_H
+#define APNAS_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum apnas_opt_type {
+	APNAS_OPT_BOOL = 1,
+	APNAS_OPT_INT,         /* 64-bit integer; min/max inclusive */
+	APNAS_OPT_FLOAT,       /* double; min/max inclusive; ints accepted */
+	APNAS_OPT_STRING,      /* any string; `choices` restricts it if set */
+	APNAS_OPT_INT_LIST,    /* libconfig array or list of ints; each in min..max */
+	APNAS_OPT_STRING_LIST  /* list of strings; each in `choices` if set */
+} apnas_opt_type;
+
+typedef struct apnas_option {
+	const char *key;     /* [a-z0-9_]+; NULL ends the table */
+	apnas_opt_type type;
+	const char *def;     /* default, written as in a config file: "32",
+	                        "0.5", "true", "\"os\"", "[1, 2]", "[\"a\"]";
+	                        NULL means the key is required */
+	double min, max;     /* range for INT, FLOAT and list elements; ignored
+	                        when min > max (use 1, 0 for "no range") */
+	const char *choices; /* STRING / STRING_LIST: "os|ws|is", or NULL */
+	const char *help;    /* one line for `config show` and the reference */
+} apnas_option;
+
+/* Resolved values; owned by the core, valid for the plugin instance's
+ * lifetime.  Opaque to plugins. */
+typedef struct apnas_opts apnas_opts;
+
+int apnas_opts_bool(const apnas_opts *o, const char *key);
+int64_t apnas_opts_int(const apnas_opts *o, const char *key);
+double apnas_opts_float(const apnas_opts *o, const char *key);
+/* The string is owned by o. */
+const char *apnas_opts_string(const apnas_opts *o, const char *key);
+/* Number of elements of a list option. */
+size_t apnas_opts_len(const apnas_opts *o, const char *key);
+int64_t apnas_opts_int_at(const apnas_opts *o, const char *key, size_t i);
+const char *apnas_opts_string_at(const apnas_opts *o, const char *key, size_t i);
+/* The table o was resolved against. */
+const apnas_option *apnas_opts_table(const apnas_opts *o);
+
+/* Builds resolved options from a table and "key=value" settings written as
+ * in a config file (e.g. "rows=8", "dataflow=\"ws\"" or "dataflow=ws": a
+ * bare word is taken as a string for STRING options).  For tests, embedding
+ * and the command line.  `what` names the group in error messages.  The
+ * result is freed with apnas_opts_free(). */
+int apnas_opts_from_settings(const apnas_option *table, const char *what,
+                             const char *const *settings, size_t n,
+                             apnas_opts **out, apnas_error *err);
+void apnas_opts_free(apnas_opts *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
