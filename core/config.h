@@ -38,6 +38,13 @@ const char *apnas_config_file(const apnas_config *c);
 /* Resolved options of a core group ("run", "data", "search"). */
 const apnas_opts *apnas_config_core(const apnas_config *c, const char *group);
 
+/* 1 if the file or a --set names `group` (added in issue 2). */
+int apnas_config_has_group(const apnas_config *c, const char *group);
+
+/* The plugin chosen for `kind` (its default when the group is absent);
+ * owned by c (added in issue 2). */
+const char *apnas_config_plugin_name(const apnas_config *c, apnas_kind kind);
+
 /* Loads the plugin of `kind` (once; later calls return the same), and
  * validates its group against the plugin's option table.  *lib and *opts
  * stay owned by c. */

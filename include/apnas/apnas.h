@@ -3,8 +3,10 @@
 #define APNAS_H
 
 #include "batch.h"
+#include "data.h"
 #include "error.h"
 #include "net.h"
+#include "nn.h"
 #include "options.h"
 #include "plugin.h"
 #include "rng.h"

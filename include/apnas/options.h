@@ -53,6 +53,11 @@ const char *apnas_opts_string(const apnas_opts *o, const char *key);
 size_t apnas_opts_len(const apnas_opts *o, const char *key);
 int64_t apnas_opts_int_at(const apnas_opts *o, const char *key, size_t i);
 const char *apnas_opts_string_at(const apnas_opts *o, const char *key, size_t i);
+/* Writes the value of `key` as it would appear in a config file ("32",
+ * "0.5", "true", "\"os\"", "[1, 2]") into buf (truncated to cap); returns
+ * the length it needed, like snprintf. */
+int apnas_opts_text(const apnas_opts *o, const char *key, char *buf,
+                    size_t cap);
 /* The table o was resolved against. */
 const apnas_option *apnas_opts_table(const apnas_opts *o);
 

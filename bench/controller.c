@@ -1,0 +1,116 @@
+/* Controller throughput: architectures sampled and learned from per second
+ * for each controller at enas_macro's default size (L = 8: per layer one
+ * op of 6, then one skip bit per earlier layer; 8 + 28 decisions), with
+ * default options and ENAS's aggregate of 20 samples per update.  Rewards
+ * come from a fixed pseudo-random stream, so the work is the controller's
+ * alone.  Also prints the time of one ENAS controller phase (50 updates x
+ * 20 samples), the figure to compare with a search epoch.
+ *
+ * Run: meson devenv -C build ./bench/controller [updates]
+ * (or set APNAS_PLUGIN_PATH to build/plugins). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <apnas/plugin.h>
+#include <apnas/rng.h>
+
+#include "host.h"
+
+#define LAYERS 8
+#define OPS 6
+#define AGGREGATE 20
+#define N_DEC (LAYERS + LAYERS * (LAYERS - 1) / 2)
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void enas_macro_decisions(apnas_decision *d)
+{
+	size_t k = 0;
+	for (int l = 0; l < LAYERS; l++) {
+		d[k++] = (apnas_decision){APNAS_DECISION_OP, OPS, l, -1};
+		for (int j = 0; j < l; j++)
+			d[k++] = (apnas_decision){APNAS_DECISION_SKIP, 2, l, j};
+	}
+}
+
+static int bench(const char *name, const apnas_decision *d, int updates)
+{
+	apnas_error err;
+	apnas_error_clear(&err);
+	apnas_loaded lib;
+	if (apnas_host_open(APNAS_KIND_CONTROLLER, name, NULL, &lib, &err)) {
+		fprintf(stderr, "controller: %s\n", err.msg);
+		return 1;
+	}
+	apnas_opts *opts = NULL;
+	const apnas_controller_ops *ops = lib.desc->ops;
+	void *self = NULL;
+	int rc = apnas_opts_from_settings(lib.desc->options, name, NULL, 0,
+	                                  &opts, &err);
+	apnas_plugin_ctx ctx = {.opts = opts, .seed = 1, .threads = 1,
+	                        .decisions = d, .n_decisions = N_DEC};
+	if (!rc)
+		rc = ops->create(&ctx, &self, &err);
+	if (rc) {
+		fprintf(stderr, "controller %s: %s\n", name, err.msg);
+		apnas_opts_free(opts);
+		apnas_host_close(&lib);
+		return 1;
+	}
+	apnas_rng rewards;
+	apnas_rng_seed(&rewards, 7);
+	static int32_t toks[AGGREGATE * N_DEC];
+	double r[AGGREGATE];
+	double t0 = now();
+	for (int u = 0; u < updates && !rc; u++) {
+		for (int k = 0; k < AGGREGATE && !rc; k++) {
+			rc = ops->sample(self, APNAS_SAMPLE_EVAL,
+			                 toks + k * N_DEC, NULL, &err);
+			r[k] = 0.8 + 0.1 * apnas_rng_uniform(&rewards);
+		}
+		if (!rc)
+			rc = ops->update(self, toks, r, AGGREGATE, NULL, &err);
+	}
+	double dt = now() - t0;
+	if (rc) {
+		fprintf(stderr, "controller %s: %s\n", name, err.msg);
+	} else {
+		double per_s = updates * AGGREGATE / dt;
+		char line[256];
+		ops->describe(self, line, sizeof line);
+		printf("%-16s %10.0f %14.2f %14.1f   %s\n", name, per_s,
+		       1e6 / per_s, 50.0 * AGGREGATE / per_s * 1e3, line);
+	}
+	ops->destroy(self);
+	apnas_opts_free(opts);
+	apnas_host_close(&lib);
+	return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int updates = argc > 1 ? atoi(argv[1]) : 200;
+	if (updates < 1) {
+		fprintf(stderr, "usage: controller [updates >= 1]\n");
+		return 2;
+	}
+	apnas_decision d[N_DEC];
+	enas_macro_decisions(d);
+	printf("enas_macro L=%d: %d decisions (%d ops of %d, %d skip bits); "
+	       "%d updates x %d samples, default options\n", LAYERS, N_DEC,
+	       LAYERS, OPS, N_DEC - LAYERS, updates, AGGREGATE);
+	printf("%-16s %10s %14s %14s   %s\n", "controller", "samples/s",
+	       "us/sample", "ms/phase", "state after");
+	const char *names[] = {"reinforce_lstm", "evolution", "random"};
+	int fails = 0;
+	for (int i = 0; i < 3; i++)
+		fails += bench(names[i], d, updates);
+	return fails ? 1 : 0;
+}

@@ -1,0 +1,613 @@
+/* bench/engine: the CNN engine beside PyTorch, in one run.
+ *
+ * Trains and runs inference on the reference nets of
+ * ../shared/docs/baselines.md ("child" and "plain", batch 128, 1x28x28,
+ * Fashion-MNIST if installed, random data otherwise) with the apnas
+ * engine, then runs ../shared/bench/torch_child_bench.py (Debian's
+ * python3-torch) on the same nets and thread count, and reports:
+ *   - training and inference images/s (median of runs) and the ratios;
+ *   - GFLOP/s of each conv layer of a training step, next to OpenBLAS's
+ *     large square sgemm on the same threads;
+ *   - peak memory of training the child, split into activations,
+ *     activation gradients, workspace and parameters.
+ * The last line is `train_ratio=X infer_ratio=Y`: apnas over PyTorch,
+ * the smaller of the two nets' ratios for each.
+ *
+ * Shared-machine guard as in the torch script: every timed run measures
+ * the CPU time other processes took during it; a run with more than
+ * (cores - threads) + 0.10 foreign cores is repeated (up to 6 tries)
+ * after waiting for a quiet machine (at most $BENCH_QUIET_WAIT_S s).
+ *
+ * Usage: engine [--threads N] [--nets child,plain] [--steps S] [--runs R]
+ *               [--warmup W] [--no-torch] */
+#include <apnas/nn.h>
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* Engine internals used for the per-layer report (core/nn/nn_internal.h). */
+int apnas_nn_profile(apnas_graph *g, int on);
+const double *apnas_nn_profile_times(const apnas_graph *g, size_t *n_nodes);
+int apnas_nn_node_info(const apnas_graph *g, size_t i, const char **op,
+                       int *k, int *stride, apnas_dims4 *in,
+                       apnas_dims4 *out);
+
+#ifndef APNAS_SOURCE_ROOT
+#define APNAS_SOURCE_ROOT "."
+#endif
+#define TORCH_SCRIPT APNAS_SOURCE_ROOT "/../shared/bench/torch_child_bench.py"
+#define FMNIST "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+#define FMNIST_LABELS "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"
+
+#define BATCH 128
+#define C 32
+#define CLASSES 10
+
+static apnas_error E;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "engine: %s: %s\n", what, E.msg);
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- the shared-machine guard ---- */
+
+static double busy_s(void)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	unsigned long long v[10] = {0};
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	           &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	unsigned long long busy = 0;
+	for (int i = 0; i < 8; i++)
+		if (i != 3 && i != 4)
+			busy += v[i];
+	return (double)busy / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double own_s(void)
+{
+	struct rusage r;
+	getrusage(RUSAGE_SELF, &r);
+	return r.ru_utime.tv_sec + r.ru_stime.tv_sec +
+	       1e-6 * (r.ru_utime.tv_usec + r.ru_stime.tv_usec);
+}
+
+static int ncpu;
+
+static void wait_quiet(void)
+{
+	const char *e = getenv("BENCH_QUIET_WAIT_S");
+	double limit = e ? atof(e) : 600, t_end = now() + limit;
+	while (now() < t_end) {
+		double b0 = busy_s(), c0 = own_s(), t0 = now();
+		sleep(2);
+		double b1 = busy_s(), c1 = own_s(), t1 = now();
+		if (((b1 - b0) - (c1 - c0)) / (t1 - t0) < 0.05)
+			return;
+	}
+}
+
+/* ---- data ---- */
+
+static float *X;
+static int32_t *Y;
+static int N_IMG;
+static const char *data_name = "random";
+
+static int load_fmnist(void)
+{
+	gzFile fi = gzopen(FMNIST, "rb"), fl = gzopen(FMNIST_LABELS, "rb");
+	if (!fi || !fl) {
+		if (fi)
+			gzclose(fi);
+		if (fl)
+			gzclose(fl);
+		return -1;
+	}
+	unsigned char hi[16], hl[8];
+	int n = 60000;
+	int ok = gzread(fi, hi, 16) == 16 && gzread(fl, hl, 8) == 8 &&
+	         hi[2] == 8 && hi[3] == 3 && hl[3] == 1;
+	unsigned char *pix = malloc((size_t)n * 784), *lab = malloc((size_t)n);
+	ok = ok && gzread(fi, pix, (unsigned)(n * 784)) == n * 784 &&
+	     gzread(fl, lab, (unsigned)n) == n;
+	gzclose(fi);
+	gzclose(fl);
+	if (ok) {
+		X = malloc((size_t)n * 784 * sizeof(float));
+		Y = malloc((size_t)n * sizeof(int32_t));
+		for (size_t i = 0; i < (size_t)n * 784; i++)
+			X[i] = (pix[i] / 255.0f - 0.2860f) / 0.3530f;
+		for (int i = 0; i < n; i++)
+			Y[i] = lab[i];
+		N_IMG = n;
+		data_name = "Fashion-MNIST train (60000x1x28x28)";
+	}
+	free(pix);
+	free(lab);
+	return ok ? 0 : -1;
+}
+
+static void random_data(void)
+{
+	apnas_rng r;
+	apnas_rng_seed(&r, 0);
+	N_IMG = 60 * BATCH;
+	X = malloc((size_t)N_IMG * 784 * sizeof(float));
+	Y = malloc((size_t)N_IMG * sizeof(int32_t));
+	for (size_t i = 0; i < (size_t)N_IMG * 784; i++)
+		X[i] = (float)apnas_rng_normal(&r);
+	for (int i = 0; i < N_IMG; i++)
+		Y[i] = (int32_t)apnas_rng_below(&r, CLASSES);
+}
+
+/* ---- the reference nets ---- */
+
+typedef struct model {
+	int plain;
+	apnas_params *ps;
+	apnas_param *stem, *w[6], *pw[6], *fc_w, *fc_b;
+	apnas_bn bn_stem, bn[6];
+} model;
+
+static const char *const CHILD_OPS[6] = {"conv3", "sep5", "max3",
+                                         "conv5", "sep3", "avg3"};
+
+static void model_init(model *m, int plain)
+{
+	char name[32];
+	memset(m, 0, sizeof *m);
+	m->plain = plain;
+	if (apnas_params_create(0, &m->ps, &E) < 0 ||
+	    apnas_param_conv(m->ps, "stem", C, 1, 3, &m->stem, &E) < 0 ||
+	    apnas_bn_add(m->ps, "stem.bn", C, 1, &m->bn_stem, &E) < 0)
+		die("model");
+	for (int l = 0; l < 6; l++) {
+		const char *op = plain ? "conv3" : CHILD_OPS[l];
+		int rc = 0;
+		snprintf(name, sizeof name, "l%d", l);
+		if (!strcmp(op, "conv3") || !strcmp(op, "conv5"))
+			rc = apnas_param_conv(m->ps, name, C, C, op[4] - '0', &m->w[l],
+			                      &E);
+		else if (!strncmp(op, "sep", 3)) {
+			rc = apnas_param_dwconv(m->ps, name, C, op[3] - '0', &m->w[l],
+			                        &E);
+			snprintf(name, sizeof name, "l%d.pw", l);
+			if (rc == 0)
+				rc = apnas_param_conv(m->ps, name, C, C, 1, &m->pw[l], &E);
+		}
+		snprintf(name, sizeof name, "l%d.bn", l);
+		if (rc == 0 && m->w[l])
+			rc = apnas_bn_add(m->ps, name, C, 1, &m->bn[l], &E);
+		if (rc < 0)
+			die("model");
+	}
+	if (apnas_param_fc(m->ps, "fc", CLASSES, C, &m->fc_w, &m->fc_b, &E) < 0)
+		die("model");
+}
+
+static void model_build(model *m, apnas_graph *g, const float *x,
+                        const int32_t *y, int n)
+{
+	apnas_graph_reset(g);
+	apnas_tensor *t = apnas_op_input(g, x, n, 1, 28, 28);
+	t = apnas_op_bn_relu(g, apnas_op_conv(g, t, m->stem, NULL, 1, 1),
+	                     &m->bn_stem);
+	for (int l = 0; l < 6; l++) {
+		const char *op = m->plain ? "conv3" : CHILD_OPS[l];
+		int k = op[strlen(op) - 1] - '0';
+		if (!strncmp(op, "conv", 4)) {
+			t = apnas_op_conv(g, t, m->w[l], NULL, 1, k / 2);
+			t = apnas_op_bn_relu(g, t, &m->bn[l]);
+		} else if (!strncmp(op, "sep", 3)) {
+			t = apnas_op_dwconv(g, t, m->w[l], 1, k / 2);
+			t = apnas_op_conv(g, t, m->pw[l], NULL, 1, 0);
+			t = apnas_op_bn_relu(g, t, &m->bn[l]);
+		} else if (!strcmp(op, "max3")) {
+			t = apnas_op_maxpool(g, t, 3, 1, 1);
+		} else {
+			t = apnas_op_avgpool(g, t, 3, 1, 1, 1);
+		}
+		if (l == 2)
+			t = apnas_op_maxpool(g, t, 2, 2, 0);
+	}
+	t = apnas_op_fc(g, apnas_op_gap(g, t), m->fc_w, m->fc_b);
+	apnas_op_xent(g, t, y);
+}
+
+static const apnas_sgd SGD = {0.9, 0, 0.0, 0.0}; /* as the torch script */
+
+static int batch_i;
+
+static void step(model *m, apnas_graph *g, int train)
+{
+	int nb = N_IMG / BATCH;
+	size_t off = (size_t)(batch_i++ % nb) * BATCH;
+	model_build(m, g, X + off * 784, Y + off, BATCH);
+	if (apnas_graph_forward(g, train ? APNAS_MODE_TRAIN : APNAS_MODE_INFER,
+	                        &E) < 0)
+		die("forward");
+	if (train && (apnas_graph_backward(g, &E) < 0 ||
+	              apnas_sgd_step(m->ps, &SGD, 0.01, &E) < 0))
+		die("train step");
+}
+
+/* images/s of one run of `steps` steps, and the foreign load during it. */
+static double timed_run(model *m, apnas_graph *g, int train, int steps,
+                        int threads, double *foreign)
+{
+	double tol = (ncpu > threads ? ncpu - threads : 0) + 0.10, rate = 0;
+	for (int tries = 0; tries < 6; tries++) {
+		double b0 = busy_s(), c0 = own_s(), t0 = now();
+		for (int s = 0; s < steps; s++)
+			step(m, g, train);
+		double t1 = now(), c1 = own_s(), b1 = busy_s();
+		*foreign = fmax(0.0, ((b1 - b0) - (c1 - c0)) / (t1 - t0));
+		rate = BATCH * steps / (t1 - t0);
+		if (*foreign <= tol)
+			break;
+		wait_quiet();
+	}
+	return rate;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+typedef struct result {
+	double train, infer;             /* median images/s */
+	double train_min, train_max, infer_min, infer_max, foreign;
+	double torch_train, torch_infer; /* 0 if not measured */
+} result;
+
+static void bench_net(int plain, int threads, int warmup, int steps,
+                      int runs, result *r)
+{
+	model m;
+	model_init(&m, plain);
+	apnas_graph *g;
+	if (apnas_graph_create(threads, &g, &E) < 0)
+		die("graph");
+	wait_quiet();
+	double rates[64], foreign = 0, fr;
+	for (int mode = 1; mode >= 0; mode--) {
+		for (int i = 0; i < warmup; i++)
+			step(&m, g, mode);
+		for (int i = 0; i < runs; i++) {
+			rates[i] = timed_run(&m, g, mode, steps, threads, &fr);
+			foreign = fmax(foreign, fr);
+		}
+		qsort(rates, (size_t)runs, sizeof rates[0], cmp_double);
+		double med = runs % 2 ? rates[runs / 2]
+		                      : (rates[runs / 2 - 1] + rates[runs / 2]) / 2;
+		if (mode) {
+			r->train = med;
+			r->train_min = rates[0];
+			r->train_max = rates[runs - 1];
+		} else {
+			r->infer = med;
+			r->infer_min = rates[0];
+			r->infer_max = rates[runs - 1];
+		}
+	}
+	r->foreign = foreign;
+	apnas_graph_destroy(g);
+	apnas_params_destroy(m.ps);
+}
+
+/* ---- per-layer efficiency ---- */
+
+static double square_sgemm_gflops(int threads, int n)
+{
+	float *a = malloc((size_t)n * n * sizeof(float));
+	float *b = malloc((size_t)n * n * sizeof(float));
+	float *c = malloc((size_t)n * n * sizeof(float));
+	for (size_t i = 0; i < (size_t)n * n; i++) {
+		a[i] = (float)(i % 7) * 0.1f;
+		b[i] = (float)(i % 5) * 0.1f;
+	}
+	openblas_set_num_threads(threads);
+	double best = 0;
+	for (int rep = 0; rep < 7; rep++) {
+		double t0 = now();
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f,
+		            a, n, b, n, 0.0f, c, n);
+		double t = now() - t0;
+		if (rep > 0)
+			best = fmax(best, 2.0 * n * n * (double)n / t / 1e9);
+	}
+	openblas_set_num_threads(1);
+	free(a);
+	free(b);
+	free(c);
+	return best;
+}
+
+/* One profiled training run: per conv node, forward and backward GFLOP/s
+ * (medians over the steps). */
+static void layer_report(int plain, int threads, double square)
+{
+	model m;
+	model_init(&m, plain);
+	apnas_graph *g;
+	if (apnas_graph_create(threads, &g, &E) < 0)
+		die("graph");
+	apnas_nn_profile(g, 1);
+	enum { STEPS = 9 };
+	double tf[64][STEPS], tb[64][STEPS], step_t[STEPS];
+	size_t nn = 0;
+	for (int i = 0; i < 3; i++)
+		step(&m, g, 1);
+	for (int s = 0; s < STEPS; s++) {
+		double t0 = now();
+		step(&m, g, 1);
+		step_t[s] = now() - t0;
+		const double *p = apnas_nn_profile_times(g, &nn);
+		for (size_t i = 0; i < nn && i < 64; i++) {
+			tf[i][s] = p[2 * i];
+			tb[i][s] = p[2 * i + 1];
+		}
+	}
+	qsort(step_t, STEPS, sizeof step_t[0], cmp_double);
+	printf("\n%s net, per-layer training-step efficiency (%d threads, "
+	       "batch %d; medians of %d steps; square sgemm 2048: %.0f GFLOP/s "
+	       "on %d threads)\n", plain ? "plain" : "child", threads, BATCH,
+	       STEPS, square, threads);
+	printf("  %-8s %-22s %9s %9s %9s %9s %7s\n", "op", "shape (in->out)",
+	       "fwd ms", "bwd ms", "fwd GF/s", "bwd GF/s", "% sq");
+	double conv_t = 0, conv_f = 0, all_t = 0;
+	for (size_t i = 0; i < nn && i < 64; i++) {
+		const char *op;
+		int k, s;
+		apnas_dims4 in, out;
+		apnas_nn_node_info(g, i, &op, &k, &s, &in, &out);
+		qsort(tf[i], STEPS, sizeof(double), cmp_double);
+		qsort(tb[i], STEPS, sizeof(double), cmp_double);
+		double f = tf[i][STEPS / 2], b = tb[i][STEPS / 2];
+		all_t += f + b;
+		int conv = !strcmp(op, "conv"), dw = !strcmp(op, "dwconv");
+		if (!conv && !dw) {
+			if (f + b > 0.0005)
+				printf("  %-8s %dx%dx%d -> %dx%dx%d%*s %9.2f %9.2f\n", op,
+				       in.c, in.h, in.w, out.c, out.h, out.w, 4, "", f * 1e3,
+				       b * 1e3);
+			continue;
+		}
+		double macs = (double)out.n * out.c * out.h * out.w * k * k *
+		              (conv ? in.c : 1);
+		/* backward: weight gradient, plus the input gradient unless the
+		 * input is the data */
+		double bflop = 2 * macs * (i == 1 ? 1 : 2);
+		char shape[64];
+		snprintf(shape, sizeof shape, "%dx%dx%d->%d k%d", in.c, in.h, in.w,
+		         out.c, k);
+		double tot = (2 * macs + bflop) / (f + b) / 1e9;
+		printf("  %-8s %-22s %9.2f %9.2f %9.1f %9.1f %6.0f%%\n", op, shape,
+		       f * 1e3, b * 1e3, 2 * macs / f / 1e9, bflop / b / 1e9,
+		       100 * tot / square);
+		conv_t += f + b;
+		conv_f += 2 * macs + bflop;
+	}
+	printf("  convs: %.1f ms of %.1f ms in ops (step %.1f ms median), "
+	       "%.1f GFLOP/s = %.0f%% of square sgemm\n", conv_t * 1e3,
+	       all_t * 1e3, step_t[STEPS / 2] * 1e3, conv_f / conv_t / 1e9,
+	       100 * conv_f / conv_t / 1e9 / square);
+	apnas_graph_destroy(g);
+	apnas_params_destroy(m.ps);
+}
+
+static void memory_report(int threads)
+{
+	model m;
+	model_init(&m, 0);
+	apnas_graph *g;
+	if (apnas_graph_create(threads, &g, &E) < 0)
+		die("graph");
+	step(&m, g, 1);
+	apnas_graph_mem mem;
+	apnas_graph_memory(g, &mem);
+	size_t params = apnas_params_bytes(m.ps);
+	double mb = 1024.0 * 1024.0;
+	double total = (double)(mem.activations + mem.gradients + mem.workspace +
+	                        params);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("\nchild net, training at batch %d: peak %.1f MiB = activations "
+	       "%.1f (%.0f%%) + activation gradients %.1f (%.0f%%) + workspace "
+	       "%.1f (%.0f%%) + parameters %.2f (%.1f%%); arena+workspace "
+	       "allocated %.1f MiB; process max RSS %.0f MiB\n",
+	       BATCH, total / mb, mem.activations / mb,
+	       100 * mem.activations / total, mem.gradients / mb,
+	       100 * mem.gradients / total, mem.workspace / mb,
+	       100 * mem.workspace / total, params / mb, 100 * params / total,
+	       mem.arena / mb, ru.ru_maxrss / 1024.0);
+	apnas_graph_destroy(g);
+	apnas_params_destroy(m.ps);
+}
+
+/* ---- PyTorch ---- */
+
+/* The median of "<net>/t<threads>" -> mode -> median_img_s in the JSON
+ * the torch script writes. */
+static double json_median(const char *js, const char *net, int threads,
+                          const char *mode)
+{
+	char key[64];
+	snprintf(key, sizeof key, "\"%s/t%d\"", net, threads);
+	const char *p = strstr(js, key);
+	if (!p)
+		return 0;
+	snprintf(key, sizeof key, "\"%s\"", mode);
+	p = strstr(p, key);
+	if (!p)
+		return 0;
+	p = strstr(p, "\"median_img_s\":");
+	return p ? atof(p + strlen("\"median_img_s\":")) : 0;
+}
+
+static int run_torch(const char *nets, int threads, result *res)
+{
+	if (access(TORCH_SCRIPT, R_OK) != 0) {
+		printf("torch: %s not found; no ratios\n", TORCH_SCRIPT);
+		return -1;
+	}
+	char json[] = "/tmp/apnas-engine-bench-XXXXXX";
+	int fd = mkstemp(json);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+	         "/usr/bin/python3 '%s' --threads %d --nets %s --json '%s' 2>&1",
+	         TORCH_SCRIPT, threads, nets, json);
+	printf("\n$ %s\n", cmd);
+	fflush(stdout);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	char line[1024];
+	while (fgets(line, sizeof line, p))
+		printf("  torch| %s", line);
+	int st = pclose(p);
+	FILE *f = fopen(json, "r");
+	char *js = NULL;
+	if (f) {
+		fseek(f, 0, SEEK_END);
+		long n = ftell(f);
+		rewind(f);
+		js = calloc(1, (size_t)n + 1);
+		if (fread(js, 1, (size_t)n, f) != (size_t)n)
+			js[0] = '\0';
+		fclose(f);
+	}
+	unlink(json);
+	if (st != 0 || !js) {
+		printf("torch: the script failed (status %d); no ratios\n", st);
+		free(js);
+		return -1;
+	}
+	res[0].torch_train = json_median(js, "child", threads, "train");
+	res[0].torch_infer = json_median(js, "child", threads, "infer");
+	res[1].torch_train = json_median(js, "plain", threads, "train");
+	res[1].torch_infer = json_median(js, "plain", threads, "infer");
+	free(js);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int threads = 2, steps = 20, runs = 5, warmup = 5, torch = 1;
+	const char *nets = "child,plain";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--steps") && i + 1 < argc)
+			steps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+			runs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
+			warmup = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--nets") && i + 1 < argc)
+			nets = argv[++i];
+		else if (!strcmp(argv[i], "--no-torch"))
+			torch = 0;
+		else {
+			fprintf(stderr, "usage: engine [--threads N] [--nets child,plain]"
+			        " [--steps S] [--runs R] [--warmup W] [--no-torch]\n");
+			return 2;
+		}
+	}
+	if (threads < 1 || threads > 64 || steps < 1 || runs < 1 || runs > 64 ||
+	    warmup < 0) {
+		fprintf(stderr, "engine: bad --threads/--steps/--runs/--warmup\n");
+		return 2;
+	}
+	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (load_fmnist() < 0)
+		random_data();
+	apnas_nn_set_threads(threads);
+	printf("apnas engine benchmark: %d threads of %d cores, batch %d, data: "
+	       "%s\nOpenBLAS: %s (core %s), used single-threaded per engine "
+	       "thread\n", threads, ncpu, BATCH, data_name, openblas_get_config(),
+	       openblas_get_corename());
+	double l0 = 0;
+	FILE *la = fopen("/proc/loadavg", "r");
+	if (la) {
+		if (fscanf(la, "%lf", &l0) != 1)
+			l0 = 0;
+		fclose(la);
+	}
+	printf("load average at start: %.2f\n", l0);
+
+	result res[2];
+	memset(res, 0, sizeof res);
+	int want[2] = {strstr(nets, "child") != NULL, strstr(nets, "plain") != NULL};
+	for (int k = 0; k < 2; k++) {
+		if (!want[k])
+			continue;
+		bench_net(k, threads, warmup, steps, runs, &res[k]);
+		printf("apnas %s threads=%d | train %7.1f img/s (min %.1f, max %.1f)"
+		       " | infer %7.1f img/s (min %.1f, max %.1f) | foreign cpu "
+		       "%.2f\n", k ? "plain" : "child", threads, res[k].train,
+		       res[k].train_min, res[k].train_max, res[k].infer,
+		       res[k].infer_min, res[k].infer_max, res[k].foreign);
+		fflush(stdout);
+	}
+	double square = square_sgemm_gflops(threads, 2048);
+	for (int k = 0; k < 2; k++)
+		if (want[k])
+			layer_report(k, threads, square);
+	memory_report(threads);
+	fflush(stdout);
+	int have_torch = torch && run_torch(nets, threads, res) == 0;
+
+	double tr = INFINITY, ir = INFINITY;
+	printf("\nsummary (%d threads, batch %d, medians of %d runs x %d steps):\n",
+	       threads, BATCH, runs, steps);
+	for (int k = 0; k < 2; k++) {
+		if (!want[k])
+			continue;
+		printf("  %s: apnas train %.1f img/s, infer %.1f img/s", k ? "plain" : "child",
+		       res[k].train, res[k].infer);
+		if (have_torch && res[k].torch_train > 0 && res[k].torch_infer > 0) {
+			double a = res[k].train / res[k].torch_train;
+			double b = res[k].infer / res[k].torch_infer;
+			printf(" | torch train %.1f, infer %.1f | ratio train %.2f, "
+			       "infer %.2f", res[k].torch_train, res[k].torch_infer, a, b);
+			tr = fmin(tr, a);
+			ir = fmin(ir, b);
+		}
+		printf("\n");
+	}
+	if (!isfinite(tr)) {
+		printf("train_ratio=nan infer_ratio=nan\n");
+		return have_torch || !torch ? 0 : 1;
+	}
+	printf("train_ratio=%.2f infer_ratio=%.2f\n", tr, ir);
+	return 0;
+}

@@ -1,0 +1,375 @@
+/* Architecture files: reading and writing the header (space name and
+ * options) around the body a space formats and parses.  The format is in
+ * docs/arch-format.md:
+ *
+ *   apnas-arch 1
+ *   space enas_macro
+ *   option layers = 8
+ *   option ops = ["conv3x3", "sep3x3"]
+ *   # free comment lines (accuracy, cycles, where it came from)
+ *   ---
+ *   layer 0: conv3x3
+ *   layer 1: sep3x3 skip 0
+ *
+ * Option values are written exactly as a config file would hold them
+ * (apnas_opts_text), so they read back as "space.key=value" settings that
+ * the config layer validates like any --set. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archfile.h"
+#include "atomic.h"
+
+#define ARCH_MAGIC "apnas-arch"
+#define ARCH_VERSION 1
+#define ARCH_BODY_MARK "---"
+
+void apnas_archfile_free(apnas_archfile *a)
+{
+	if (!a)
+		return;
+	free(a->space);
+	for (size_t i = 0; i < a->n_settings; i++)
+		free(a->settings[i]);
+	free(a->settings);
+	free(a->body);
+	memset(a, 0, sizeof *a);
+}
+
+static char *slurp(const char *path, apnas_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		apnas_error_set(err, APNAS_EIO, "%s: cannot open: %s", path,
+		                strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t got = fread(buf + n, 1, cap - 1 - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (!buf) {
+		apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (bad) {
+		free(buf);
+		apnas_error_set(err, APNAS_EIO, "%s: read error", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\0', n)) {
+		free(buf);
+		apnas_error_set(err, APNAS_EINVAL,
+		                "%s: not a text file (NUL byte)", path);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Line without its newline (and a '\r' before it) or trailing blanks. */
+static size_t line_len(const char *p)
+{
+	size_t n = strcspn(p, "\n");
+	while (n > 0 && isspace((unsigned char)p[n - 1]))
+		n--;
+	return n;
+}
+
+static const char *skip_blank(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+static int is_key_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int add_setting(apnas_archfile *a, const char *key, size_t kl,
+                       const char *val, size_t vl, apnas_error *err)
+{
+	char **ns = realloc(a->settings, (a->n_settings + 1) * sizeof *ns);
+	if (!ns)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	a->settings = ns;
+	size_t need = strlen("space.") + kl + 1 + vl + 1;
+	char *s = malloc(need);
+	if (!s)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	snprintf(s, need, "space.%.*s=%.*s", (int)kl, key, (int)vl, val);
+	a->settings[a->n_settings++] = s;
+	return 0;
+}
+
+/* An option line after "option": key = value. */
+static int read_option(apnas_archfile *a, const char *path, int ln,
+                       const char *p, const char *end, apnas_error *err)
+{
+	p = skip_blank(p, end);
+	const char *key = p;
+	while (p < end && is_key_char((unsigned char)*p))
+		p++;
+	size_t kl = (size_t)(p - key);
+	p = skip_blank(p, end);
+	if (kl == 0 || p >= end || *p != '=')
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "%s:%d: expected 'option key = value' "
+		                       "with key [a-z0-9_]+, got '%.*s'",
+		                       path, ln, (int)(end - key), key);
+	p = skip_blank(p + 1, end);
+	if (p >= end)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "%s:%d: option '%.*s' has no value",
+		                       path, ln, (int)kl, key);
+	if (kl == strlen("plugin") && !memcmp(key, "plugin", kl))
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "%s:%d: 'plugin' is not an option; the "
+		                       "space is named by the 'space' line",
+		                       path, ln);
+	/* settings[0] is the plugin; a repeated key would silently win */
+	for (size_t i = 1; i < a->n_settings; i++) {
+		const char *k = a->settings[i] + strlen("space.");
+		if (!strncmp(k, key, kl) && k[kl] == '=')
+			return apnas_error_set(err, APNAS_EINVAL,
+			                       "%s:%d: option '%.*s' given twice",
+			                       path, ln, (int)kl, key);
+	}
+	return add_setting(a, key, kl, p, (size_t)(end - p), err);
+}
+
+static int read_space(apnas_archfile *a, const char *path, int ln,
+                      const char *p, const char *end, apnas_error *err)
+{
+	p = skip_blank(p, end);
+	const char *name = p;
+	while (p < end && is_key_char((unsigned char)*p))
+		p++;
+	if (p == name || p != end)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "%s:%d: expected 'space <name>' with "
+		                       "name [a-z0-9_]+, got '%.*s'",
+		                       path, ln, (int)(end - name), name);
+	size_t nl = (size_t)(p - name);
+	a->space = malloc(nl + 1);
+	a->settings = malloc(sizeof *a->settings);
+	size_t need = strlen("space.plugin=") + nl + 1;
+	char *s = malloc(need);
+	if (!a->space || !a->settings || !s) {
+		free(s);
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	}
+	memcpy(a->space, name, nl);
+	a->space[nl] = '\0';
+	snprintf(s, need, "space.plugin=%s", a->space);
+	a->settings[0] = s;
+	a->n_settings = 1;
+	return 0;
+}
+
+static int starts_word(const char *p, const char *end, const char *w)
+{
+	size_t n = strlen(w);
+	return (size_t)(end - p) >= n && !memcmp(p, w, n) &&
+	       ((size_t)(end - p) == n || p[n] == ' ' || p[n] == '\t');
+}
+
+static int read_text(const char *path, const char *text, apnas_archfile *a,
+                     apnas_error *err)
+{
+	const char *p = text;
+	int ln = 0, seen_magic = 0;
+	while (*p) {
+		ln++;
+		size_t n = line_len(p);
+		const char *end = p + n;
+		const char *q = skip_blank(p, end);
+		const char *next = p + strcspn(p, "\n");
+		next += *next == '\n';
+		if (q == end || *q == '#') {
+			p = next;
+			continue;
+		}
+		if (!seen_magic) {
+			/* the text runs on past this line: parse only it */
+			char vbuf[32] = "";
+			const char *v = q + strlen(ARCH_MAGIC);
+			if (v < end && (size_t)(end - v) < sizeof vbuf)
+				memcpy(vbuf, v, (size_t)(end - v));
+			int ver = 0;
+			char tail = 0;
+			if (!starts_word(q, end, ARCH_MAGIC) ||
+			    sscanf(vbuf, "%d %c", &ver, &tail) != 1)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "%s:%d: not an apnas "
+				                       "architecture file: "
+				                       "expected '%s %d' as the "
+				                       "first line",
+				                       path, ln, ARCH_MAGIC,
+				                       ARCH_VERSION);
+			if (ver != ARCH_VERSION)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "%s:%d: architecture "
+				                       "format version %d; this "
+				                       "apnas reads version %d",
+				                       path, ln, ver,
+				                       ARCH_VERSION);
+			seen_magic = 1;
+		} else if ((size_t)(end - q) == strlen(ARCH_BODY_MARK) &&
+		           !memcmp(q, ARCH_BODY_MARK, (size_t)(end - q))) {
+			if (!a->space)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "%s:%d: body starts before "
+				                       "the 'space <name>' line",
+				                       path, ln);
+			const char *b = next;
+			int blank = 1;
+			for (const char *c = b; *c && blank; c++)
+				blank = isspace((unsigned char)*c);
+			if (blank)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "%s:%d: no architecture "
+				                       "after '%s'", path, ln,
+				                       ARCH_BODY_MARK);
+			a->body = strdup(b);
+			if (!a->body)
+				return apnas_error_set(err, APNAS_ENOMEM,
+				                       "out of memory");
+			a->body_line = ln + 1;
+			return 0;
+		} else if (starts_word(q, end, "space")) {
+			if (a->space)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "%s:%d: second 'space' "
+				                       "line", path, ln);
+			int rc = read_space(a, path, ln, q + 5, end, err);
+			if (rc)
+				return rc;
+		} else if (starts_word(q, end, "option")) {
+			if (!a->space)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "%s:%d: 'option' before "
+				                       "the 'space <name>' line",
+				                       path, ln);
+			int rc = read_option(a, path, ln, q + 6, end, err);
+			if (rc)
+				return rc;
+		} else {
+			return apnas_error_set(err, APNAS_EINVAL,
+			                       "%s:%d: expected 'space', "
+			                       "'option', '# comment' or '%s' "
+			                       "in the header, got '%.*s'",
+			                       path, ln, ARCH_BODY_MARK,
+			                       (int)(end - q), q);
+		}
+		p = next;
+	}
+	if (!seen_magic)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "%s: empty file: not an apnas "
+		                       "architecture file", path);
+	return apnas_error_set(err, APNAS_EINVAL,
+	                       "%s:%d: no '%s' line before the architecture "
+	                       "body", path, ln, ARCH_BODY_MARK);
+}
+
+int apnas_archfile_read(const char *path, apnas_archfile *out,
+                        apnas_error *err)
+{
+	memset(out, 0, sizeof *out);
+	char *text = slurp(path, err);
+	if (!text)
+		return err ? err->code : APNAS_EIO;
+	int rc = read_text(path, text, out, err);
+	free(text);
+	if (rc) {
+		int line = err ? err->line : 0;
+		apnas_archfile_free(out);
+		if (err)
+			err->line = line;
+	}
+	return rc;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+typedef struct write_ctx {
+	const char *space_name;
+	const apnas_opts *opts;
+	const char *comment;
+	const char *body;
+} write_ctx;
+
+static int write_body(FILE *f, void *ud, apnas_error *err)
+{
+	const write_ctx *w = ud;
+	fprintf(f, "%s %d\nspace %s\n", ARCH_MAGIC, ARCH_VERSION,
+	        w->space_name);
+	const apnas_option *t = w->opts ? apnas_opts_table(w->opts) : NULL;
+	for (size_t k = 0; t && t[k].key; k++) {
+		int need = apnas_opts_text(w->opts, t[k].key, NULL, 0);
+		char *buf = malloc((size_t)need + 1);
+		if (!buf)
+			return apnas_error_set(err, APNAS_ENOMEM,
+			                       "out of memory");
+		apnas_opts_text(w->opts, t[k].key, buf, (size_t)need + 1);
+		fprintf(f, "option %s = %s\n", t[k].key, buf);
+		free(buf);
+	}
+	for (const char *c = w->comment; c && *c;) {
+		size_t n = strcspn(c, "\n");
+		fprintf(f, "# %.*s\n", (int)n, c);
+		c += n + (c[n] == '\n');
+	}
+	fprintf(f, "%s\n%s", ARCH_BODY_MARK, w->body);
+	size_t bl = strlen(w->body);
+	if (bl == 0 || w->body[bl - 1] != '\n')
+		fputc('\n', f);
+	if (ferror(f))
+		return apnas_error_set(err, APNAS_EIO, "write error");
+	return 0;
+}
+
+int apnas_archfile_write(const char *path, const char *space_name,
+                         const apnas_opts *space_opts,
+                         const apnas_space_ops *ops, void *space,
+                         const int32_t *tok, const char *comment,
+                         apnas_error *err)
+{
+	char *body = NULL;
+	int rc = ops->format(space, tok, &body, err);
+	if (rc) {
+		free(body);
+		return apnas_error_prefix(err, "space '%s': format",
+		                          space_name);
+	}
+	if (!body)
+		return apnas_error_set(err, APNAS_EPLUGIN,
+		                       "space '%s': format gave no text",
+		                       space_name);
+	write_ctx w = {space_name, space_opts, comment, body};
+	rc = apnas_write_atomic_with(path, 0, write_body, &w, err);
+	free(body);
+	return rc;
+}

@@ -1,0 +1,424 @@
+/* `apnas cost`: the cycles, mapping efficiency, utilization and MACs of a
+ * network on the configured cost model, per layer and in total.  The
+ * network comes from a SCALE-Sim topology (--topology); a second source
+ * (--arch, an architecture of a search space) plugs in beside
+ * net_from_topology(), since everything after it takes an apnas_net.
+ * With no config, the `systolic` plugin and its defaults are used. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "hw/scalesim_cfg.h"
+#include "hw/topology.h"
+
+typedef enum cost_format {
+	COST_TABLE = 0,
+	COST_CSV,
+	COST_JSON
+} cost_format;
+
+typedef struct cost_args {
+	const char *config;        /* positional CONFIG, or NULL */
+	const char *topology;      /* --topology */
+	const char *export_path;   /* --export-topology */
+	const char *scalesim_cfg;  /* --scalesim-config */
+	cost_format fmt;
+	cli_sets sets;             /* --set, in command-line order */
+} cost_args;
+
+static void help(void)
+{
+	printf("usage: apnas cost [CONFIG] --topology FILE.csv\n"
+	       "                  [--set cost.key=value]... "
+	       "[--scalesim-config FILE.cfg]\n"
+	       "                  [--format table|csv|json] "
+	       "[--export-topology OUT.csv]\n"
+	       "\n"
+	       "Costs a network on the config's cost model (default: the\n"
+	       "`systolic` plugin with its defaults, a 32x32 os array) and\n"
+	       "prints per layer its cycles, mapping efficiency, utilization\n"
+	       "and MACs, then the total.\n"
+	       "\n"
+	       "--topology FILE        a SCALE-Sim conv topology (IFMAP sizes\n"
+	       "                       include padding; SCALE-Sim's rounding)\n"
+	       "--set cost.key=value   cost.plugin=systolic_sim selects the\n"
+	       "                       cycle-level simulator; cost.rows,\n"
+	       "                       cost.cols, cost.dataflow (os, ws, is)\n"
+	       "--scalesim-config F    takes ArrayHeight, ArrayWidth and\n"
+	       "                       Dataflow from a SCALE-Sim .cfg (before\n"
+	       "                       any --set, which wins)\n"
+	       "--format F             table (default), csv or json\n"
+	       "--export-topology OUT  writes the network as a SCALE-Sim\n"
+	       "                       topology that gives the same total\n"
+	       "\n"
+	       "Cycles follow SCALE-Sim v2 (docs/cost-models.md): the index of\n"
+	       "a layer's last busy cycle, layers summed.\n"
+	       "\n"
+	       "example:\n"
+	       "  apnas cost --topology resnet50.csv --set cost.rows=16 "
+	       "--set cost.cols=16 --set cost.dataflow=ws\n"
+	       "  apnas cost --topology net.csv --scalesim-config google.cfg "
+	       "--format json\n");
+}
+
+static int parse_args(int argc, char **argv, cost_args *a)
+{
+	memset(a, 0, sizeof *a);
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int r;
+		if (cli_is_help(argv[i])) {
+			help();
+			return -1;
+		}
+		if ((r = cli_take_set(argc, argv, &i, &a->sets)) != 0) {
+			if (r < 0)
+				return CLI_EXIT_USAGE;
+			continue;
+		}
+		if ((r = cli_take_value(argc, argv, &i, "format", &v)) != 0) {
+			if (r < 0)
+				return CLI_EXIT_USAGE;
+			if (!strcmp(v, "table"))
+				a->fmt = COST_TABLE;
+			else if (!strcmp(v, "csv"))
+				a->fmt = COST_CSV;
+			else if (!strcmp(v, "json"))
+				a->fmt = COST_JSON;
+			else {
+				cli_errorf("cost: --format %s: expected table, csv or "
+				           "json", v);
+				return CLI_EXIT_USAGE;
+			}
+			continue;
+		}
+		if ((r = cli_take_value(argc, argv, &i, "topology",
+		                        &a->topology)) ||
+		    (r = cli_take_value(argc, argv, &i, "export-topology",
+		                        &a->export_path)) ||
+		    (r = cli_take_value(argc, argv, &i, "scalesim-config",
+		                        &a->scalesim_cfg))) {
+			if (r < 0)
+				return CLI_EXIT_USAGE;
+			continue;
+		}
+		if (argv[i][0] == '-' || a->config)
+			return cli_bad_arg("cost", argv[i]);
+		a->config = argv[i];
+	}
+	if (!a->topology) {
+		cli_errorf("cost: expected --topology FILE.csv (see apnas cost "
+		           "--help)");
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The settings the config is loaded with: the SCALE-Sim config's array
+ * first, so that an explicit --set overrides it.  *owned holds the
+ * strings made here. */
+static int settings(const cost_args *a, const char ***out, size_t *n,
+                    char ***owned)
+{
+	*owned = NULL;
+	size_t extra = a->scalesim_cfg ? 3 : 0;
+	const char **v = calloc(extra + a->sets.n + 1, sizeof *v);
+	char **mine = calloc(extra + 1, sizeof *mine);
+	if (!v || !mine) {
+		free(v);
+		free(mine);
+		cli_errorf("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	*owned = mine;
+	*out = v;
+	if (a->scalesim_cfg) {
+		apnas_scalesim_cfg sc;
+		apnas_error err;
+		apnas_error_clear(&err);
+		int rc = apnas_scalesim_cfg_load(a->scalesim_cfg, &sc, &err);
+		if (rc) {
+			cli_error(&err);
+			return cli_exit_code(rc);
+		}
+		if (sc.n_ignored)
+			cli_errorf("note: %s: ignoring %d key%s that do not change "
+			           "compute cycles (%s)", a->scalesim_cfg,
+			           sc.n_ignored, sc.n_ignored == 1 ? "" : "s",
+			           sc.ignored);
+		if (asprintf(&mine[0], "cost.rows=%lld",
+		             (long long)sc.array.rows) < 0 ||
+		    asprintf(&mine[1], "cost.cols=%lld",
+		             (long long)sc.array.cols) < 0 ||
+		    asprintf(&mine[2], "cost.dataflow=%s",
+		             apnas_dataflow_name(sc.array.dataflow)) < 0) {
+			cli_errorf("out of memory");
+			return CLI_EXIT_FAIL;
+		}
+		for (size_t k = 0; k < 3; k++)
+			v[k] = mine[k];
+	}
+	for (size_t k = 0; k < a->sets.n; k++)
+		v[extra + k] = a->sets.v[k];
+	*n = extra + a->sets.n;
+	return 0;
+}
+
+static void free_owned(char **owned)
+{
+	if (!owned)
+		return;
+	for (size_t k = 0; owned[k]; k++)
+		free(owned[k]);
+	free(owned);
+}
+
+static int net_from_topology(const char *path, apnas_net *net)
+{
+	apnas_error err;
+	apnas_error_clear(&err);
+	int rc = apnas_topology_load(path, net, &err);
+	if (rc) {
+		cli_error(&err);
+		/* A missing or unreadable input is the user's to fix. */
+		return rc == APNAS_ENOMEM ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- printing --------------------------------------------------------- */
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_options(FILE *f, const apnas_opts *o)
+{
+	const apnas_option *t = o ? apnas_opts_table(o) : NULL;
+	fputc('{', f);
+	for (size_t k = 0; t && t[k].key; k++) {
+		fprintf(f, "%s", k ? ", " : "");
+		cli_json_string(f, t[k].key);
+		fputs(": ", f);
+		switch (t[k].type) {
+		case APNAS_OPT_BOOL:
+			fputs(apnas_opts_bool(o, t[k].key) ? "true" : "false", f);
+			break;
+		case APNAS_OPT_INT:
+			fprintf(f, "%lld", (long long)apnas_opts_int(o, t[k].key));
+			break;
+		case APNAS_OPT_FLOAT:
+			fprintf(f, "%.17g", apnas_opts_float(o, t[k].key));
+			break;
+		case APNAS_OPT_STRING:
+			cli_json_string(f, apnas_opts_string(o, t[k].key));
+			break;
+		case APNAS_OPT_INT_LIST:
+		case APNAS_OPT_STRING_LIST:
+			fputc('[', f);
+			for (size_t i = 0; i < apnas_opts_len(o, t[k].key); i++) {
+				fputs(i ? ", " : "", f);
+				if (t[k].type == APNAS_OPT_INT_LIST)
+					fprintf(f, "%lld", (long long)apnas_opts_int_at(
+					                       o, t[k].key, i));
+				else
+					cli_json_string(f, apnas_opts_string_at(
+					                       o, t[k].key, i));
+			}
+			fputc(']', f);
+			break;
+		}
+	}
+	fputc('}', f);
+}
+
+/* "rows=32, cols=32, dataflow="os"" for the table's first line. */
+static void text_options(FILE *f, const apnas_opts *o)
+{
+	const apnas_option *t = o ? apnas_opts_table(o) : NULL;
+	char buf[256];
+	for (size_t k = 0; t && t[k].key; k++) {
+		apnas_opts_text(o, t[k].key, buf, sizeof buf);
+		fprintf(f, "%s%s=%s", k ? ", " : " (", t[k].key, buf);
+		if (!t[k + 1].key)
+			fputc(')', f);
+	}
+}
+
+static void print_table(FILE *f, const char *model, const apnas_opts *o,
+                        const char *source, const apnas_net *net,
+                        const apnas_layer_cost *per,
+                        const apnas_layer_cost *total)
+{
+	int w = 5;
+	for (size_t i = 0; i < net->n; i++) {
+		int l = (int)strlen(net->layers[i].name);
+		if (l > w)
+			w = l;
+	}
+	fprintf(f, "# cost model %s", model);
+	text_options(f, o);
+	fprintf(f, "; %s, %zu layers\n", source, net->n);
+	fprintf(f, "%-*s  %-10s  %14s  %9s  %9s  %16s\n", w, "LAYER", "TYPE",
+	        "CYCLES", "MAP_EFF%", "UTIL%", "MACS");
+	for (size_t i = 0; i < net->n; i++)
+		fprintf(f, "%-*s  %-10s  %14llu  %9.4f  %9.4f  %16llu\n", w,
+		        net->layers[i].name,
+		        apnas_layer_type_name(net->layers[i].type),
+		        (unsigned long long)per[i].cycles, per[i].mapping_eff,
+		        per[i].utilization, (unsigned long long)per[i].macs);
+	fprintf(f, "%-*s  %-10s  %14llu  %9.4f  %9.4f  %16llu\n", w, "TOTAL", "",
+	        (unsigned long long)total->cycles, total->mapping_eff,
+	        total->utilization, (unsigned long long)total->macs);
+}
+
+static void print_csv(FILE *f, const apnas_net *net,
+                      const apnas_layer_cost *per,
+                      const apnas_layer_cost *total)
+{
+	fprintf(f, "layer,type,cycles,mapping_efficiency_pct,"
+	        "utilization_pct,macs\n");
+	for (size_t i = 0; i < net->n; i++) {
+		csv_field(f, net->layers[i].name);
+		fprintf(f, ",%s,%llu,%.17g,%.17g,%llu\n",
+		        apnas_layer_type_name(net->layers[i].type),
+		        (unsigned long long)per[i].cycles, per[i].mapping_eff,
+		        per[i].utilization, (unsigned long long)per[i].macs);
+	}
+	fprintf(f, "total,,%llu,%.17g,%.17g,%llu\n",
+	        (unsigned long long)total->cycles, total->mapping_eff,
+	        total->utilization, (unsigned long long)total->macs);
+}
+
+static void json_cost(FILE *f, const apnas_layer_cost *c)
+{
+	fprintf(f, "\"cycles\": %llu, \"mapping_efficiency_pct\": %.17g, "
+	        "\"utilization_pct\": %.17g, \"macs\": %llu",
+	        (unsigned long long)c->cycles, c->mapping_eff, c->utilization,
+	        (unsigned long long)c->macs);
+}
+
+static void print_json(FILE *f, const char *model, const apnas_opts *o,
+                       const char *source, const apnas_net *net,
+                       const apnas_layer_cost *per,
+                       const apnas_layer_cost *total)
+{
+	fputs("{\"cost_model\": ", f);
+	cli_json_string(f, model);
+	fputs(", \"options\": ", f);
+	json_options(f, o);
+	fputs(", \"source\": ", f);
+	cli_json_string(f, source);
+	fputs(",\n \"layers\": [", f);
+	for (size_t i = 0; i < net->n; i++) {
+		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+		cli_json_string(f, net->layers[i].name);
+		fputs(", \"type\": ", f);
+		cli_json_string(f, apnas_layer_type_name(net->layers[i].type));
+		fputs(", ", f);
+		json_cost(f, &per[i]);
+		fputc('}', f);
+	}
+	fputs("],\n \"total\": {", f);
+	json_cost(f, total);
+	fputs("}}\n", f);
+}
+
+/* Costs net on the config's cost model and prints it in fmt: the part of
+ * `apnas cost` every network source shares. */
+static int cost_report(apnas_config *cfg, const apnas_net *net,
+                       const char *source, cost_format fmt)
+{
+	apnas_instance inst;
+	apnas_error err;
+	apnas_error_clear(&err);
+	int rc = apnas_config_instance(cfg, APNAS_KIND_COST, NULL, &inst, &err);
+	if (rc) {
+		cli_error(&err);
+		return cli_exit_code(rc);
+	}
+	const apnas_cost_ops *ops = inst.ops;
+	const char *model = inst.lib.desc->name;
+	apnas_layer_cost total, *per = calloc(net->n ? net->n : 1, sizeof *per);
+	if (!per) {
+		apnas_instance_destroy(&inst);
+		cli_errorf("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	rc = ops->cost(inst.self, net, &total, per, &err);
+	if (rc) {
+		apnas_error_prefix(&err, "cost model '%s' on %s", model, source);
+		cli_error(&err);
+		rc = cli_exit_code(rc);
+	} else {
+		if (fmt == COST_JSON)
+			print_json(stdout, model, inst.opts, source, net, per,
+			           &total);
+		else if (fmt == COST_CSV)
+			print_csv(stdout, net, per, &total);
+		else
+			print_table(stdout, model, inst.opts, source, net, per,
+			            &total);
+		rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	}
+	free(per);
+	apnas_instance_destroy(&inst);
+	return rc;
+}
+
+int cmd_cost(int argc, char **argv)
+{
+	cost_args a;
+	apnas_config *cfg = NULL;
+	apnas_net net;
+	const char **sets = NULL;
+	char **owned = NULL;
+	size_t nsets = 0;
+	apnas_error err;
+	apnas_error_clear(&err);
+	apnas_net_init(&net);
+
+	int rc = parse_args(argc, argv, &a);
+	if (rc) {
+		cli_sets_free(&a.sets);
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	}
+	if ((rc = settings(&a, &sets, &nsets, &owned)))
+		goto out;
+	if ((rc = apnas_config_load(a.config, sets, nsets, &cfg, &err))) {
+		cli_error(&err);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = net_from_topology(a.topology, &net)))
+		goto out;
+	if ((rc = cost_report(cfg, &net, a.topology, a.fmt)))
+		goto out;
+	if (a.export_path) {
+		if ((rc = apnas_topology_save(a.export_path, &net, &err))) {
+			cli_error(&err);
+			rc = cli_exit_code(rc);
+			goto out;
+		}
+		cli_errorf("note: wrote %s", a.export_path);
+	}
+out:
+	apnas_net_free(&net);
+	apnas_config_free(cfg);
+	free(sets);
+	free_owned(owned);
+	cli_sets_free(&a.sets);
+	return rc;
+}

@@ -1,0 +1,115 @@
+/* Whole-file reading through zlib, which reads plain files unchanged, so a
+ * dataset may be stored compressed or not.  The buffer grows with what is
+ * actually read: no header field is trusted for the allocation size. */
+#include "readfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <zlib.h>
+
+
+int apnas_read_file(const char *path, uint8_t **buf, size_t *len,
+                    apnas_error *err)
+{
+	*buf = NULL;
+	*len = 0;
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return apnas_error_set(err, APNAS_EIO, "%s: %s", path,
+		                       errno == ENOENT ? "missing file"
+		                                       : strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return apnas_error_set(err, APNAS_EIO,
+		                       "%s: is a directory, expected a file", path);
+
+	gzFile gz = gzopen(path, "rb");
+	if (!gz)
+		return apnas_error_set(err, APNAS_EIO, "%s: cannot open: %s",
+		                       path, errno ? strerror(errno)
+		                                   : "out of memory");
+	gzbuffer(gz, 1u << 17);
+
+	size_t cap = 1u << 20, n = 0;
+	uint8_t *b = malloc(cap);
+	if (!b) {
+		gzclose(gz);
+		return apnas_error_set(err, APNAS_ENOMEM,
+		                       "%s: out of memory", path);
+	}
+	for (;;) {
+		if (n == cap) {
+			uint8_t *nb = cap > SIZE_MAX / 2 ? NULL
+			                                 : realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				gzclose(gz);
+				return apnas_error_set(err, APNAS_ENOMEM,
+				        "%s: out of memory after %zu bytes",
+				        path, n);
+			}
+			b = nb;
+			cap *= 2;
+		}
+		size_t want = cap - n;
+		if (want > (1u << 30))
+			want = 1u << 30;
+		int got = gzread(gz, b + n, (unsigned)want);
+		if (got < 0) {
+			int zerr;
+			const char *msg = gzerror(gz, &zerr);
+			apnas_error_set(err, APNAS_EIO,
+			                "%s: damaged or truncated gzip data after "
+			                "%zu bytes (%s)", path, n,
+			                msg && *msg ? msg : "read error");
+			free(b);
+			gzclose(gz);
+			return APNAS_EIO;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	/* A gzip stream cut off mid-member is not a read error for zlib: it
+	 * shows as Z_BUF_ERROR in gzerror() or from gzclose(). */
+	int zerr = Z_OK;
+	gzerror(gz, &zerr);
+	int rc = gzclose(gz);
+	if (zerr == Z_BUF_ERROR || rc == Z_BUF_ERROR) {
+		free(b);
+		return apnas_error_set(err, APNAS_EIO,
+		        "%s: truncated gzip data (stream ends after %zu bytes)",
+		        path, n);
+	}
+	if (zerr != Z_OK || rc != Z_OK) {
+		free(b);
+		return apnas_error_set(err, APNAS_EIO,
+		                       "%s: damaged gzip data", path);
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int apnas_find_file(const char *dir, const char *name, char *out, size_t cap,
+                    apnas_error *err)
+{
+	char gzname[4096];
+	struct stat st;
+	int w = snprintf(gzname, sizeof gzname, "%s/%s.gz", dir, name);
+	if (w < 0 || (size_t)w >= sizeof gzname || (size_t)w >= cap)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "%s: path too long", dir);
+	if (stat(gzname, &st) == 0) {
+		snprintf(out, cap, "%s", gzname);
+		return 0;
+	}
+	snprintf(out, cap, "%s/%s", dir, name);
+	if (stat(out, &st) == 0)
+		return 0;
+	return apnas_error_set(err, APNAS_EIO,
+	                       "missing file %s (nor %s)", gzname, out);
+}

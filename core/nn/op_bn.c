@@ -1,0 +1,288 @@
+/* Batch normalisation (optionally fused with the ReLU after it).  Batch
+ * statistics are summed per image plane in float vectors, then per
+ * thread in double, then over threads in thread order: one fixed
+ * reduction tree, so the result is the same every run for a given thread
+ * count.  The fused form stores only relu(bn(x)); its backward recovers
+ * the ReLU mask from that output and x-hat from the kept input. */
+#include "nn/ops.h"
+#include "nn/vec.h"
+
+#include <math.h>
+
+struct bn_ctx {
+	apnas_graph *g;
+	const nn_node *nd;
+	int n, c, hw, relu;
+	const float *x, *y, *dy;
+	float *out, *dx;
+	const float *mean, *invstd;  /* aux: [c] each */
+	const float *sa, *sb;        /* phase 2: per-channel factors */
+	const float *sc;
+	int acc_x;
+};
+
+size_t nn_bn_ws(const apnas_graph *g, const nn_node *nd)
+{
+	(void)g;
+	/* [2c] double partial sums, then [3c] float per-channel factors */
+	return 2 * (size_t)nd->out->d.c * sizeof(double) +
+	       3 * (size_t)nd->out->d.c * sizeof(float);
+}
+
+/* Thread 0's factor area, after its partial sums. */
+static float *factors(apnas_graph *g, int c)
+{
+	return (float *)((double *)nn_ws(g, 0) + 2 * (size_t)c);
+}
+
+/* Sum and sum of squares of one plane. */
+static void plane_stats(const float *x, int hw, float *s, float *ss)
+{
+	v8f a = v8_set1(0), a2 = a;
+	int e = 0;
+	for (; e + 8 <= hw; e += 8) {
+		v8f v = v8_ld(x + e);
+		a += v;
+		a2 += v * v;
+	}
+	float t = v8_hsum(a), t2 = v8_hsum(a2);
+	for (; e < hw; e++) {
+		t += x[e];
+		t2 += x[e] * x[e];
+	}
+	*s = t;
+	*ss = t2;
+}
+
+static void stats_task(void *vc, int tid, int nt)
+{
+	struct bn_ctx *c = vc;
+	int a, b;
+	nn_part(c->n, tid, nt, &a, &b);
+	double *part = nn_ws(c->g, tid);
+	for (int ch = 0; ch < c->c; ch++) {
+		double s = 0, ss = 0;
+		for (int n = a; n < b; n++) {
+			float fs, fss;
+			plane_stats(c->x + ((size_t)n * c->c + ch) * c->hw, c->hw, &fs,
+			            &fss);
+			s += fs;
+			ss += fss;
+		}
+		part[2 * ch] = s;
+		part[2 * ch + 1] = ss;
+	}
+}
+
+/* out = x * sa[c] + sb[c], then max(0, .) when fused. */
+static void apply_task(void *vc, int tid, int nt)
+{
+	struct bn_ctx *c = vc;
+	int a, b;
+	nn_part(c->n, tid, nt, &a, &b);
+	for (int n = a; n < b; n++)
+		for (int ch = 0; ch < c->c; ch++) {
+			size_t off = ((size_t)n * c->c + ch) * c->hw;
+			const float *x = c->x + off;
+			float *y = c->out + off;
+			const float ka = c->sa[ch], kb = c->sb[ch];
+			v8f va = v8_set1(ka), vb = v8_set1(kb);
+			int e = 0;
+			if (c->relu) {
+				for (; e + 8 <= c->hw; e += 8) {
+					v8f v = v8_ld(x + e) * va + vb;
+					v8_st(y + e, v8_relu(v));
+				}
+				for (; e < c->hw; e++) {
+					float v = x[e] * ka + kb;
+					y[e] = v > 0.0f ? v : 0.0f;
+				}
+			} else {
+				for (; e + 8 <= c->hw; e += 8)
+					v8_st(y + e, v8_ld(x + e) * va + vb);
+				for (; e < c->hw; e++)
+					y[e] = x[e] * ka + kb;
+			}
+		}
+}
+
+void nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
+{
+	apnas_tensor *x = nn_in(g, nd, 0);
+	const apnas_bn *bn = &nd->bn;
+	struct bn_ctx c = {0};
+	c.g = g;
+	c.nd = nd;
+	c.n = x->d.n;
+	c.c = x->d.c;
+	c.hw = x->d.h * x->d.w;
+	c.relu = nd->op == NN_BN_RELU;
+	c.x = x->data;
+	c.out = nd->out->data;
+	float *mean = nd->aux, *invstd = mean + c.c;
+	const double m = (double)c.n * c.hw;
+	if (mode == APNAS_MODE_INFER) {
+		for (int ch = 0; ch < c.c; ch++) {
+			mean[ch] = bn->mean->value[ch];
+			invstd[ch] = (float)(1.0 / sqrt((double)bn->var->value[ch] +
+			                                bn->eps));
+		}
+	} else {
+		nn_par(g, stats_task, &c, (double)c.n * c.c * c.hw);
+		for (int ch = 0; ch < c.c; ch++) {
+			double s = 0, ss = 0;
+			for (int t = 0; t < g->threads; t++) {
+				const double *p = nn_ws(g, t);
+				s += p[2 * ch];
+				ss += p[2 * ch + 1];
+			}
+			double mu = s / m, var = ss / m - mu * mu;
+			if (var < 0)
+				var = 0;
+			mean[ch] = (float)mu;
+			invstd[ch] = (float)(1.0 / sqrt(var + bn->eps));
+			if (mode == APNAS_MODE_TRAIN) {
+				float mo = bn->momentum;
+				double unb = m > 1 ? var * m / (m - 1) : var;
+				bn->mean->value[ch] =
+				    (1 - mo) * bn->mean->value[ch] + mo * (float)mu;
+				bn->var->value[ch] =
+				    (1 - mo) * bn->var->value[ch] + mo * (float)unb;
+			}
+		}
+	}
+	float *sa = factors(g, c.c), *sb = sa + c.c;
+	for (int ch = 0; ch < c.c; ch++) {
+		float ga = bn->gamma ? bn->gamma->value[ch] : 1.0f;
+		float be = bn->beta ? bn->beta->value[ch] : 0.0f;
+		sa[ch] = ga * invstd[ch];
+		sb[ch] = be - mean[ch] * sa[ch];
+	}
+	c.sa = sa;
+	c.sb = sb;
+	nn_par(g, apply_task, &c, (double)c.n * c.c * c.hw);
+}
+
+/* Per thread, per channel: sum of dy' and of dy' (x - mean), where dy' is
+ * dy masked by the ReLU in the fused form. */
+static void bwd_sums_task(void *vc, int tid, int nt)
+{
+	struct bn_ctx *c = vc;
+	int a, b;
+	nn_part(c->n, tid, nt, &a, &b);
+	double *part = nn_ws(c->g, tid);
+	for (int ch = 0; ch < c->c; ch++) {
+		double s = 0, sx = 0;
+		const float mu = c->mean[ch];
+		const v8f vm = v8_set1(mu), z = v8_set1(0);
+		for (int n = a; n < b; n++) {
+			size_t off = ((size_t)n * c->c + ch) * c->hw;
+			const float *x = c->x + off, *dy = c->dy + off, *y = c->y + off;
+			v8f a0 = z, a1 = z;
+			int e = 0;
+			for (; e + 8 <= c->hw; e += 8) {
+				v8f d = v8_ld(dy + e);
+				if (c->relu)
+					d = v8_where_pos(v8_ld(y + e), d);
+				a0 += d;
+				a1 += d * (v8_ld(x + e) - vm);
+			}
+			float t0 = v8_hsum(a0), t1 = v8_hsum(a1);
+			for (; e < c->hw; e++) {
+				float d = c->relu && !(y[e] > 0.0f) ? 0.0f : dy[e];
+				t0 += d;
+				t1 += d * (x[e] - mu);
+			}
+			s += t0;
+			sx += t1;
+		}
+		part[2 * ch] = s;
+		part[2 * ch + 1] = sx;
+	}
+}
+
+/* dx (+)= sa dy' + sb (x - mean) + sc, per channel. */
+static void bwd_dx_task(void *vc, int tid, int nt)
+{
+	struct bn_ctx *c = vc;
+	int a, b;
+	nn_part(c->n, tid, nt, &a, &b);
+	for (int n = a; n < b; n++)
+		for (int ch = 0; ch < c->c; ch++) {
+			size_t off = ((size_t)n * c->c + ch) * c->hw;
+			const float *x = c->x + off, *dy = c->dy + off, *y = c->y + off;
+			float *dx = c->dx + off;
+			const float ka = c->sa[ch], kb = c->sb[ch], kc = c->sc[ch];
+			const float mu = c->mean[ch];
+			v8f va = v8_set1(ka), vb = v8_set1(kb), vc8 = v8_set1(kc),
+			    vm = v8_set1(mu);
+			int e = 0;
+			for (; e + 8 <= c->hw; e += 8) {
+				v8f d = v8_ld(dy + e);
+				if (c->relu)
+					d = v8_where_pos(v8_ld(y + e), d);
+				v8f r = va * d + vb * (v8_ld(x + e) - vm) + vc8;
+				if (c->acc_x)
+					r += v8_ld(dx + e);
+				v8_st(dx + e, r);
+			}
+			for (; e < c->hw; e++) {
+				float d = c->relu && !(y[e] > 0.0f) ? 0.0f : dy[e];
+				float r = ka * d + kb * (x[e] - mu) + kc;
+				dx[e] = c->acc_x ? dx[e] + r : r;
+			}
+		}
+}
+
+void nn_bn_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc)
+{
+	apnas_tensor *x = nn_in(g, nd, 0);
+	const apnas_bn *bn = &nd->bn;
+	struct bn_ctx c = {0};
+	c.g = g;
+	c.nd = nd;
+	c.n = x->d.n;
+	c.c = x->d.c;
+	c.hw = x->d.h * x->d.w;
+	c.relu = nd->op == NN_BN_RELU;
+	c.x = x->data;
+	c.y = nd->out->data;
+	c.dy = nd->out->grad;
+	c.mean = nd->aux;
+	c.invstd = c.mean + c.c;
+	nn_par(g, bwd_sums_task, &c, (double)c.n * c.c * c.hw);
+	const double m = (double)c.n * c.hw;
+	int acc_g = bn->gamma ? nn_param_acc(bn->gamma) : 0;
+	int acc_b = bn->beta ? nn_param_acc(bn->beta) : 0;
+	float *sa = factors(g, c.c), *sb = sa + c.c, *sc = sb + c.c;
+	for (int ch = 0; ch < c.c; ch++) {
+		double sdy = 0, sdx = 0;
+		for (int t = 0; t < g->threads; t++) {
+			const double *p = nn_ws(g, t);
+			sdy += p[2 * ch];
+			sdx += p[2 * ch + 1];
+		}
+		double is = c.invstd[ch];
+		double ga = bn->gamma ? bn->gamma->value[ch] : 1.0;
+		if (bn->gamma) {
+			float dg = (float)(sdx * is);
+			bn->gamma->grad[ch] = acc_g ? bn->gamma->grad[ch] + dg : dg;
+		}
+		if (bn->beta) {
+			float db = (float)sdy;
+			bn->beta->grad[ch] = acc_b ? bn->beta->grad[ch] + db : db;
+		}
+		double k1 = ga * is;
+		sa[ch] = (float)k1;
+		sb[ch] = (float)(-k1 * is * is * sdx / m);
+		sc[ch] = (float)(-k1 * sdy / m);
+	}
+	if (!x->needs_grad)
+		return;
+	c.dx = x->grad;
+	c.acc_x = acc[0];
+	c.sa = sa;
+	c.sb = sb;
+	c.sc = sc;
+	nn_par(g, bwd_dx_task, &c, (double)c.n * c.c * c.hw);
+}

@@ -1,0 +1,402 @@
+/* The report's plots, drawn by gnuplot from a generated script: the
+ * Pareto points of every run (one colour and marker per group) with the
+ * combined front as a step line, and each run's mean reward per epoch.
+ * gnuplot writes to temporary names that are renamed once it succeeds,
+ * so a failed or interrupted drawing never leaves a half-written plot. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "report/report.h"
+
+/* Tableau 10: distinct in colour and still apart in grey. */
+static const char *const colours[] = {
+	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+};
+/* Filled circle, square, triangle, inverted triangle, diamond, pentagon,
+ * then the open ones. */
+static const int markers[] = {7, 5, 9, 11, 13, 15, 6, 4, 8, 10, 12, 14};
+
+#define N_COLOURS (sizeof colours / sizeof colours[0])
+#define N_MARKERS (sizeof markers / sizeof markers[0])
+/* Beyond this many front points the labels would overprint each other;
+ * front.csv and the tables still name every point's run. */
+#define MAX_LABELLED 20
+
+typedef struct plot_ctx {
+	const apnas_report *r;
+	int logx;
+	int reward;       /* some run has a reward curve */
+	pid_t pid;        /* for the temporary names */
+} plot_ctx;
+
+/* A gnuplot single-quoted string: only ' needs escaping, as ''. */
+static void gp_str(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; s && *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		if (*s != '\n')
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+/* A double-quoted data-file string: gnuplot has no escape there, so a
+ * double quote becomes a single one. */
+static void dat_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++)
+		fputc(*s == '"' ? '\'' : *s == '\n' ? ' ' : *s, f);
+	fputc('"', f);
+}
+
+static int write_points(FILE *f, void *ud, apnas_error *err)
+{
+	(void)err;
+	const apnas_report *r = ((plot_ctx *)ud)->r;
+	for (size_t g = 0; g < r->ngroups; g++) {
+		const apnas_report_group *gr = &r->groups[g];
+		fprintf(f, "%s# group %zu\n", g ? "\n\n" : "", g);
+		for (size_t i = 0; i < gr->nruns; i++) {
+			const apnas_report_run *run = &r->runs[gr->runs[i]];
+			if (!run->npareto) {
+				fprintf(f, "%.17g %.17g\n",
+				        run->m[APNAS_RM_CYCLES],
+				        run->m[APNAS_RM_VAL_ACC]);
+				continue;
+			}
+			for (size_t k = 0; k < run->npareto; k++)
+				fprintf(f, "%.17g %.17g\n", run->pareto_cyc[k],
+				        run->pareto_acc[k]);
+		}
+	}
+	return ferror(f) ? apnas_error_set(err, APNAS_EIO, "write failed")
+	                 : 0;
+}
+
+static int write_front(FILE *f, void *ud, apnas_error *err)
+{
+	const apnas_report *r = ((plot_ctx *)ud)->r;
+	for (size_t k = 0; k < r->nfront; k++) {
+		fprintf(f, "%.17g %.17g ", r->front[k].cycles,
+		        r->front[k].accuracy);
+		dat_str(f, r->runs[r->front[k].run].name);
+		fputc('\n', f);
+	}
+	return ferror(f) ? apnas_error_set(err, APNAS_EIO, "write failed")
+	                 : 0;
+}
+
+static int write_reward(FILE *f, void *ud, apnas_error *err)
+{
+	const apnas_report *r = ((plot_ctx *)ud)->r;
+	for (size_t i = 0; i < r->nruns; i++) {
+		const apnas_report_run *run = &r->runs[i];
+		fprintf(f, "%s# run %zu\n", i ? "\n\n" : "", i);
+		for (size_t e = 0; e < run->nepochs; e++)
+			if (!isnan(run->epoch_reward[e]))
+				fprintf(f, "%zu %.17g\n", e + 1,
+				        run->epoch_reward[e]);
+	}
+	return ferror(f) ? apnas_error_set(err, APNAS_EIO, "write failed")
+	                 : 0;
+}
+
+static void style(FILE *f)
+{
+	fputs("set encoding utf8\nset termoption noenhanced\n"
+	      "set grid lc rgb '#dddddd'\nset border lc rgb '#555555'\n"
+	      "set key outside right top box lc rgb '#bbbbbb'\n", f);
+	for (size_t i = 0; i < N_COLOURS; i++)
+		fprintf(f, "set linetype %zu lc rgb '%s' lw 1.5\n", i + 1,
+		        colours[i]);
+	fprintf(f, "set linetype cycle %zu\n", N_COLOURS);
+}
+
+static void pareto_body(FILE *f, const plot_ctx *c)
+{
+	const apnas_report *r = c->r;
+	fputs("reset\n", f);
+	style(f);
+	fputs("set title 'Pareto points of every run and the combined front'"
+	      "\nset xlabel 'cycles on the accelerator'\n"
+	      "set ylabel 'validation accuracy (shared weights)'\n"
+	      "set offsets graph 0.03, graph 0.12, graph 0.06, graph 0.06\n",
+	      f);
+	if (c->logx)
+		fputs("set logscale x\nset format x '%.0s%c'\n", f);
+	else
+		fputs("set format x '%.1s%c'\n", f);
+	fputs("plot \\\n", f);
+	for (size_t g = 0; g < r->ngroups; g++) {
+		fprintf(f, "  'plot_points.dat' index %zu using 1:2 with points "
+		        "lt %zu pt %d ps 1.2 title ", g, g % N_COLOURS + 1,
+		        markers[g % N_MARKERS]);
+		gp_str(f, r->groups[g].label);
+		fputs(", \\\n", f);
+	}
+	fputs("  'plot_front.dat' using 1:2 with steps lw 2 dt 2 "
+	      "lc rgb '#222222' title 'combined front'", f);
+	if (r->nfront <= MAX_LABELLED)
+		fputs(", \\\n  'plot_front.dat' using 1:2:3 with labels "
+		      "left offset 0.6,0.5 font ',8' tc rgb '#333333' notitle",
+		      f);
+	fputc('\n', f);
+}
+
+static void reward_body(FILE *f, const plot_ctx *c)
+{
+	const apnas_report *r = c->r;
+	fputs("reset\n", f);
+	style(f);
+	fputs("set title 'Mean reward of the sampled architectures per "
+	      "epoch (one line per run)'\nset xlabel 'epoch'\n"
+	      "set ylabel 'mean reward'\nset xtics 1\n"
+	      "set offsets 0.2, 0.2, graph 0.05, graph 0.05\n", f);
+	/* Too many epochs for a tic each: let gnuplot choose. */
+	size_t most = 0;
+	for (size_t i = 0; i < r->nruns; i++)
+		if (r->runs[i].nepochs > most)
+			most = r->runs[i].nepochs;
+	if (most > 20)
+		fputs("set xtics autofreq\n", f);
+	fputs("plot \\\n", f);
+	int first = 1;
+	for (size_t i = 0; i < r->nruns; i++) {
+		const apnas_report_run *run = &r->runs[i];
+		if (!run->nepochs)
+			continue;
+		size_t g = run->group;
+		/* One legend entry per group: its first run carries it. */
+		int titled = r->groups[g].runs[0] == i;
+		fprintf(f, "%s  'plot_reward.dat' index %zu using 1:2 with "
+		        "linespoints lt %zu pt %d ps 0.6 ",
+		        first ? "" : ", \\\n", i, g % N_COLOURS + 1,
+		        markers[g % N_MARKERS]);
+		if (titled) {
+			fputs("title ", f);
+			gp_str(f, r->groups[g].label);
+		} else {
+			fputs("notitle", f);
+		}
+		first = 0;
+	}
+	fputc('\n', f);
+}
+
+static int write_script(FILE *f, void *ud, apnas_error *err)
+{
+	const plot_ctx *c = ud;
+	fputs("# Generated by apnas report: rerun with `gnuplot plots.gp` in "
+	      "this directory\n# (it writes to temporary names; apnas renames "
+	      "them once gnuplot succeeds).\n", f);
+	static const struct {
+		const char *term, *ext;
+	} terms[] = {
+		{"svg size 960,620 dynamic font 'sans,12' background "
+		 "rgb 'white'", "svg"},
+		{"pngcairo size 1200,780 font 'sans,12'", "png"},
+	};
+	for (size_t t = 0; t < 2; t++) {
+		fprintf(f, "\nset terminal %s\nset output 'pareto.%s.tmp.%d'\n",
+		        terms[t].term, terms[t].ext, (int)c->pid);
+		pareto_body(f, c);
+		fputs("unset output\n", f);
+		if (!c->reward)
+			continue;
+		fprintf(f, "\nset terminal %s\nset output 'reward.%s.tmp.%d'\n",
+		        terms[t].term, terms[t].ext, (int)c->pid);
+		reward_body(f, c);
+		fputs("unset output\n", f);
+	}
+	return ferror(f) ? apnas_error_set(err, APNAS_EIO, "write failed")
+	                 : 0;
+}
+
+/* ---- running gnuplot ------------------------------------------------------ */
+
+/* The gnuplot to run, malloc()ed, or NULL when there is none. */
+static char *find_gnuplot(void)
+{
+	const char *env = getenv("APNAS_GNUPLOT");
+	if (env)
+		return *env && access(env, X_OK) == 0 ? strdup(env) : NULL;
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *e = strchr(path, ':');
+		size_t n = e ? (size_t)(e - path) : strlen(path);
+		char *cand = NULL;
+		if (n && asprintf(&cand, "%.*s/gnuplot", (int)n, path) >= 0) {
+			struct stat st;
+			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
+			    access(cand, X_OK) == 0)
+				return cand;
+			free(cand);
+		}
+		path += n + (e != NULL);
+	}
+	return NULL;
+}
+
+/* Runs gnuplot on plots.gp in dir; its messages come back through a pipe
+ * so that a failure can quote gnuplot's own first error line. */
+static int run_gnuplot(const char *gnuplot, const char *dir,
+                       apnas_error *err)
+{
+	int fd[2];
+	if (pipe2(fd, O_CLOEXEC) != 0)
+		return apnas_error_set(err, APNAS_EIO, "pipe: %s",
+		                       strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return apnas_error_set(err, APNAS_EIO, "fork: %s",
+		                       strerror(errno));
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		dup2(fd[1], 2);
+		if (chdir(dir) != 0)
+			_exit(126);
+		execl(gnuplot, "gnuplot", "plots.gp", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	char msg[2048];
+	size_t n = 0;
+	for (;;) {
+		char buf[512];
+		ssize_t k = read(fd[0], buf, sizeof buf);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		for (ssize_t i = 0; i < k && n + 1 < sizeof msg; i++)
+			msg[n++] = buf[i];
+	}
+	msg[n] = '\0';
+	close(fd[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* gnuplot echoes the offending line before the message: keep the
+	 * last non-empty line, which says what went wrong. */
+	char *last = NULL;
+	for (char *line = strtok(msg, "\n"); line; line = strtok(NULL, "\n"))
+		if (*line && strspn(line, " ^") != strlen(line))
+			last = line;
+	return apnas_error_set(err, APNAS_EIO,
+		"gnuplot failed on %s/plots.gp (%s %d)%s%s", dir,
+		WIFEXITED(st) ? "exit" : "signal",
+		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+		last ? ": " : "", last ? last : "");
+}
+
+static int write_in(const char *dir, const char *name,
+                    int (*fn)(FILE *, void *, apnas_error *), void *ud,
+                    apnas_error *err)
+{
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	int rc = apnas_write_atomic_with(path, 0, fn, ud, err);
+	free(path);
+	return rc;
+}
+
+int apnas_report_plot(const apnas_report *r, const char *out_dir,
+                      char ***made, size_t *nmade, apnas_error *err)
+{
+	*made = NULL;
+	*nmade = 0;
+	char *gnuplot = find_gnuplot();
+	if (!gnuplot)
+		return 1;
+	plot_ctx c = {r, 0, 0, getpid()};
+	double lo = INFINITY, hi = 0;
+	for (size_t i = 0; i < r->nruns; i++) {
+		const apnas_report_run *run = &r->runs[i];
+		size_t n = run->npareto;
+		for (size_t k = 0; k < (n ? n : 1); k++) {
+			double cy = n ? run->pareto_cyc[k]
+			              : run->m[APNAS_RM_CYCLES];
+			if (cy > 0 && cy < lo)
+				lo = cy;
+			if (cy > hi)
+				hi = cy;
+		}
+		if (run->nepochs)
+			c.reward = 1;
+	}
+	/* A log axis once the points span more than a factor of 20:
+	 * below that it only squeezes the interesting part. */
+	c.logx = lo > 0 && hi / lo > 20;
+	int rc = write_in(out_dir, "plot_points.dat", write_points, &c, err);
+	if (rc == 0)
+		rc = write_in(out_dir, "plot_front.dat", write_front, &c, err);
+	if (rc == 0)
+		rc = write_in(out_dir, "plot_reward.dat", write_reward, &c,
+		              err);
+	if (rc == 0)
+		rc = write_in(out_dir, "plots.gp", write_script, &c, err);
+	if (rc == 0)
+		rc = run_gnuplot(gnuplot, out_dir, err);
+	free(gnuplot);
+	static const char *const names[] = {"pareto.svg", "pareto.png",
+	                                    "reward.svg", "reward.png"};
+	size_t want = c.reward ? 4 : 2;
+	char **list = calloc(4, sizeof *list);
+	if (!list && rc == 0)
+		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < want; i++) {
+		char *tmp = NULL, *dst = NULL;
+		if (asprintf(&tmp, "%s/%s.tmp.%d", out_dir, names[i],
+		             (int)c.pid) < 0)
+			tmp = NULL;
+		if (asprintf(&dst, "%s/%s", out_dir, names[i]) < 0)
+			dst = NULL;
+		if (rc == 0 && (!tmp || !dst))
+			rc = apnas_error_set(err, APNAS_ENOMEM,
+			                     "out of memory");
+		if (rc == 0 && rename(tmp, dst) != 0)
+			rc = apnas_error_set(err, APNAS_EIO,
+				"gnuplot did not write %s: %s", tmp,
+				strerror(errno));
+		if (rc < 0 && tmp)
+			unlink(tmp);
+		if (rc == 0)
+			list[(*nmade)++] = dst;
+		else
+			free(dst);
+		free(tmp);
+	}
+	if (rc < 0) {
+		for (size_t i = 0; i < *nmade; i++)
+			free(list[i]);
+		free(list);
+		*nmade = 0;
+		return rc;
+	}
+	*made = list;
+	return 0;
+}

@@ -1,0 +1,185 @@
+/* `apnas report` as a library: gathers finished search runs (directories
+ * holding summary.json) under one or more roots, groups them over seeds,
+ * computes means and standard deviations, the combined Pareto front of
+ * accuracy against cycles, and writes tables and gnuplot plots
+ * (docs/ablations.md).  Internal to libapnas; the CLI and `apnas
+ * ablate` call it. */
+#ifndef APNAS_REPORT_H
+#define APNAS_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <apnas/error.h>
+
+/* The per-run figures a report aggregates, in table order. */
+enum {
+	APNAS_RM_REWARD = 0,   /* best.reward of summary.json */
+	APNAS_RM_VAL_ACC,      /* best.accuracy (validation, shared weights) */
+	APNAS_RM_TEST_ACC,     /* retrain/summary.json test accuracy */
+	APNAS_RM_CYCLES,       /* best.cycles */
+	APNAS_RM_PARAMS,       /* best.params */
+	APNAS_RM_MACS,         /* best.macs */
+	APNAS_RM_WALL,         /* wall_seconds of the search */
+	APNAS_RM_COUNT
+};
+
+/* Column name of each APNAS_RM_* ("best_reward", "val_accuracy", ...). */
+extern const char *const apnas_report_metric_names[APNAS_RM_COUNT];
+
+/* One setting of a run's resolved config, flattened: "cost.rows" = "16".
+ * Strings are unquoted; lists are written "[1, 2]". */
+typedef struct apnas_report_kv {
+	char *key;   /* owned */
+	char *value; /* owned */
+} apnas_report_kv;
+
+typedef struct apnas_report_run {
+	char *dir;               /* owned: the directory as found */
+	char *name;              /* owned: dir relative to its root (the
+	                            root's basename when there are several) */
+	apnas_report_kv *set;    /* owned: config.cfg flattened, sorted by
+	                            key; none when the run has no config.cfg */
+	size_t nset;
+	int64_t seed;            /* summary.json seed; -1 if absent */
+	char *status;            /* owned: "finished", "time_limit", ... */
+	char *controller, *reward, *cost; /* owned plugin names; may be NULL */
+	double m[APNAS_RM_COUNT];/* APNAS_RM_* figures; NaN when unknown */
+	double *pareto_acc;      /* owned: the run's Pareto points */
+	double *pareto_cyc;      /* owned */
+	size_t npareto;
+	double *epoch_reward;    /* owned: epochs.csv mean_reward per row */
+	size_t nepochs;
+	size_t group;            /* index into apnas_report.groups */
+} apnas_report_run;
+
+/* Mean and sample standard deviation (n - 1 in the denominator) over the
+ * values that are not NaN.  n = 0: both NaN; n = 1: sd NaN. */
+typedef struct apnas_report_stat {
+	double mean, sd;
+	size_t n;
+} apnas_report_stat;
+
+typedef struct apnas_report_group {
+	char *key;               /* owned: what its runs share (identity) */
+	char *label;             /* owned: what tells it from the others */
+	size_t *runs;            /* owned: indices into runs, in run order */
+	size_t nruns;
+	apnas_report_stat stat[APNAS_RM_COUNT];
+} apnas_report_group;
+
+/* A point of the combined front: one run's Pareto point. */
+typedef struct apnas_report_point {
+	double accuracy, cycles;
+	size_t run;              /* index into apnas_report.runs */
+} apnas_report_point;
+
+typedef struct apnas_report {
+	apnas_report_run *runs;  /* owned; sorted by group, seed, name once
+	                            grouped */
+	size_t nruns;
+	apnas_report_group *groups; /* owned; natural order of labels */
+	size_t ngroups;
+	apnas_report_point *front; /* owned: non-dominated points, cycles
+	                              ascending */
+	size_t nfront;
+	size_t npoints;          /* points the front was taken from */
+	size_t unfinished;       /* run directories without summary.json */
+	char *first_unfinished;  /* owned: one of them, for the message */
+} apnas_report;
+
+/* ---- gathering (report/runs.c) ---------------------------------------- */
+
+/* Adds every finished run found under root (root itself included; the
+ * search does not descend into a run directory, nor follow symbolic
+ * links).  `several`: prefix run names with root's basename.  A
+ * summary.json without a "best" record is not a search run and is
+ * passed over; a damaged one is an error naming the file. */
+int apnas_report_scan(apnas_report *r, const char *root, int several,
+                      apnas_error *err);
+/* Reads one run directory into *run (name is copied). */
+int apnas_report_load_run(const char *dir, const char *name,
+                          apnas_report_run *run, apnas_error *err);
+/* Flattens a libconfig file into sorted key/value pairs. */
+int apnas_report_read_settings(const char *path, apnas_report_kv **set,
+                               size_t *n, apnas_error *err);
+/* The value of key in run's settings, NULL if absent. */
+const char *apnas_report_setting(const apnas_report_run *run,
+                                 const char *key);
+void apnas_report_run_free(apnas_report_run *run);
+void apnas_report_free(apnas_report *r);
+
+/* ---- grouping and statistics (report/group.c, report/stats.c) --------- */
+
+void apnas_report_stats(const double *v, size_t n, apnas_report_stat *s);
+
+/* Groups r's runs and fills each group's statistics.  group_by NULL:
+ * runs whose settings are equal except run.seed and run.dir form a group
+ * (runs without config.cfg: by their parent directory, as `apnas ablate`
+ * names them); else a comma-separated list of keys, runs with equal
+ * values of those keys forming a group.  A --group-by key no run has is
+ * refused with the nearest key.  Sorts runs by group, seed, name. */
+int apnas_report_group_runs(apnas_report *r, const char *group_by,
+                            apnas_error *err);
+
+/* Compares strings with digit runs taken as numbers ("rows=8" before
+ * "rows=16"). */
+int apnas_natcmp(const char *a, const char *b);
+
+/* ---- the combined front (report/front.c) ------------------------------ */
+
+/* Takes every run's Pareto points (its best when it lists none) and keeps
+ * the non-dominated ones across runs. */
+int apnas_report_front(apnas_report *r, apnas_error *err);
+
+/* ---- output (report/write.c, report/plot.c) --------------------------- */
+
+typedef enum apnas_report_format {
+	APNAS_REPORT_TABLE = 0,
+	APNAS_REPORT_CSV,
+	APNAS_REPORT_JSON
+} apnas_report_format;
+
+/* report.csv: one row per run (kind "run") and per group (kind "group",
+ * means with _sd columns). */
+int apnas_report_write_csv(FILE *f, const apnas_report *r);
+/* front.csv: the combined front; reward.csv: mean reward per epoch per
+ * run (long format). */
+int apnas_report_write_front_csv(FILE *f, const apnas_report *r);
+int apnas_report_write_reward_csv(FILE *f, const apnas_report *r);
+int apnas_report_write_json(FILE *f, const apnas_report *r);
+/* plots: file names (relative to the markdown) to link, n of them. */
+int apnas_report_write_md(FILE *f, const apnas_report *r,
+                          const char *const *plots, size_t nplots);
+/* The aligned text tables for a terminal. */
+int apnas_report_write_table(FILE *f, const apnas_report *r);
+
+/* Draws pareto.{svg,png} and reward.{svg,png} in out_dir with gnuplot
+ * (APNAS_GNUPLOT names another binary).  Returns 0 when drawn (names of
+ * the files made in *made, malloc()ed strings, *nmade of them), 1 when
+ * gnuplot is not installed (nothing drawn, nothing to free), < 0 on
+ * failure.  The script and its data stay in out_dir as plots.gp and
+ * plot_*.dat, so a user can restyle and rerun them. */
+int apnas_report_plot(const apnas_report *r, const char *out_dir,
+                      char ***made, size_t *nmade, apnas_error *err);
+
+/* ---- the whole command ------------------------------------------------- */
+
+typedef struct apnas_report_args {
+	const char *const *dirs;  /* roots to search, ndirs >= 1 */
+	size_t ndirs;
+	const char *out_dir;      /* NULL: <dirs[0]>/report */
+	apnas_report_format format; /* what goes to `out` */
+	const char *group_by;     /* NULL: group over seeds */
+	int no_plots;             /* skip gnuplot */
+	FILE *out;                /* the table / CSV / JSON */
+	FILE *msg;                /* notes and the written files' paths */
+} apnas_report_args;
+
+/* Gathers, groups, writes report.csv, report.json, report.md, front.csv,
+ * reward.csv and the plots into out_dir, prints the chosen format on
+ * `out` and the paths on `msg`.  No finished run: APNAS_EINVAL. */
+int apnas_report_main(const apnas_report_args *a, apnas_error *err);
+
+#endif

@@ -1,0 +1,343 @@
+/* Checkpoint container: sections assembled in memory (plugins write their
+ * save() output into a memstream), then one atomic write.  Reading takes
+ * the whole file and checks it before anything is handed to a plugin's
+ * load(), so a corrupt checkpoint never leaves a half-restored run. */
+#include "ckpt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "atomic.h"
+
+static void le_store(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t le_load(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+void apnas_put_u32(FILE *f, uint32_t v)
+{
+	unsigned char b[4];
+	le_store(b, v, 4);
+	fwrite(b, 1, 4, f);
+}
+
+void apnas_put_u64(FILE *f, uint64_t v)
+{
+	unsigned char b[8];
+	le_store(b, v, 8);
+	fwrite(b, 1, 8, f);
+}
+
+void apnas_put_f64(FILE *f, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, sizeof u);
+	apnas_put_u64(f, u);
+}
+
+static const unsigned char *cursor_take(apnas_cursor *c, size_t n)
+{
+	if (c->bad || c->left < n) {
+		c->bad = 1;
+		return NULL;
+	}
+	const unsigned char *p = c->p;
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
+uint32_t apnas_get_u32(apnas_cursor *c)
+{
+	const unsigned char *p = cursor_take(c, 4);
+	return p ? (uint32_t)le_load(p, 4) : 0;
+}
+
+uint64_t apnas_get_u64(apnas_cursor *c)
+{
+	const unsigned char *p = cursor_take(c, 8);
+	return p ? le_load(p, 8) : 0;
+}
+
+double apnas_get_f64(apnas_cursor *c)
+{
+	uint64_t u = apnas_get_u64(c);
+	double v;
+	memcpy(&v, &u, sizeof v);
+	return v;
+}
+
+/* ---- writer ----------------------------------------------------------- */
+
+static int grow_append(apnas_ckpt_writer *w, const void *p, size_t n)
+{
+	char *nb = realloc(w->buf, w->len + n);
+	if (!nb)
+		return -1;
+	w->buf = nb;
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+	return 0;
+}
+
+int apnas_ckpt_writer_init(apnas_ckpt_writer *w, apnas_error *err)
+{
+	memset(w, 0, sizeof *w);
+	/* Header: magic, version, section count (patched at commit). */
+	unsigned char hdr[16];
+	memcpy(hdr, APNAS_CKPT_MAGIC, 8);
+	le_store(hdr + 8, APNAS_CKPT_VERSION, 4);
+	le_store(hdr + 12, 0, 4);
+	if (grow_append(w, hdr, sizeof hdr) < 0)
+		return apnas_error_set(err, APNAS_ENOMEM,
+		                       "checkpoint: out of memory");
+	return 0;
+}
+
+int apnas_ckpt_section_begin(apnas_ckpt_writer *w, const char *tag,
+                             FILE **f, apnas_error *err)
+{
+	if (w->open || strlen(tag) != 4)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"checkpoint: bad section '%s'", tag);
+	w->sec_buf = NULL;
+	w->sec_len = 0;
+	w->open = open_memstream(&w->sec_buf, &w->sec_len);
+	if (!w->open)
+		return apnas_error_set(err, APNAS_ENOMEM,
+			"checkpoint: out of memory for section %s", tag);
+	memcpy(w->tag, tag, 5);
+	*f = w->open;
+	return 0;
+}
+
+int apnas_ckpt_section_end(apnas_ckpt_writer *w, apnas_error *err)
+{
+	if (!w->open)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "checkpoint: no open section");
+	int bad = ferror(w->open);
+	fclose(w->open);
+	w->open = NULL;
+	unsigned char h[12];
+	memcpy(h, w->tag, 4);
+	le_store(h + 4, w->sec_len, 8);
+	if (bad || grow_append(w, h, sizeof h) < 0 ||
+	    grow_append(w, w->sec_buf, w->sec_len) < 0) {
+		free(w->sec_buf);
+		w->sec_buf = NULL;
+		w->failed = 1;
+		return apnas_error_set(err, APNAS_ENOMEM,
+			"checkpoint: cannot assemble section %s", w->tag);
+	}
+	free(w->sec_buf);
+	w->sec_buf = NULL;
+	w->n_sections++;
+	return 0;
+}
+
+/* rename() is atomic but only durable once the directory entry is on
+ * disk; without this a power cut could bring back the older file. */
+static void sync_dir_of(const char *path)
+{
+	char *d = strdup(path);
+	if (!d)
+		return;
+	char *slash = strrchr(d, '/');
+	if (slash)
+		*slash = '\0';
+	int fd = open(slash ? (*d ? d : "/") : ".", O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(d);
+}
+
+int apnas_ckpt_commit(apnas_ckpt_writer *w, const char *path,
+                      void (*before_rename)(void *ud), void *ud,
+                      apnas_error *err)
+{
+	if (w->open || w->failed)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"checkpoint %s: incomplete, not written", path);
+	le_store((unsigned char *)w->buf + 12, w->n_sections, 4);
+	unsigned char crc[4];
+	le_store(crc, crc32(0L, (const Bytef *)w->buf, (uInt)w->len), 4);
+	apnas_atomic a;
+	int rc = apnas_atomic_open(&a, path, 1, err);
+	if (rc < 0)
+		return rc;
+	if (fwrite(w->buf, 1, w->len, a.f) != w->len ||
+	    fwrite(crc, 1, 4, a.f) != 4 || fflush(a.f) != 0) {
+		int e = errno;
+		apnas_atomic_abort(&a);
+		return apnas_error_set(err, APNAS_EIO,
+			"cannot write checkpoint %s: %s (the previous "
+			"checkpoint is kept)", path, strerror(e ? e : EIO));
+	}
+	if (before_rename)
+		before_rename(ud);
+	rc = apnas_atomic_commit(&a, err);
+	if (rc < 0)
+		return apnas_error_prefix(err,
+			"checkpoint not written, the previous one is kept");
+	sync_dir_of(path);
+	return 0;
+}
+
+void apnas_ckpt_writer_free(apnas_ckpt_writer *w)
+{
+	if (w->open) {
+		fclose(w->open);
+		free(w->sec_buf);
+	}
+	free(w->buf);
+	memset(w, 0, sizeof *w);
+}
+
+/* ---- reader ----------------------------------------------------------- */
+
+int apnas_ckpt_read(const char *path, apnas_ckpt *ck, apnas_error *err)
+{
+	memset(ck, 0, sizeof *ck);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return apnas_error_set(err, APNAS_EIO, "cannot read %s: %s",
+		                       path, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || st.st_size < 20) {
+		fclose(f);
+		return apnas_error_set(err, APNAS_EINVAL,
+			"%s: not a checkpoint (too short)", path);
+	}
+	ck->len = (size_t)st.st_size;
+	ck->buf = malloc(ck->len);
+	if (!ck->buf) {
+		fclose(f);
+		return apnas_error_set(err, APNAS_ENOMEM,
+			"%s: out of memory", path);
+	}
+	size_t got = fread(ck->buf, 1, ck->len, f);
+	fclose(f);
+	if (got != ck->len) {
+		apnas_ckpt_free(ck);
+		return apnas_error_set(err, APNAS_EIO, "%s: short read", path);
+	}
+	if (memcmp(ck->buf, APNAS_CKPT_MAGIC, 8) != 0) {
+		apnas_ckpt_free(ck);
+		return apnas_error_set(err, APNAS_EINVAL,
+			"%s: not an apnas checkpoint (bad magic)", path);
+	}
+	uint32_t ver = (uint32_t)le_load(ck->buf + 8, 4);
+	if (ver != APNAS_CKPT_VERSION) {
+		apnas_ckpt_free(ck);
+		return apnas_error_set(err, APNAS_EINVAL,
+			"%s: checkpoint format %u, this apnas reads %u", path,
+			ver, APNAS_CKPT_VERSION);
+	}
+	size_t body = ck->len - 4;
+	uint32_t want = (uint32_t)le_load(ck->buf + body, 4);
+	uint32_t have = (uint32_t)crc32(0L, ck->buf, (uInt)body);
+	if (want != have) {
+		apnas_ckpt_free(ck);
+		return apnas_error_set(err, APNAS_EINVAL,
+			"%s: checkpoint damaged (CRC mismatch)", path);
+	}
+	ck->n_sections = (uint32_t)le_load(ck->buf + 12, 4);
+	if (ck->n_sections > 1024) {
+		apnas_ckpt_free(ck);
+		return apnas_error_set(err, APNAS_EINVAL,
+			"%s: checkpoint damaged (%u sections)", path,
+			ck->n_sections);
+	}
+	ck->sec = calloc(ck->n_sections ? ck->n_sections : 1,
+	                 sizeof *ck->sec);
+	if (!ck->sec) {
+		apnas_ckpt_free(ck);
+		return apnas_error_set(err, APNAS_ENOMEM,
+			"%s: out of memory", path);
+	}
+	size_t off = 16;
+	for (uint32_t i = 0; i < ck->n_sections; i++) {
+		if (body - off < 12) {
+			apnas_ckpt_free(ck);
+			return apnas_error_set(err, APNAS_EINVAL,
+				"%s: checkpoint damaged (section %u header)",
+				path, i);
+		}
+		memcpy(ck->sec[i].tag, ck->buf + off, 4);
+		ck->sec[i].tag[4] = '\0';
+		uint64_t n = le_load(ck->buf + off + 4, 8);
+		off += 12;
+		if (n > body - off) {
+			apnas_ckpt_free(ck);
+			return apnas_error_set(err, APNAS_EINVAL,
+				"%s: checkpoint damaged (section %s length)",
+				path, ck->sec[i].tag);
+		}
+		ck->sec[i].data = ck->buf + off;
+		ck->sec[i].len = n;
+		off += n;
+	}
+	if (off != body) {
+		apnas_ckpt_free(ck);
+		return apnas_error_set(err, APNAS_EINVAL,
+			"%s: checkpoint damaged (trailing bytes)", path);
+	}
+	return 0;
+}
+
+int apnas_ckpt_get(const apnas_ckpt *ck, const char *tag,
+                   const unsigned char **data, size_t *len,
+                   apnas_error *err)
+{
+	for (uint32_t i = 0; i < ck->n_sections; i++)
+		if (strcmp(ck->sec[i].tag, tag) == 0) {
+			*data = ck->sec[i].data;
+			*len = (size_t)ck->sec[i].len;
+			return 0;
+		}
+	return apnas_error_set(err, APNAS_EINVAL,
+		"checkpoint has no section %s", tag);
+}
+
+int apnas_ckpt_stream(const apnas_ckpt *ck, const char *tag, FILE **f,
+                      apnas_error *err)
+{
+	const unsigned char *d;
+	size_t n;
+	int rc = apnas_ckpt_get(ck, tag, &d, &n, err);
+	if (rc < 0)
+		return rc;
+	/* fmemopen refuses a zero size; an empty section reads as EOF. */
+	static const unsigned char empty[1];
+	*f = fmemopen((void *)(n ? d : empty), n ? n : 1, "rb");
+	if (!*f)
+		return apnas_error_set(err, APNAS_ENOMEM,
+			"checkpoint section %s: cannot open", tag);
+	if (!n)
+		fgetc(*f);
+	return 0;
+}
+
+void apnas_ckpt_free(apnas_ckpt *ck)
+{
+	free(ck->buf);
+	free(ck->sec);
+	memset(ck, 0, sizeof *ck);
+}

@@ -1,0 +1,90 @@
+/* Checkpoint files: one binary file of tagged sections (the core's own
+ * counters and streams, the data batchers, the space's and the
+ * controller's save() output), ended by a CRC-32 so that a torn or
+ * foreign file is refused instead of half-loaded.  Written atomically:
+ * the previous checkpoint stays in place until the new one is complete
+ * and renamed over it.  The layout is documented in docs/run-directory.md.
+ * Internal to libapnas. */
+#ifndef APNAS_SEARCH_CKPT_H
+#define APNAS_SEARCH_CKPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <apnas/error.h>
+
+#define APNAS_CKPT_MAGIC "APNASCKP"
+#define APNAS_CKPT_VERSION 1u
+
+/* ---- writing ---------------------------------------------------------- */
+
+typedef struct apnas_ckpt_writer {
+	char *buf;      /* owned: the file being assembled */
+	size_t len;
+	uint32_t n_sections;
+	FILE *open;     /* owned: the section being written, or NULL */
+	char *sec_buf;  /* owned by `open`'s memstream until it closes */
+	size_t sec_len;
+	char tag[5];
+	int failed;     /* a write failed: commit refuses */
+} apnas_ckpt_writer;
+
+int apnas_ckpt_writer_init(apnas_ckpt_writer *w, apnas_error *err);
+/* Starts section `tag` (4 characters) and returns the stream to write its
+ * bytes to; it stays owned by w. */
+int apnas_ckpt_section_begin(apnas_ckpt_writer *w, const char *tag,
+                             FILE **f, apnas_error *err);
+int apnas_ckpt_section_end(apnas_ckpt_writer *w, apnas_error *err);
+/* Writes the assembled file to path atomically and syncs its directory.
+ * `before_rename` (may be NULL) runs when the temporary file is complete
+ * but not yet renamed: the crash tests kill the process there. */
+int apnas_ckpt_commit(apnas_ckpt_writer *w, const char *path,
+                      void (*before_rename)(void *ud), void *ud,
+                      apnas_error *err);
+void apnas_ckpt_writer_free(apnas_ckpt_writer *w);
+
+/* ---- reading ---------------------------------------------------------- */
+
+typedef struct apnas_ckpt {
+	unsigned char *buf; /* owned: the whole file */
+	size_t len;
+	uint32_t n_sections;
+	struct apnas_ckpt_sec {
+		char tag[5];
+		const unsigned char *data; /* points into buf */
+		uint64_t len;
+	} *sec;             /* owned */
+} apnas_ckpt;
+
+/* Reads and validates (magic, version, section bounds, CRC) a file. */
+int apnas_ckpt_read(const char *path, apnas_ckpt *ck, apnas_error *err);
+/* The bytes of section tag, or APNAS_EINVAL naming the missing tag. */
+int apnas_ckpt_get(const apnas_ckpt *ck, const char *tag,
+                   const unsigned char **data, size_t *len,
+                   apnas_error *err);
+/* A read-only stream over section tag (for a plugin's load()); the caller
+ * fcloses it. */
+int apnas_ckpt_stream(const apnas_ckpt *ck, const char *tag, FILE **f,
+                      apnas_error *err);
+void apnas_ckpt_free(apnas_ckpt *ck);
+
+/* ---- fixed little-endian fields inside a section ----------------------- */
+
+void apnas_put_u32(FILE *f, uint32_t v);
+void apnas_put_u64(FILE *f, uint64_t v);
+void apnas_put_f64(FILE *f, double v);
+
+/* A cursor over section bytes; reading past the end sets `bad` and
+ * returns 0, so a caller checks once at the end. */
+typedef struct apnas_cursor {
+	const unsigned char *p; /* borrowed */
+	size_t left;
+	int bad;
+} apnas_cursor;
+
+uint32_t apnas_get_u32(apnas_cursor *c);
+uint64_t apnas_get_u64(apnas_cursor *c);
+double apnas_get_f64(apnas_cursor *c);
+
+#endif

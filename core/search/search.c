@@ -1,0 +1,689 @@
+/* `apnas search` from start to finish: resolve the config (or the run
+ * directory's own config when resuming), claim and probe the run
+ * directory, create the four plugins and the data, fix the reward's
+ * target from its reference architecture, then either start afresh or
+ * restore the checkpoint, run the loop and derive.  Every refusal that can
+ * be known before training (bad config, unwritable directory, a finished
+ * run in the way, a space without validation data) happens here, before
+ * the first step. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <apnas/nn.h>
+
+#include "atomic.h"
+#include "search_int.h"
+
+char *apnas_search_path(const apnas_search *s, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", s->dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static int mkdir_p(const char *path, apnas_error *err)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "run directory path too long: %s", path);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+				return apnas_error_set(err, APNAS_EIO,
+					"cannot create directory %s: %s", buf,
+					strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return apnas_error_set(err, APNAS_EIO,
+			"%s exists and is not a directory", path);
+	return 0;
+}
+
+/* Writes and removes a probe file, so that a read-only or full run
+ * directory is reported before any training. */
+static int probe_dir(const char *dir, apnas_error *err)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/.probe.%ld", dir, (long)getpid());
+	FILE *f = fopen(path, "w");
+	int bad = !f;
+	int e = errno;
+	if (f) {
+		char block[4096];
+		memset(block, 0, sizeof block);
+		if (fwrite(block, 1, sizeof block, f) != sizeof block ||
+		    fflush(f) != 0 || fsync(fileno(f)) != 0) {
+			bad = 1;
+			e = errno;
+		}
+		fclose(f);
+		unlink(path);
+	}
+	if (bad)
+		return apnas_error_set(err, APNAS_EIO,
+			"run directory %s is not writable: %s", dir,
+			strerror(e ? e : EIO));
+	return 0;
+}
+
+/* Stale temporaries of an interrupted atomic write ("x.tmp.<pid>"). */
+static void remove_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strstr(e->d_name, ".tmp.") || strncmp(e->d_name, ".probe.", 7) == 0) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+static int lock_dir(apnas_search *s, apnas_error *err)
+{
+	char *path = apnas_search_path(s, "lock");
+	if (!path)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	free(path);
+	if (s->lock_fd < 0)
+		return apnas_error_set(err, APNAS_EIO,
+			"run directory %s is not writable: %s", s->dir,
+			strerror(errno));
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"run directory %s is in use by another apnas process",
+			s->dir);
+	return 0;
+}
+
+/* <run.dir>/<config file name without extension>-seed<seed> */
+static char *default_dir(const char *root, const char *config_path,
+                         uint64_t seed)
+{
+	const char *base = strrchr(config_path, '/');
+	base = base ? base + 1 : config_path;
+	size_t n = strlen(base);
+	const char *dot = strrchr(base, '.');
+	if (dot && dot != base)
+		n = (size_t)(dot - base);
+	char *p = NULL;
+	if (asprintf(&p, "%s/%.*s-seed%llu", *root ? root : ".", (int)n, base,
+	             (unsigned long long)seed) < 0)
+		return NULL;
+	return p;
+}
+
+/* Only budgets may change when a run continues: anything else would make
+ * the checkpoint describe a different search. */
+static int check_resume_sets(const apnas_search_args *a, apnas_error *err)
+{
+	static const char *const ok[] = {"search.epochs=",
+	                                 "search.time_limit=",
+	                                 "run.threads="};
+	for (size_t i = 0; i < a->nsets; i++) {
+		int allowed = 0;
+		for (size_t k = 0; k < sizeof ok / sizeof *ok; k++)
+			if (strncmp(a->sets[i], ok[k], strlen(ok[k])) == 0)
+				allowed = 1;
+		if (!allowed)
+			return apnas_error_set(err, APNAS_EINVAL,
+				"--set %s: with --resume only search.epochs, "
+				"search.time_limit and run.threads may change",
+				a->sets[i]);
+	}
+	return 0;
+}
+
+/* ---- plugins and data -------------------------------------------------- */
+
+static int open_space_and_data(apnas_search *s, apnas_error *err)
+{
+	const apnas_loaded *lib;
+	int rc = apnas_config_plugin(s->cfg, APNAS_KIND_SPACE, &lib,
+	                             &s->space_opts, err);
+	if (rc < 0)
+		return rc;
+	s->space_name = lib->desc->name;
+	const apnas_space_ops *ops = lib->desc->ops;
+	s->trains = ops->train_step != NULL;
+	if (s->trains && (!ops->evaluate || !ops->save || !ops->load))
+		return apnas_error_set(err, APNAS_EPLUGIN,
+			"space '%s' has train_step but lacks evaluate, save "
+			"or load", s->space_name);
+	if (!s->trains && !ops->score)
+		return apnas_error_set(err, APNAS_EPLUGIN,
+			"space '%s' has neither train_step nor score: nothing "
+			"to search on", s->space_name);
+	apnas_plugin_ctx extra;
+	memset(&extra, 0, sizeof extra);
+	if (s->trains) {
+		const apnas_opts *dopt = apnas_config_core(s->cfg, "data");
+		s->batch_size = (int32_t)apnas_opts_int(dopt, "batch_size");
+		s->eval_batch_size =
+			(int32_t)apnas_opts_int(dopt, "eval_batch_size");
+		rc = apnas_data_open(dopt, s->seed, &s->ds, err);
+		if (rc < 0)
+			return apnas_error_prefix(err, "data");
+		if (apnas_data_count(s->ds, APNAS_SPLIT_VAL) <= 0)
+			return apnas_error_set(err, APNAS_EINVAL,
+				"data: the controller phase needs a validation "
+				"split, but data.val_size gives none");
+		if (apnas_data_count(s->ds, APNAS_SPLIT_TRAIN) <= 0)
+			return apnas_error_set(err, APNAS_EINVAL,
+				"data: the training split is empty");
+		rc = apnas_batcher_open(s->ds, APNAS_SPLIT_TRAIN,
+		                        s->batch_size, &s->train_b, err);
+		if (rc == 0)
+			rc = apnas_batcher_open(s->ds, APNAS_SPLIT_VAL,
+			                        s->eval_batch_size, &s->val_b,
+			                        err);
+		if (rc < 0)
+			return apnas_error_prefix(err, "data");
+		if (apnas_batcher_batches_per_epoch(s->train_b) <= 0)
+			return apnas_error_set(err, APNAS_EINVAL,
+				"data: the training split (%lld images) gives "
+				"no full batch of %d",
+				(long long)apnas_data_count(s->ds,
+				                            APNAS_SPLIT_TRAIN),
+				(int)s->batch_size);
+		extra.data = apnas_data_get_info(s->ds);
+	}
+	rc = apnas_config_instance(s->cfg, APNAS_KIND_SPACE, &extra,
+	                           &s->space, err);
+	if (rc < 0)
+		return rc;
+	s->sops = s->space.ops;
+	rc = s->sops->decisions(s->space.self, &s->dec, &s->nd, err);
+	if (rc < 0)
+		return apnas_error_prefix(err, "space '%s' decisions",
+		                          s->space_name);
+	if (s->nd == 0)
+		return apnas_error_set(err, APNAS_EPLUGIN,
+			"space '%s' declares no decisions", s->space_name);
+	for (size_t i = 0; i < s->nd; i++)
+		if (s->dec[i].n_choices < 2)
+			return apnas_error_set(err, APNAS_EPLUGIN,
+				"space '%s': decision %zu has %d choices "
+				"(at least 2 expected)", s->space_name, i,
+				(int)s->dec[i].n_choices);
+	return 0;
+}
+
+static int open_plugins(apnas_search *s, apnas_error *err)
+{
+	int rc = open_space_and_data(s, err);
+	if (rc < 0)
+		return rc;
+	apnas_plugin_ctx extra;
+	memset(&extra, 0, sizeof extra);
+	extra.decisions = s->dec;
+	extra.n_decisions = s->nd;
+	rc = apnas_config_instance(s->cfg, APNAS_KIND_CONTROLLER, &extra,
+	                           &s->ctl, err);
+	if (rc < 0)
+		return rc;
+	s->cops = s->ctl.ops;
+	rc = apnas_config_instance(s->cfg, APNAS_KIND_COST, NULL, &s->cost,
+	                           err);
+	if (rc < 0)
+		return rc;
+	s->kops = s->cost.ops;
+	rc = apnas_config_instance(s->cfg, APNAS_KIND_REWARD, NULL,
+	                           &s->reward, err);
+	if (rc < 0)
+		return rc;
+	s->rops = s->reward.ops;
+	uint32_t known = APNAS_METRIC_ACCURACY | APNAS_METRIC_CYCLES |
+	                 APNAS_METRIC_MACS | APNAS_METRIC_PARAMS |
+	                 APNAS_METRIC_UTIL;
+	uint32_t needs = s->rops->needs(s->reward.self);
+	if (needs & ~known)
+		return apnas_error_set(err, APNAS_EPLUGIN,
+			"reward '%s' needs metrics 0x%x that the core does "
+			"not provide", s->reward.lib.desc->name,
+			needs & ~known);
+	return apnas_costcache_init(&s->cache, s->nd, s->sops, s->space.self,
+	                            s->kops, s->cost.self, err);
+}
+
+/* A target given as a fraction of a reference architecture's cycles is
+ * fixed once, here, and written into the resolved config. */
+static int resolve_reference(apnas_search *s, apnas_error *err)
+{
+	s->target_cycles = NAN;
+	if (!s->rops->reference)
+		return 0;
+	const char *name = s->rops->reference(s->reward.self);
+	if (!name || !*name)
+		return 0;
+	const char *rname = s->reward.lib.desc->name;
+	if (!s->rops->resolve)
+		return apnas_error_set(err, APNAS_EPLUGIN,
+			"reward '%s' names reference \"%s\" but has no "
+			"resolve op", rname, name);
+	if (!s->sops->named)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"reward '%s': reference \"%s\" needs named "
+			"architectures, and space '%s' has none", rname, name,
+			s->space_name);
+	s->reference = strdup(name);
+	int32_t *tok = calloc(s->nd, sizeof *tok);
+	if (!tok || !s->reference) {
+		free(tok);
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	}
+	int rc = s->sops->named(s->space.self, name, tok, err);
+	if (rc < 0) {
+		free(tok);
+		return apnas_error_prefix(err, "reward '%s' reference",
+		                          rname);
+	}
+	apnas_metrics m;
+	memset(&m, 0, sizeof m);
+	rc = apnas_costcache_get(&s->cache, tok, &m, err);
+	free(tok);
+	if (rc < 0)
+		return apnas_error_prefix(err, "reference \"%s\"", name);
+	double target = NAN;
+	rc = s->rops->resolve(s->reward.self, &m, &target, err);
+	if (rc < 0)
+		return apnas_error_prefix(err, "reward '%s' resolve", rname);
+	s->target_cycles = target;
+	char text[64];
+	snprintf(text, sizeof text, "%.17g", target);
+	return apnas_config_note(s->cfg, "reward", "target_cycles", text,
+	                         err);
+}
+
+static int write_config(FILE *f, void *ud, apnas_error *err)
+{
+	return apnas_config_write(ud, f, err);
+}
+
+/* ---- logs --------------------------------------------------------------- */
+
+static const char epochs_header[] =
+	"epoch,train_loss,train_acc,mean_reward,best_reward,mean_cycles,"
+	"samples,images_per_s,seconds,sec_train,sec_eval,sec_controller,"
+	"sec_cost,controller\n";
+
+static FILE *open_log(apnas_search *s, const char *name, int fresh,
+                      uint64_t keep, apnas_error *err)
+{
+	char *path = apnas_search_path(s, name);
+	if (!path) {
+		apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+		return NULL;
+	}
+	FILE *f = NULL;
+	if (fresh) {
+		f = fopen(path, "w");
+	} else {
+		struct stat st;
+		if (stat(path, &st) != 0 || (uint64_t)st.st_size < keep) {
+			apnas_error_set(err, APNAS_EINVAL,
+				"%s is shorter than the checkpoint records "
+				"(%llu bytes): the run directory was changed",
+				path, (unsigned long long)keep);
+			free(path);
+			return NULL;
+		}
+		/* Lines logged after the checkpoint are logged again. */
+		if (truncate(path, (off_t)keep) == 0)
+			f = fopen(path, "a");
+	}
+	if (!f) {
+		apnas_error_set(err, APNAS_EIO, "cannot write %s: %s", path,
+		                strerror(errno));
+		free(path);
+		return NULL;
+	}
+	free(path);
+	fseeko(f, 0, SEEK_END);
+	return f;
+}
+
+static int open_logs(apnas_search *s, int fresh, apnas_error *err)
+{
+	s->samples_f = open_log(s, "samples.jsonl", fresh, s->ct.samples_len,
+	                        err);
+	if (!s->samples_f)
+		return err->code;
+	s->epochs_f = open_log(s, "epochs.csv", fresh, s->ct.epochs_len, err);
+	if (!s->epochs_f)
+		return err->code;
+	if (fresh) {
+		fputs(epochs_header, s->epochs_f);
+		if (fflush(s->epochs_f) != 0)
+			return apnas_error_set(err, APNAS_EIO,
+				"cannot write %s/epochs.csv", s->dir);
+		s->ct.epochs_len = sizeof epochs_header - 1;
+	}
+	return 0;
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static int read_options(apnas_search *s)
+{
+	const apnas_opts *run = apnas_config_core(s->cfg, "run");
+	const apnas_opts *so = apnas_config_core(s->cfg, "search");
+	s->seed = (uint64_t)apnas_opts_int(run, "seed");
+	s->threads = (int32_t)apnas_opts_int(run, "threads");
+	s->epochs = apnas_opts_int(so, "epochs");
+	s->time_limit = apnas_opts_float(so, "time_limit");
+	s->uniform_train =
+		strcmp(apnas_opts_string(so, "train_sampler"), "uniform") == 0;
+	s->controller_steps = apnas_opts_int(so, "controller_steps");
+	s->aggregate = apnas_opts_int(so, "aggregate");
+	s->checkpoint_on = apnas_opts_bool(so, "checkpoint");
+	return 0;
+}
+
+/* Where the run directory stands before we touch it. */
+static int claim_dir(apnas_search *s, int *have_ckpt, apnas_error *err)
+{
+	const apnas_search_args *a = s->args;
+	*have_ckpt = 0;
+	if (!a->resume_dir) {
+		if (file_exists(s->dir, "summary.json"))
+			return apnas_error_set(err, APNAS_EINVAL,
+				"%s holds a finished run; continue it with "
+				"--resume %s (e.g. --set search.epochs=N) or "
+				"choose another --out", s->dir, s->dir);
+		if (file_exists(s->dir, "config.cfg") ||
+		    file_exists(s->dir, "checkpoint/state.ckpt"))
+			return apnas_error_set(err, APNAS_EINVAL,
+				"%s holds an unfinished run; continue it with "
+				"--resume %s or choose another --out", s->dir,
+				s->dir);
+	}
+	int rc = mkdir_p(s->dir, err);
+	if (rc < 0)
+		return rc;
+	char *sub = apnas_search_path(s, "checkpoint");
+	if (!sub)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	rc = mkdir_p(sub, err);
+	free(sub);
+	if (rc < 0)
+		return rc;
+	rc = lock_dir(s, err);
+	if (rc < 0)
+		return rc;
+	rc = probe_dir(s->dir, err);
+	if (rc < 0)
+		return rc;
+	remove_temporaries(s->dir);
+	char *ck = apnas_search_path(s, "checkpoint");
+	char *top = apnas_search_path(s, "top");
+	if (ck)
+		remove_temporaries(ck);
+	if (top)
+		remove_temporaries(top);
+	free(ck);
+	free(top);
+	if (a->resume_dir)
+		*have_ckpt = file_exists(s->dir, "checkpoint/state.ckpt");
+	return 0;
+}
+
+static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
+{
+	const apnas_search_args *a = s->args;
+	const char *cfg_path = a->config_path;
+	char resume_cfg[PATH_MAX];
+	if (a->resume_dir) {
+		snprintf(resume_cfg, sizeof resume_cfg, "%s/config.cfg",
+		         a->resume_dir);
+		if (access(resume_cfg, R_OK) != 0)
+			return apnas_error_set(err, APNAS_EINVAL,
+				"--resume %s: not a run directory (no "
+				"readable config.cfg)", a->resume_dir);
+		int rc = check_resume_sets(a, err);
+		if (rc < 0)
+			return rc;
+		cfg_path = resume_cfg;
+	}
+	int rc = apnas_config_load(cfg_path, a->sets, a->nsets, &s->cfg,
+	                           err);
+	if (rc < 0)
+		return rc;
+	read_options(s);
+	if (a->resume_dir)
+		s->dir = strdup(a->resume_dir);
+	else if (a->out_dir)
+		s->dir = strdup(a->out_dir);
+	else
+		s->dir = default_dir(apnas_opts_string(apnas_config_core(
+			s->cfg, "run"), "dir"), cfg_path, s->seed);
+	if (!s->dir)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	/* Trailing slashes would double up in every path we print. */
+	for (size_t n = strlen(s->dir); n > 1 && s->dir[n - 1] == '/'; n--)
+		s->dir[n - 1] = '\0';
+	rc = claim_dir(s, have_ckpt, err);
+	if (rc < 0)
+		return rc;
+
+	apnas_nn_set_threads(s->threads);
+	rc = open_plugins(s, err);
+	if (rc < 0)
+		return rc;
+	rc = resolve_reference(s, err);
+	if (rc < 0)
+		return rc;
+	char *path = apnas_search_path(s, "config.cfg");
+	if (!path)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	rc = apnas_write_atomic_with(path, 0, write_config, s->cfg, err);
+	free(path);
+	if (rc < 0)
+		return rc;
+
+	size_t A = (size_t)s->aggregate;
+	s->toks = calloc(A * s->nd, sizeof *s->toks);
+	s->rewards = calloc(A, sizeof *s->rewards);
+	s->metrics = calloc(A, sizeof *s->metrics);
+	s->infos = calloc(A, sizeof *s->infos);
+	s->val_images = calloc(A, sizeof *s->val_images);
+	if (!s->toks || !s->rewards || !s->metrics || !s->infos ||
+	    !s->val_images)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	return 0;
+}
+
+static void teardown(apnas_search *s)
+{
+	if (s->samples_f)
+		fclose(s->samples_f);
+	if (s->epochs_f)
+		fclose(s->epochs_f);
+	apnas_costcache_free(&s->cache);
+	/* Plugins first: the space may point into the data's info. */
+	if (s->reward.self || s->reward.lib.handle)
+		apnas_instance_destroy(&s->reward);
+	if (s->cost.self || s->cost.lib.handle)
+		apnas_instance_destroy(&s->cost);
+	if (s->ctl.self || s->ctl.lib.handle)
+		apnas_instance_destroy(&s->ctl);
+	if (s->space.self || s->space.lib.handle)
+		apnas_instance_destroy(&s->space);
+	apnas_batcher_close(s->train_b);
+	apnas_batcher_close(s->val_b);
+	apnas_data_close(s->ds);
+	apnas_config_free(s->cfg);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s->toks);
+	free(s->rewards);
+	free(s->metrics);
+	free(s->infos);
+	free(s->val_images);
+	free(s->reference);
+	free(s->dir);
+}
+
+int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
+                     apnas_error *err)
+{
+	memset(res, 0, sizeof *res);
+	if (!a->config_path == !a->resume_dir)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"give either a config or --resume DIR");
+	if (a->resume_dir && a->out_dir)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"--resume continues in its own directory; --out "
+			"cannot be combined with it");
+	apnas_search s;
+	memset(&s, 0, sizeof s);
+	s.args = a;
+	s.lock_fd = -1;
+	s.target_cycles = NAN;
+	apnas_progress_init(&s.prog, a->msg, a->quiet);
+	const char *hook = getenv("APNAS_TEST_KILL_AT");
+	s.kill_at = hook ? atoll(hook) : 0;
+	hook = getenv("APNAS_TEST_TERM_AT");
+	s.term_at = hook ? atoll(hook) : 0;
+
+	int have_ckpt = 0;
+	int rc = setup(&s, &have_ckpt, err);
+	if (s.dir)
+		snprintf(res->dir, sizeof res->dir, "%s", s.dir);
+	if (rc < 0)
+		goto out;
+
+	s.session_t0 = apnas_search_now();
+	s.ct.best_reward = -INFINITY;
+	s.ct.recent_cycles = NAN;
+	apnas_rng_derive(&s.ct.sampler, s.seed, "search.train_sampler");
+	apnas_search_reset_epoch(&s.ct, 0);
+	if (have_ckpt) {
+		rc = apnas_search_restore(&s, err);
+		if (rc < 0)
+			goto out;
+		s.resumed = 1;
+	} else if (a->resume_dir) {
+		apnas_progress_note(&s.prog,
+			"%s has no checkpoint yet: starting it from the "
+			"beginning", s.dir);
+	}
+	s.wall_at_t0 = s.ct.wall;
+	s.session_t0 = apnas_search_now();
+	rc = open_logs(&s, !s.resumed, err);
+	if (rc < 0)
+		goto out;
+
+	if (s.resumed && s.ct.epoch >= s.epochs &&
+	    file_exists(s.dir, "summary.json")) {
+		apnas_progress_note(&s.prog,
+			"%s: run already finished (%lld epochs); to continue, "
+			"resume with --set search.epochs=N", s.dir,
+			(long long)s.ct.epoch);
+		rc = 0;
+		goto out;
+	}
+	if (s.resumed)
+		apnas_progress_info(&s.prog,
+			"resuming %s at epoch %lld, %s step %lld", s.dir,
+			(long long)s.ct.epoch + 1,
+			s.ct.phase == APNAS_PHASE_SHARED ? "shared-weight"
+			                                 : "controller",
+			(long long)s.ct.phase_step);
+	else {
+		char d[256] = "no data (the space scores architectures itself)";
+		if (s.ds)
+			apnas_data_describe(s.ds, d, sizeof d);
+		apnas_progress_info(&s.prog,
+			"%s: space %s (%zu decisions), controller %s, reward "
+			"%s, cost %s; %s", s.dir, s.space_name, s.nd,
+			s.ctl.lib.desc->name, s.reward.lib.desc->name,
+			s.cost.lib.desc->name, d);
+	}
+	if (!isnan(s.target_cycles) && !s.resumed)
+		apnas_progress_info(&s.prog,
+			"reward target resolved from reference \"%s\": %.6g "
+			"cycles", s.reference, s.target_cycles);
+
+	rc = apnas_search_loop(&s, err);
+	if (rc == APNAS_STOP_SIGNAL) {
+		int sig = (int)*a->stop;
+		res->stopped_by = sig;
+		snprintf(s.stop_reason, sizeof s.stop_reason, "signal");
+		if (s.checkpoint_on)
+			apnas_progress_note(&s.prog,
+				"interrupted by signal %d at epoch %lld; "
+				"checkpoint saved, continue with: apnas "
+				"search --resume %s", sig,
+				(long long)s.ct.epoch + 1, s.dir);
+		else
+			apnas_progress_note(&s.prog,
+				"interrupted by signal %d; no checkpoint "
+				"(search.checkpoint = false)", sig);
+		rc = apnas_error_set(err, APNAS_EINTR,
+		                     "interrupted by signal %d", sig);
+		goto out;
+	}
+	if (rc == APNAS_STOP_TIME) {
+		res->time_limit_hit = 1;
+		snprintf(s.stop_reason, sizeof s.stop_reason, "time_limit");
+		apnas_progress_note(&s.prog,
+			"time limit of %g s reached at epoch %lld of %lld; "
+			"deriving from what the search has%s", s.time_limit,
+			(long long)s.ct.epoch + 1, (long long)s.epochs,
+			s.checkpoint_on ? " (checkpoint saved: resume with "
+			"a larger --set search.time_limit to go on)" : "");
+		rc = 0;
+	}
+	if (rc == APNAS_ENUM) {
+		apnas_progress_clear(&s.prog);
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%s", err->msg);
+		apnas_error_set(err, APNAS_ENUM,
+			"%s; stopped, %s", msg,
+			s.checkpoint_on && file_exists(s.dir,
+			                               "checkpoint/state.ckpt")
+				? "the last good checkpoint is kept in "
+				  "checkpoint/ (a lower learning rate may help)"
+				: "no checkpoint was written yet");
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	rc = apnas_search_derive(&s, err);
+	if (rc == APNAS_EINTR && a->stop)
+		res->stopped_by = (int)*a->stop;
+out:
+	apnas_progress_clear(&s.prog);
+	teardown(&s);
+	return rc;
+}

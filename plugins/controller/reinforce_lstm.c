@@ -1,0 +1,309 @@
+/* reinforce_lstm: the ENAS / APNAS controller.  A one-layer LSTM (lstm.c)
+ * samples an architecture token by token, op steps by softmax and skip
+ * steps by attention over earlier layers' anchors, and learns by REINFORCE:
+ * the reward gets an entropy bonus, an exponential moving average of it is
+ * the baseline, the loss is -log pi(arch) (R - b) plus a KL penalty pulling
+ * skip probabilities toward a target, and one TensorFlow-style Adam step
+ * (adam.c) follows each update() on the gradient averaged over its
+ * samples, as ENAS's num_aggregate does.  Every hyper-parameter is an
+ * option defaulting to the ENAS code's value; docs/controllers.md lists
+ * the paper's values beside them.  Works on any decision list: a space
+ * without skip decisions gets a plain categorical sampler per step. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apnas/plugin.h>
+#include <apnas/rng.h>
+
+#include "adam.h"
+#include "decisions.h"
+#include "lstm.h"
+#include "state_io.h"
+
+#define NAME "reinforce_lstm"
+#define STATE_VERSION 1
+
+static const apnas_option rl_options[] = {
+	{"hidden", APNAS_OPT_INT, "64", 1, 1024, NULL,
+	 "LSTM width (ENAS code 64, paper 100)"},
+	{"init_range", APNAS_OPT_FLOAT, "0.1", 0, 10, NULL,
+	 "parameters start uniform in [-init_range, init_range]"},
+	{"lr", APNAS_OPT_FLOAT, "0.001", 0, 10, NULL,
+	 "Adam learning rate (ENAS code 0.001, paper 0.00035)"},
+	{"beta1", APNAS_OPT_FLOAT, "0", 0, 0.999999, NULL,
+	 "Adam beta1 (ENAS 0)"},
+	{"beta2", APNAS_OPT_FLOAT, "0.999", 0, 0.999999, NULL,
+	 "Adam beta2 (ENAS 0.999)"},
+	{"eps", APNAS_OPT_FLOAT, "0.001", 1e-12, 10, NULL,
+	 "Adam epsilon, added to sqrt(v) as TensorFlow does (ENAS 1e-3)"},
+	{"tanh_c", APNAS_OPT_FLOAT, "1.5", 0, 1000, NULL,
+	 "logits become tanh_c * tanh(logits); 0: off (code 1.5, paper 2.5)"},
+	{"temperature", APNAS_OPT_FLOAT, "0", 0, 1e6, NULL,
+	 "logits are divided by it before tanh_c; 0: off (code off, "
+	 "paper 5)"},
+	{"entropy_weight", APNAS_OPT_FLOAT, "0.0001", 0, 100, NULL,
+	 "reward += entropy_weight * entropy of the sample (ENAS 1e-4)"},
+	{"entropy_bonus", APNAS_OPT_STRING, "\"sampled\"", 1, 0,
+	 "sampled|full",
+	 "entropy in the bonus: ENAS's sum of -p log p over the sampled "
+	 "tokens, or the full entropy of every step"},
+	{"bl_dec", APNAS_OPT_FLOAT, "0.99", 0, 1, NULL,
+	 "baseline decay: b <- b - (1 - bl_dec) (b - R) (ENAS 0.99)"},
+	{"skip_target", APNAS_OPT_FLOAT, "0.4", 0.001, 0.999, NULL,
+	 "skip probability the KL penalty pulls toward (ENAS 0.4)"},
+	{"skip_weight", APNAS_OPT_FLOAT, "0.8", 0, 1000, NULL,
+	 "weight of the skip KL penalty in the loss; 0: off (ENAS 0.8)"},
+	{"grad_bound", APNAS_OPT_FLOAT, "0", 0, 1e9, NULL,
+	 "clip the gradient's global norm to this; 0: off (ENAS: off)"},
+	{"l2_reg", APNAS_OPT_FLOAT, "0", 0, 100, NULL,
+	 "loss += l2_reg * sum of squared parameters (ENAS 0)"},
+	{.key = NULL},
+};
+
+typedef struct rl_ctl {
+	ctl_lstm *net;          /* owned */
+	ctl_adam adam;          /* owned moments */
+	apnas_rng rng;          /* owned: init, then sampling */
+	uint64_t fingerprint;   /* of the decision list */
+	size_t n_dec;
+	int hidden;
+	double entropy_weight, bl_dec, skip_weight, grad_bound, l2_reg;
+	int bonus_full;         /* entropy_bonus = "full" */
+	double baseline;
+	int64_t samples, updates;
+	double entropy;         /* mean full entropy of the last update's
+	                           samples, or of the last sample before one */
+} rl_ctl;
+
+static void rl_destroy(void *self)
+{
+	rl_ctl *c = self;
+	if (!c)
+		return;
+	ctl_lstm_free(c->net);
+	ctl_adam_free(&c->adam);
+	free(c);
+}
+
+static int rl_create(const apnas_plugin_ctx *ctx, void **self,
+                     apnas_error *err)
+{
+	*self = NULL;
+	int rc = ctl_decisions_check(ctx->decisions, ctx->n_decisions, err);
+	if (rc)
+		return rc;
+	const apnas_opts *o = ctx->opts;
+	rl_ctl *c = calloc(1, sizeof *c);
+	if (!c)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	c->n_dec = ctx->n_decisions;
+	c->fingerprint = ctl_decisions_fingerprint(ctx->decisions,
+	                                           ctx->n_decisions);
+	c->hidden = (int)apnas_opts_int(o, "hidden");
+	c->entropy_weight = apnas_opts_float(o, "entropy_weight");
+	c->bonus_full = !strcmp(apnas_opts_string(o, "entropy_bonus"),
+	                        "full");
+	c->bl_dec = apnas_opts_float(o, "bl_dec");
+	c->skip_weight = apnas_opts_float(o, "skip_weight");
+	c->grad_bound = apnas_opts_float(o, "grad_bound");
+	c->l2_reg = apnas_opts_float(o, "l2_reg");
+	ctl_lstm_cfg cfg = {
+		.hidden = c->hidden,
+		.init_range = apnas_opts_float(o, "init_range"),
+		.tanh_c = apnas_opts_float(o, "tanh_c"),
+		.temperature = apnas_opts_float(o, "temperature"),
+		.skip_target = apnas_opts_float(o, "skip_target"),
+	};
+	apnas_rng_derive(&c->rng, ctx->seed, "controller");
+	rc = ctl_lstm_create(&c->net, &cfg, ctx->decisions, ctx->n_decisions,
+	                     &c->rng, err);
+	if (!rc && ctl_adam_init(&c->adam, c->net->n_params,
+	                         apnas_opts_float(o, "lr"),
+	                         apnas_opts_float(o, "beta1"),
+	                         apnas_opts_float(o, "beta2"),
+	                         apnas_opts_float(o, "eps")))
+		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	if (rc) {
+		rl_destroy(c);
+		return rc;
+	}
+	*self = c;
+	return 0;
+}
+
+static int rl_sample(void *self, apnas_sample_purpose purpose, int32_t *tok,
+                     apnas_sample_info *info, apnas_error *err)
+{
+	(void)purpose; /* every purpose samples the policy */
+	(void)err;
+	rl_ctl *c = self;
+	ctl_lstm_out out;
+	ctl_lstm_forward(c->net, &c->rng, tok, &out);
+	c->samples++;
+	if (!c->updates)
+		c->entropy = out.entropy;
+	if (info) {
+		info->log_prob = out.log_prob;
+		info->entropy = out.entropy;
+	}
+	return 0;
+}
+
+static int rl_update(void *self, const int32_t *toks, const double *rewards,
+                     size_t n, apnas_update_info *info, apnas_error *err)
+{
+	rl_ctl *c = self;
+	ctl_lstm *net = c->net;
+	int rc = ctl_update_check(net->dec, c->n_dec, toks, rewards, n, err);
+	if (rc)
+		return rc;
+	memset(net->g, 0, net->n_params * sizeof *net->g);
+	double b = c->baseline, loss = 0, ent = 0;
+	for (size_t i = 0; i < n; i++) {
+		ctl_lstm_out out;
+		/* without an rng the pass only reads the tokens */
+		ctl_lstm_forward(net, NULL, (int32_t *)(toks + i * c->n_dec),
+		                 &out);
+		double bonus = c->bonus_full ? out.entropy : out.entropy_sampled;
+		double R = rewards[i] + c->entropy_weight * bonus;
+		/* ENAS moves the baseline before it takes the advantage */
+		b -= (1.0 - c->bl_dec) * (b - R);
+		double adv = R - b;
+		loss += -out.log_prob * adv + c->skip_weight * out.kl;
+		ent += out.entropy;
+		ctl_lstm_backward(net, -adv / (double)n,
+		                  c->skip_weight / (double)n);
+	}
+	loss /= (double)n;
+	double norm2 = 0;
+	for (size_t k = 0; k < net->n_params; k++) {
+		if (c->l2_reg > 0) {
+			net->g[k] += 2.0 * c->l2_reg * net->p[k];
+			loss += c->l2_reg * net->p[k] * net->p[k];
+		}
+		norm2 += net->g[k] * net->g[k];
+	}
+	if (!isfinite(norm2) || !isfinite(loss))
+		return apnas_error_set(err, APNAS_ENUM,
+		                       "controller '%s': non-finite gradient or "
+		                       "loss (%g); parameters left unchanged",
+		                       NAME, loss);
+	if (c->grad_bound > 0 && sqrt(norm2) > c->grad_bound) {
+		double s = c->grad_bound / sqrt(norm2);
+		for (size_t k = 0; k < net->n_params; k++)
+			net->g[k] *= s;
+	}
+	ctl_adam_step(&c->adam, net->p, net->g);
+	c->baseline = b;
+	c->updates++;
+	c->entropy = ent / (double)n;
+	if (info) {
+		info->loss = loss;
+		info->baseline = b;
+	}
+	return 0;
+}
+
+static int rl_save(void *self, FILE *f, apnas_error *err)
+{
+	rl_ctl *c = self;
+	ctl_io io = {f, 0};
+	ctl_put_header(&io, NAME, STATE_VERSION, c->fingerprint);
+	ctl_put_u64(&io, (uint64_t)c->hidden);
+	ctl_put_u64(&io, c->net->n_params);
+	ctl_put_f64s(&io, c->net->p, c->net->n_params);
+	ctl_put_u64(&io, (uint64_t)c->adam.t);
+	ctl_put_f64s(&io, c->adam.m, c->net->n_params);
+	ctl_put_f64s(&io, c->adam.v, c->net->n_params);
+	ctl_put_f64(&io, c->baseline);
+	ctl_put_rng(&io, &c->rng);
+	ctl_put_u64(&io, (uint64_t)c->samples);
+	ctl_put_u64(&io, (uint64_t)c->updates);
+	ctl_put_f64(&io, c->entropy);
+	return ctl_io_done(&io, NAME, 1, err);
+}
+
+static int rl_load(void *self, FILE *f, apnas_error *err)
+{
+	rl_ctl *c = self;
+	size_t np = c->net->n_params;
+	ctl_io io = {f, 0};
+	int rc = ctl_get_header(&io, NAME, STATE_VERSION, c->fingerprint,
+	                        err);
+	if (rc)
+		return rc;
+	uint64_t hidden = ctl_get_u64(&io), nsaved = ctl_get_u64(&io);
+	if (!io.bad && (hidden != (uint64_t)c->hidden || nsaved != np))
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "controller '%s': the state has hidden = "
+		                       "%" PRIu64 " (%" PRIu64 " parameters), "
+		                       "this instance hidden = %d (%zu)", NAME,
+		                       hidden, nsaved, c->hidden, np);
+	/* Read everything aside first so a bad file changes nothing. */
+	double *buf = malloc(3 * np * sizeof *buf);
+	if (!buf)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	ctl_get_f64s(&io, buf, np);
+	int64_t t = (int64_t)ctl_get_u64(&io);
+	ctl_get_f64s(&io, buf + np, np);
+	ctl_get_f64s(&io, buf + 2 * np, np);
+	double baseline = ctl_get_f64(&io);
+	apnas_rng rng;
+	ctl_get_rng(&io, &rng);
+	int64_t samples = (int64_t)ctl_get_u64(&io);
+	int64_t updates = (int64_t)ctl_get_u64(&io);
+	double entropy = ctl_get_f64(&io);
+	rc = ctl_io_done(&io, NAME, 0, err);
+	if (!rc) {
+		for (size_t k = 0; k < 3 * np && !rc; k++)
+			if (!isfinite(buf[k]))
+				rc = apnas_error_set(err, APNAS_EINVAL,
+				                     "controller '%s': state holds "
+				                     "a non-finite parameter", NAME);
+		if (!rc && (t < 0 || !isfinite(baseline)))
+			rc = apnas_error_set(err, APNAS_EINVAL,
+			                     "controller '%s': state is corrupt",
+			                     NAME);
+	}
+	if (!rc) {
+		memcpy(c->net->p, buf, np * sizeof *buf);
+		memcpy(c->adam.m, buf + np, np * sizeof *buf);
+		memcpy(c->adam.v, buf + 2 * np, np * sizeof *buf);
+		c->adam.t = t;
+		c->baseline = baseline;
+		c->rng = rng;
+		c->samples = samples;
+		c->updates = updates;
+		c->entropy = entropy;
+	}
+	free(buf);
+	return rc;
+}
+
+static void rl_describe(void *self, char *buf, size_t cap)
+{
+	rl_ctl *c = self;
+	snprintf(buf, cap,
+	         "entropy=%.3f baseline=%.4f updates=%" PRId64
+	         " samples=%" PRId64, c->entropy, c->baseline, c->updates,
+	         c->samples);
+}
+
+static const apnas_controller_ops rl_ops = {
+	.create = rl_create,
+	.destroy = rl_destroy,
+	.sample = rl_sample,
+	.update = rl_update,
+	.save = rl_save,
+	.load = rl_load,
+	.describe = rl_describe,
+	.candidates = NULL,
+};
+
+APNAS_PLUGIN_DEFINE(APNAS_KIND_CONTROLLER, NAME, "1.0",
+                    "ENAS LSTM controller trained with REINFORCE "
+                    "(attention skips, EMA baseline, skip KL, Adam)",
+                    rl_options, &rl_ops);

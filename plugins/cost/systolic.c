@@ -1,0 +1,75 @@
+/* cost_systolic: the analytical cycle model of an R x C systolic array
+ * running one layer at a time in the os, ws or is dataflow, as
+ * ../shared/docs/systolic.md specifies it after SCALE-Sim v2.  Per layer
+ * it reports the cycles (SCALE-Sim's last-cycle index), the MACs, the
+ * mapping efficiency and the utilization; depthwise convs are costed as
+ * one single-channel conv per channel, fully connected layers as 1x1
+ * convs on a 1x1 input, pools, adds and concats as free.  The arithmetic
+ * lives in core/hw/systolic_model.c, shared with `apnas cost` and the
+ * benchmark; this file only binds it to the plugin ABI.  It is the model a
+ * search calls thousands of times, so it allocates nothing per call. */
+#include <stdlib.h>
+
+#include <apnas/plugin.h>
+
+#include "hw/systolic_model.h"
+
+static const apnas_option systolic_options[] = {
+	{"rows", APNAS_OPT_INT, "32", 1, 1048576, NULL,
+	 "PE rows of the array (R)"},
+	{"cols", APNAS_OPT_INT, "32", 1, 1048576, NULL,
+	 "PE columns of the array (C)"},
+	{"dataflow", APNAS_OPT_STRING, "\"os\"", 1, 0, "os|ws|is",
+	 "which operand stays in the PEs: output, weight or input stationary"},
+	{.key = NULL},
+};
+
+typedef struct systolic {
+	apnas_array array; /* from rows, cols, dataflow */
+} systolic;
+
+static int systolic_create(const apnas_plugin_ctx *ctx, void **self,
+                           apnas_error *err)
+{
+	systolic *s = calloc(1, sizeof *s);
+	int rc;
+	if (!s)
+		return apnas_error_set(err, APNAS_ENOMEM,
+		                       "out of memory creating the cost model");
+	s->array.rows = apnas_opts_int(ctx->opts, "rows");
+	s->array.cols = apnas_opts_int(ctx->opts, "cols");
+	/* The core checked ranges and choices already; checking again keeps
+	 * an embedder that builds options by hand from a division by zero. */
+	if ((rc = apnas_dataflow_parse(apnas_opts_string(ctx->opts, "dataflow"),
+	                               "dataflow", &s->array.dataflow, err)) ||
+	    (rc = apnas_array_check(&s->array, err))) {
+		free(s);
+		return rc;
+	}
+	*self = s;
+	return 0;
+}
+
+static void systolic_destroy(void *self)
+{
+	free(self);
+}
+
+static int systolic_cost(void *self, const apnas_net *net,
+                         apnas_layer_cost *total, apnas_layer_cost *per_layer,
+                         apnas_error *err)
+{
+	const systolic *s = self;
+	return apnas_systolic_net(&s->array, net, total, per_layer, err);
+}
+
+static const apnas_cost_ops systolic_ops = {
+	.create = systolic_create,
+	.destroy = systolic_destroy,
+	.cost = systolic_cost,
+};
+
+APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "systolic", "1.0",
+                    "analytical systolic-array cycles (SCALE-Sim v2 model): "
+                    "rows x cols, os/ws/is",
+                    systolic_options, &systolic_ops);

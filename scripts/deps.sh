@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian 12 packages apnas builds, tests and runs with.
+# Idempotent; needs root (or sudo).  Skips apt when everything is there.
+set -eu
+pkgs="meson ninja-build pkg-config gcc libconfig-dev check libopenblas-dev
+zlib1g-dev dataset-fashion-mnist gnuplot-nox valgrind"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "apnas: installing$missing" >&2
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing

@@ -1,0 +1,7 @@
+#!/bin/sh
+# The README's second command: install, build, run every test.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/deps.sh
+sh scripts/build.sh build
+meson test -C build --print-errorlogs --num-processes 2

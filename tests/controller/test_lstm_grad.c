@@ -1,0 +1,289 @@
+/* The LSTM controller's numerics (plugins/controller/lstm.c, compiled into
+ * this test): the hand-written gradient of log pi(arch) and of the skip
+ * penalty against central finite differences for every parameter tensor;
+ * that the sampling distribution is a distribution (exhaustive sum over a
+ * tiny space) and that sampling draws from it; and the decision lists the
+ * LSTM refuses. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apnas/plugin.h>
+#include <apnas/rng.h>
+
+#include "lstm.h"
+
+#define OP(n, l) {APNAS_DECISION_OP, (n), (l), -1}
+#define SK(l, j) {APNAS_DECISION_SKIP, 2, (l), (j)}
+
+/* Two op sizes (two heads), a layer with two ops, a layer without skips
+ * between layers with skips, and skip bits that do not cover every earlier
+ * layer: every path of the plan. */
+static const apnas_decision mixed[] = {
+	OP(5, 0),
+	OP(3, 1), OP(5, 1), SK(1, 0),
+	OP(5, 2), SK(2, 0), SK(2, 1),
+	OP(3, 3),
+	OP(5, 4), SK(4, 3), SK(4, 1), SK(4, 2),
+};
+#define N_MIXED (sizeof mixed / sizeof mixed[0])
+
+/* The last op's embedding feeds nothing, so its size recurs earlier. */
+static const apnas_decision ops_only[] = {
+	OP(4, 0), OP(2, 1), OP(6, 2), OP(4, 3), OP(2, 4),
+};
+#define N_OPS (sizeof ops_only / sizeof ops_only[0])
+
+static ctl_lstm *make(const apnas_decision *d, size_t n, double tanh_c,
+                      double temp, uint64_t seed)
+{
+	/* A wide init so that tanh, softmax and sigmoid are all off their
+	 * linear parts and a wrong derivative shows. */
+	ctl_lstm_cfg cfg = {.hidden = 5, .init_range = 0.8, .tanh_c = tanh_c,
+	                    .temperature = temp, .skip_target = 0.3};
+	apnas_rng rng;
+	apnas_rng_seed(&rng, seed);
+	apnas_error err = {0};
+	ctl_lstm *m = NULL;
+	int rc = ctl_lstm_create(&m, &cfg, d, n, &rng, &err);
+	ck_assert_msg(rc == 0, "create: %s", err.msg);
+	return m;
+}
+
+/* Checks d f / dp for f = c_logp * log_prob + c_kl * kl at tokens tok. */
+static void check_grad(ctl_lstm *m, int32_t *tok, double c_logp, double c_kl)
+{
+	ctl_lstm_out o;
+	memset(m->g, 0, m->n_params * sizeof *m->g);
+	ctl_lstm_forward(m, NULL, tok, &o);
+	ctl_lstm_backward(m, c_logp, c_kl);
+	const double eps = 1e-5;
+	for (size_t t = 0; t < m->n_tensors; t++) {
+		const ctl_tensor *ts = &m->tensors[t];
+		double maxg = 0;
+		for (size_t k = ts->off; k < ts->off + ts->rows * ts->cols;
+		     k++) {
+			double save = m->p[k];
+			m->p[k] = save + eps;
+			ctl_lstm_forward(m, NULL, tok, &o);
+			double fp = c_logp * o.log_prob + c_kl * o.kl;
+			m->p[k] = save - eps;
+			ctl_lstm_forward(m, NULL, tok, &o);
+			double fm = c_logp * o.log_prob + c_kl * o.kl;
+			m->p[k] = save;
+			double num = (fp - fm) / (2 * eps), ana = m->g[k];
+			double tol = 1e-7 + 1e-5 * fmax(fabs(num), fabs(ana));
+			ck_assert_msg(fabs(num - ana) <= tol,
+			              "%s[%zu]: analytic %.10g, numeric %.10g "
+			              "(c_logp %g, c_kl %g)", ts->name,
+			              k - ts->off, ana, num, c_logp, c_kl);
+			if (fabs(ana) > maxg)
+				maxg = fabs(ana);
+		}
+		/* w_emb rows of unchosen ops get no gradient, but every
+		 * tensor as a whole must, or the check proved nothing. */
+		if (c_logp != 0 || strncmp(ts->name, "w_soft", 6))
+			ck_assert_msg(maxg > 1e-6,
+			              "%s: gradient is zero everywhere",
+			              ts->name);
+	}
+}
+
+static void grad_case(const apnas_decision *d, size_t n, double tanh_c,
+                      double temp)
+{
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		ctl_lstm *m = make(d, n, tanh_c, temp, seed);
+		int32_t tok[64];
+		apnas_rng rng;
+		apnas_rng_seed(&rng, 100 + seed);
+		ctl_lstm_out o;
+		ctl_lstm_forward(m, &rng, tok, &o);
+		/* force some skip bits on so the skip-mean path is used */
+		for (size_t i = 0; i < n; i++)
+			if (d[i].kind == APNAS_DECISION_SKIP && i % 2)
+				tok[i] = 1;
+		check_grad(m, tok, 1.0, 0.0);
+		int has_skip = 0;
+		for (size_t i = 0; i < n; i++)
+			has_skip |= d[i].kind == APNAS_DECISION_SKIP;
+		if (has_skip) {
+			check_grad(m, tok, 0.0, 1.0);
+			check_grad(m, tok, -0.7, 0.8);
+		}
+		ctl_lstm_free(m);
+	}
+}
+
+START_TEST(grad_mixed_plain)
+{
+	grad_case(mixed, N_MIXED, 0, 0);
+}
+END_TEST
+
+START_TEST(grad_mixed_tanh_temperature)
+{
+	grad_case(mixed, N_MIXED, 1.5, 2.0);
+}
+END_TEST
+
+START_TEST(grad_ops_only)
+{
+	grad_case(ops_only, N_OPS, 2.5, 0);
+}
+END_TEST
+
+/* Every tensor the model declares is one the test walked: the ops-only
+ * list has no attention tensors, the mixed one has two heads. */
+START_TEST(tensor_set)
+{
+	ctl_lstm *m = make(mixed, N_MIXED, 0, 0, 1);
+	const char *want[] = {"w_lstm", "g_emb", "w_soft_5", "w_emb_5",
+	                      "w_soft_3", "w_emb_3", "w_attn1", "w_attn2",
+	                      "v_attn"};
+	ck_assert_uint_eq(m->n_tensors, 9);
+	size_t total = 0;
+	for (size_t t = 0; t < 9; t++) {
+		ck_assert_str_eq(m->tensors[t].name, want[t]);
+		total += m->tensors[t].rows * m->tensors[t].cols;
+	}
+	ck_assert_uint_eq(total, m->n_params);
+	ctl_lstm_free(m);
+	m = make(ops_only, N_OPS, 0, 0, 1);
+	ck_assert_uint_eq(m->n_tensors, 2 + 2 * 3);
+	ck_assert(!m->use_anchors);
+	ctl_lstm_free(m);
+}
+END_TEST
+
+/* Small space: 3 ops, then 2 ops + a skip bit, then 2 ops + two bits. */
+static const apnas_decision tiny[] = {
+	OP(3, 0), OP(2, 1), SK(1, 0), OP(2, 2), SK(2, 0), SK(2, 1),
+};
+#define N_TINY 6
+#define TINY_ARCHS (3 * 2 * 2 * 2 * 2 * 2)
+
+static size_t tiny_index(const int32_t *t)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < N_TINY; i++)
+		k = k * (size_t)tiny[i].n_choices + (size_t)t[i];
+	return k;
+}
+
+static void tiny_tokens(size_t k, int32_t *t)
+{
+	for (size_t i = N_TINY; i-- > 0;) {
+		t[i] = (int32_t)(k % (size_t)tiny[i].n_choices);
+		k /= (size_t)tiny[i].n_choices;
+	}
+}
+
+START_TEST(distribution_sums_to_one_and_matches_sampling)
+{
+	ctl_lstm *m = make(tiny, N_TINY, 1.5, 0, 7);
+	double p[TINY_ARCHS], sum = 0;
+	int32_t tok[N_TINY];
+	ctl_lstm_out o;
+	for (size_t k = 0; k < TINY_ARCHS; k++) {
+		tiny_tokens(k, tok);
+		ctl_lstm_forward(m, NULL, tok, &o);
+		p[k] = exp(o.log_prob);
+		sum += p[k];
+	}
+	ck_assert_double_eq_tol(sum, 1.0, 1e-12);
+
+	/* Sampled frequencies against pi: every cell within 5 sigma. */
+	const int draws = 40000;
+	int count[TINY_ARCHS] = {0};
+	apnas_rng rng;
+	apnas_rng_seed(&rng, 99);
+	for (int s = 0; s < draws; s++) {
+		ctl_lstm_forward(m, &rng, tok, &o);
+		size_t k = tiny_index(tok);
+		count[k]++;
+		ck_assert_double_eq_tol(o.log_prob, log(p[k]), 1e-12);
+	}
+	for (size_t k = 0; k < TINY_ARCHS; k++) {
+		double mean = draws * p[k];
+		double sd = sqrt(draws * p[k] * (1 - p[k]));
+		ck_assert_msg(fabs(count[k] - mean) <= 5 * sd + 1,
+		              "architecture %zu: %d draws, expected %.1f", k,
+		              count[k], mean);
+	}
+	ctl_lstm_free(m);
+}
+END_TEST
+
+/* The full entropy is the entropy of each step's distribution: for a
+ * list of independent-looking ops it must be within [0, sum log n], and
+ * with all logits zero exactly sum log n. */
+START_TEST(entropy_bounds)
+{
+	ctl_lstm *m = make(ops_only, N_OPS, 0, 0, 3);
+	int32_t tok[N_OPS];
+	apnas_rng rng;
+	apnas_rng_seed(&rng, 5);
+	ctl_lstm_out o;
+	double hmax = 2 * log(4) + 2 * log(2) + log(6);
+	ctl_lstm_forward(m, &rng, tok, &o);
+	ck_assert(o.entropy > 0 && o.entropy < hmax);
+	ck_assert(o.entropy_sampled > 0);
+	for (size_t t = 0; t < m->n_tensors; t++)
+		if (!strncmp(m->tensors[t].name, "w_soft", 6))
+			memset(m->p + m->tensors[t].off, 0,
+			       m->tensors[t].rows * m->tensors[t].cols *
+			               sizeof(double));
+	ctl_lstm_forward(m, &rng, tok, &o);
+	ck_assert_double_eq_tol(o.entropy, hmax, 1e-12);
+	ck_assert_double_eq_tol(o.log_prob, -hmax, 1e-12);
+	ctl_lstm_free(m);
+}
+END_TEST
+
+static void refused(const apnas_decision *d, size_t n, const char *needle)
+{
+	ctl_lstm_cfg cfg = {.hidden = 4, .init_range = 0.1,
+	                    .skip_target = 0.4};
+	apnas_rng rng;
+	apnas_rng_seed(&rng, 1);
+	apnas_error err = {0};
+	ctl_lstm *m = NULL;
+	int rc = ctl_lstm_create(&m, &cfg, d, n, &rng, &err);
+	ck_assert_int_eq(rc, APNAS_EINVAL);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strstr(err.msg, needle), "message \"%s\" lacks \"%s\"",
+	              err.msg, needle);
+}
+
+START_TEST(refuses_structures_it_cannot_walk)
+{
+	const apnas_decision back[] = {OP(2, 1), OP(2, 0)};
+	refused(back, 2, "layer 0 after layer 1");
+	const apnas_decision op_after_skip[] = {OP(2, 0), SK(1, 0), OP(2, 1)};
+	refused(op_after_skip, 3, "follows a skip");
+	const apnas_decision no_anchor[] = {OP(2, 0), OP(2, 2), SK(2, 1)};
+	refused(no_anchor, 3, "layer 1 has no decisions");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lstm");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, grad_mixed_plain);
+	tcase_add_test(tc, grad_mixed_tanh_temperature);
+	tcase_add_test(tc, grad_ops_only);
+	tcase_add_test(tc, tensor_set);
+	tcase_add_test(tc, distribution_sums_to_one_and_matches_sampling);
+	tcase_add_test(tc, entropy_bounds);
+	tcase_add_test(tc, refuses_structures_it_cannot_walk);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,246 @@
+/* `apnas cost` as a user runs it: the printed totals equal the model's,
+ * the simulator and SCALE-Sim configs are selectable, exports read back
+ * to the same total, and bad input exits 2 with one line on stderr naming
+ * where it is. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cost_harness.h"
+#include "hw/topology.h"
+
+static char dir[] = "/tmp/apnas-cost-cliXXXXXX";
+static char out_path[128], err_path[128];
+
+/* Runs apnas with `args` (a shell-quoted string); returns its exit code
+ * and leaves stdout and stderr in out_path and err_path. */
+static int run(const char *args)
+{
+	char cmd[16384];
+	int n = snprintf(cmd, sizeof cmd, "cd %s && '%s' %s >'%s' 2>'%s'", dir,
+	                 APNAS_EXE, args, out_path, err_path);
+	ck_assert_int_lt(n, (int)sizeof cmd);
+	int st = system(cmd);
+	ck_assert_msg(st != -1 && WIFEXITED(st), "could not run: %s", cmd);
+	return WEXITSTATUS(st);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static uint64_t model_total(const char *topology, apnas_array a)
+{
+	apnas_net net;
+	apnas_error err;
+	apnas_layer_cost t;
+	apnas_net_init(&net);
+	ck_assert_msg(apnas_topology_load(topology, &net, &err) == 0, "%s",
+	              err.msg);
+	ck_assert_msg(apnas_systolic_net(&a, &net, &t, NULL, &err) == 0, "%s",
+	              err.msg);
+	apnas_net_free(&net);
+	return t.cycles;
+}
+
+/* The cycles of the "total" row of --format csv output. */
+static uint64_t csv_total(void)
+{
+	char *s = strstr(slurp(out_path), "\ntotal,,");
+	ck_assert_msg(s, "no total row in: %s", slurp(out_path));
+	return strtoull(s + 8, NULL, 10);
+}
+
+static void one_line_error(const char *w1, const char *w2)
+{
+	char *e = slurp(err_path);
+	ck_assert_msg(strncmp(e, "apnas: ", 7) == 0, "stderr: %s", e);
+	ck_assert_msg(strchr(e, '\n') == e + strlen(e) - 1,
+	              "expected one line on stderr, got: %s", e);
+	ck_assert_msg(strstr(e, w1) && strstr(e, w2), "stderr '%s' lacks '%s' "
+	              "or '%s'", e, w1, w2);
+}
+
+#define RESNET COST_BENCH_DATA "/resnet50.csv"
+#define SMALL "Layer name, IFMAP Height, IFMAP Width, Filter Height, " \
+              "Filter Width, Channels, Num Filter, Strides,\n"            \
+              "c1,10,10,3,3,3,8,1,\nc2,8,8,3,3,8,4,2,\nfc,1,1,1,1,36,10,1,\n"
+
+START_TEST(default_model_prints_the_model_total)
+{
+	ck_assert_int_eq(run("cost --topology '" RESNET "'"), 0);
+	char *o = slurp(out_path);
+	char want[64];
+	snprintf(want, sizeof want, " %llu ", (unsigned long long)model_total(
+	         RESNET, (apnas_array){32, 32, APNAS_DF_OS}));
+	char *total = strstr(o, "\nTOTAL");
+	ck_assert_msg(total && strstr(total, want), "no TOTAL with %s in:\n%s",
+	              want, o);
+	ck_assert_ptr_nonnull(strstr(o, "res5c_branch2c"));
+}
+END_TEST
+
+START_TEST(sets_choose_the_array)
+{
+	ck_assert_int_eq(run("cost --topology '" RESNET "' --set cost.rows=16 "
+	                     "--set cost.cols=8 --set cost.dataflow=ws "
+	                     "--format csv"), 0);
+	ck_assert_uint_eq(csv_total(), model_total(RESNET, (apnas_array){
+	                                   16, 8, APNAS_DF_WS}));
+}
+END_TEST
+
+START_TEST(the_simulator_can_be_selected)
+{
+	char path[4200];
+	write_file("small.csv", SMALL);
+	snprintf(path, sizeof path, "%s/small.csv", dir);
+	ck_assert_int_eq(run("cost --topology small.csv --set cost.plugin="
+	                     "systolic_sim --set cost.rows=8 --set cost.cols=4 "
+	                     "--set cost.dataflow=is --format json"), 0);
+	char want[64];
+	snprintf(want, sizeof want, "\"total\": {\"cycles\": %llu,",
+	         (unsigned long long)model_total(path, (apnas_array){
+	             8, 4, APNAS_DF_IS}));
+	char *o = slurp(out_path);
+	ck_assert_msg(strstr(o, want), "no '%s' in %s", want, o);
+	ck_assert_ptr_nonnull(strstr(o, "\"cost_model\": \"systolic_sim\""));
+}
+END_TEST
+
+START_TEST(scalesim_config_sets_the_array_and_set_wins)
+{
+	char path[4200];
+	write_file("small.csv", SMALL);
+	write_file("g.cfg", "[general]\nrun_name = g\n[architecture_presets]\n"
+	                    "ArrayHeight: 16\nArrayWidth: 8\nOfmapSramSzkB: 64"
+	                    "\nDataflow: is\n");
+	snprintf(path, sizeof path, "%s/small.csv", dir);
+	ck_assert_int_eq(run("cost --topology small.csv --scalesim-config g.cfg"
+	                     " --format csv"), 0);
+	ck_assert_uint_eq(csv_total(), model_total(path, (apnas_array){
+	                                   16, 8, APNAS_DF_IS}));
+	char *e = slurp(err_path);
+	ck_assert_msg(strstr(e, "note:") && strstr(e, "OfmapSramSzkB"),
+	              "no note on ignored keys: %s", e);
+	ck_assert_int_eq(run("cost --topology small.csv --scalesim-config g.cfg"
+	                     " --set cost.rows=4 --format csv"), 0);
+	ck_assert_uint_eq(csv_total(), model_total(path, (apnas_array){
+	                                   4, 8, APNAS_DF_IS}));
+}
+END_TEST
+
+START_TEST(export_reads_back_to_the_same_total)
+{
+	char path[4200];
+	write_file("small.csv", SMALL);
+	snprintf(path, sizeof path, "%s/out.csv", dir);
+	unlink(path);
+	ck_assert_int_eq(run("cost --topology small.csv --export-topology "
+	                     "out.csv --format csv"), 0);
+	uint64_t printed = csv_total();
+	ck_assert_uint_eq(model_total(path, (apnas_array){32, 32, APNAS_DF_OS}),
+	                  printed);
+}
+END_TEST
+
+START_TEST(bad_input_exits_2_with_one_line)
+{
+	write_file("small.csv", SMALL);
+	write_file("bad.csv", "Layer name, IFMAP Height, IFMAP Width, Filter "
+	                      "Height, Filter Width, Channels, Num Filter, "
+	                      "Strides,\nc1,10,10,3,3,3,8,1,\nc2,8,8,3,3,8,4,0,"
+	                      "\n");
+	ck_assert_int_eq(run("cost --topology bad.csv"), 2);
+	one_line_error("bad.csv:3:16:", "Strides");
+	ck_assert_int_eq(run("cost --topology small.csv --set cost.rows=0"), 2);
+	one_line_error("rows", "0");
+	ck_assert_int_eq(run("cost --topology small.csv --set cost.cols=0"), 2);
+	one_line_error("cols", "0");
+	ck_assert_int_eq(run("cost --topology small.csv --set "
+	                     "cost.dataflow=xs"), 2);
+	one_line_error("dataflow", "xs");
+	ck_assert_int_eq(run("cost --topology missing.csv"), 2);
+	one_line_error("missing.csv", "cannot open");
+	ck_assert_int_eq(run("cost"), 2);
+	one_line_error("--topology", "expected");
+	ck_assert_int_eq(run("cost --topology small.csv --format xml"), 2);
+	one_line_error("xml", "table, csv or json");
+	write_file("bad.cfg", "[architecture_presets]\nArrayHeight: 8\n"
+	                      "ArrayWidth: 0\nDataflow: os\n");
+	ck_assert_int_eq(run("cost --topology small.csv --scalesim-config "
+	                     "bad.cfg"), 2);
+	one_line_error("bad.cfg:3:13:", "ArrayWidth");
+	ck_assert_int_eq(run("cost --topology small.csv --set cost.plugin="
+	                     "systolic_sim --set cost.max_pe_cycles=100"), 2);
+	one_line_error("layer c1", "max_pe_cycles");
+}
+END_TEST
+
+START_TEST(help_has_an_example)
+{
+	ck_assert_int_eq(run("cost --help"), 0);
+	char *o = slurp(out_path);
+	ck_assert_ptr_nonnull(strstr(o, "usage: apnas cost"));
+	ck_assert_ptr_nonnull(strstr(o, "example:"));
+}
+END_TEST
+
+static void cleanup(void)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+int main(void)
+{
+	if (access(APNAS_EXE, X_OK) != 0) {
+		fprintf(stderr, "\n*** SKIP: %s is not built; `apnas cost` NOT "
+		        "tested ***\n\n", APNAS_EXE);
+		return 77;
+	}
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+	snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+	Suite *s = suite_create("cost_cli");
+	TCase *tc = tcase_create("cli");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, default_model_prints_the_model_total);
+	tcase_add_test(tc, sets_choose_the_array);
+	tcase_add_test(tc, the_simulator_can_be_selected);
+	tcase_add_test(tc, scalesim_config_sets_the_array_and_set_wins);
+	tcase_add_test(tc, export_reads_back_to_the_same_total);
+	tcase_add_test(tc, bad_input_exits_2_with_one_line);
+	tcase_add_test(tc, help_has_an_example);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

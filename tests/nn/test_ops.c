@@ -1,0 +1,375 @@
+/* Every engine op's forward pass against the naive references of
+ * nn_ref.c, on odd shapes: stride 2, padding, 1x1, non-square planes,
+ * batches that do not split evenly over the threads (and a batch of one,
+ * which leaves a thread without images). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apnas/nn.h>
+
+#include "nn_ref.h"
+#include "nn_testutil.h"
+
+#define THREADS 2
+
+static apnas_graph *G;
+static apnas_params *P;
+static apnas_rng R;
+static apnas_error E;
+
+static void setup(void)
+{
+	ck_assert_int_eq(apnas_graph_create(THREADS, &G, &E), 0);
+	ck_assert_int_eq(apnas_params_create(7, &P, &E), 0);
+	apnas_rng_seed(&R, 1234);
+}
+
+static void teardown(void)
+{
+	apnas_graph_destroy(G);
+	apnas_params_destroy(P);
+}
+
+static void run_infer(void)
+{
+	int rc = apnas_graph_forward(G, APNAS_MODE_INFER, &E);
+	ck_assert_msg(rc == 0, "forward failed: %s", E.msg);
+}
+
+static void expect_close(const apnas_tensor *t, const float *ref, size_t n,
+                         const char *what)
+{
+	apnas_dims4 d = apnas_tensor_dims(t);
+	ck_assert_uint_eq((size_t)d.n * d.c * d.h * d.w, n);
+	double w = worst(apnas_tensor_data(t), ref, n, 1e-5, 1e-4);
+	ck_assert_msg(w <= 1.0, "%s: off by %.3g tolerances", what, w);
+}
+
+struct conv_case {
+	int n, c, h, w, o, k, s, p, bias;
+};
+
+static const struct conv_case CONV[] = {
+	{2, 3, 7, 5, 4, 3, 1, 1, 0},   /* same padding, non-square */
+	{3, 3, 8, 9, 5, 3, 2, 1, 1},   /* stride 2, odd batch, bias */
+	{3, 4, 6, 6, 6, 1, 1, 0, 0},   /* pointwise: the no-im2col path */
+	{2, 5, 7, 6, 3, 1, 2, 0, 0},   /* strided 1x1 (factorized reduce) */
+	{2, 2, 9, 7, 3, 5, 1, 2, 0},   /* 5x5 */
+	{1, 3, 6, 5, 2, 3, 1, 0, 1},   /* no padding, batch 1 on 2 threads */
+	{2, 2, 10, 11, 4, 3, 3, 2, 0}, /* stride 3, pad 2 */
+};
+
+START_TEST(conv_matches_reference)
+{
+	const struct conv_case *c = &CONV[_i];
+	apnas_param *w, *b = NULL;
+	ck_assert_int_eq(apnas_param_conv(P, "w", c->o, c->c, c->k, &w, &E), 0);
+	if (c->bias) {
+		int32_t d = c->o;
+		ck_assert_int_eq(apnas_param_add(P, "b", 1, &d,
+		                                 APNAS_INIT_FANIN_UNIFORM, 0, &b, &E),
+		                 0);
+	}
+	size_t nx = (size_t)c->n * c->c * c->h * c->w;
+	float *x = rand_tensor(&R, nx, -1, 1);
+	apnas_tensor *t = apnas_op_input(G, x, c->n, c->c, c->h, c->w);
+	apnas_tensor *y = apnas_op_conv(G, t, w, b, c->s, c->p);
+	run_infer();
+	int ho = ref_out(c->h, c->k, c->s, c->p), wo = ref_out(c->w, c->k, c->s, c->p);
+	size_t ny = (size_t)c->n * c->o * ho * wo;
+	float *ref = malloc(ny * sizeof *ref);
+	ref_conv(x, c->n, c->c, c->h, c->w, apnas_param_value(w),
+	         b ? apnas_param_value(b) : NULL, c->o, c->k, c->s, c->p, ref);
+	expect_close(y, ref, ny, "conv");
+	free(x);
+	free(ref);
+}
+END_TEST
+
+struct dw_case {
+	int n, c, h, w, k, s, p;
+};
+
+static const struct dw_case DW[] = {
+	{2, 3, 8, 8, 3, 1, 1},  {3, 4, 9, 7, 5, 1, 2}, {2, 3, 8, 9, 3, 2, 1},
+	{1, 2, 6, 5, 3, 1, 0},  {2, 2, 5, 40, 3, 1, 1}, /* wider than a row
+	                                                  block of 32 */
+	{2, 2, 28, 28, 5, 1, 2}, {2, 3, 7, 6, 1, 1, 0},
+};
+
+START_TEST(dwconv_matches_reference)
+{
+	const struct dw_case *c = &DW[_i];
+	apnas_param *w;
+	ck_assert_int_eq(apnas_param_dwconv(P, "w", c->c, c->k, &w, &E), 0);
+	size_t nx = (size_t)c->n * c->c * c->h * c->w;
+	float *x = rand_tensor(&R, nx, -1, 1);
+	apnas_tensor *y = apnas_op_dwconv(
+	    G, apnas_op_input(G, x, c->n, c->c, c->h, c->w), w, c->s, c->p);
+	run_infer();
+	int ho = ref_out(c->h, c->k, c->s, c->p), wo = ref_out(c->w, c->k, c->s, c->p);
+	size_t ny = (size_t)c->n * c->c * ho * wo;
+	float *ref = malloc(ny * sizeof *ref);
+	ref_dwconv(x, c->n, c->c, c->h, c->w, apnas_param_value(w), c->k, c->s,
+	           c->p, ref);
+	expect_close(y, ref, ny, "dwconv");
+	free(x);
+	free(ref);
+}
+END_TEST
+
+/* _i: 0 bn, 1 bn_relu, 2 non-affine */
+START_TEST(bn_train_matches_reference_and_updates_running_stats)
+{
+	const int n = 3, c = 4, h = 5, w = 6, hw = h * w;
+	apnas_bn bn;
+	ck_assert_int_eq(apnas_bn_add(P, "bn", c, _i != 2, &bn, &E), 0);
+	if (bn.gamma)
+		for (int i = 0; i < c; i++) {
+			apnas_param_value(bn.gamma)[i] = 0.5f + 0.25f * i;
+			apnas_param_value(bn.beta)[i] = -0.3f + 0.2f * i;
+		}
+	size_t nx = (size_t)n * c * hw;
+	float *x = rand_tensor(&R, nx, -2, 3);
+	apnas_tensor *in = apnas_op_input(G, x, n, c, h, w);
+	apnas_tensor *y = _i == 1 ? apnas_op_bn_relu(G, in, &bn)
+	                          : apnas_op_bn(G, in, &bn);
+	apnas_tensor_keep(y);
+	ck_assert_int_eq(apnas_graph_forward(G, APNAS_MODE_TRAIN, &E), 0);
+	float *ref = malloc(nx * sizeof *ref);
+	double mean[4], var[4];
+	ref_bn(x, n, c, hw, bn.gamma ? apnas_param_value(bn.gamma) : NULL,
+	       bn.beta ? apnas_param_value(bn.beta) : NULL, bn.eps, NULL, NULL,
+	       _i == 1, ref, mean, var);
+	expect_close(y, ref, nx, "bn train");
+	/* running = 0.9 * init + 0.1 * batch (unbiased variance) */
+	double m = (double)n * hw;
+	for (int i = 0; i < c; i++) {
+		ck_assert_double_eq_tol(apnas_param_value(bn.mean)[i],
+		                        0.1 * mean[i], 1e-5);
+		ck_assert_double_eq_tol(apnas_param_value(bn.var)[i],
+		                        0.9 + 0.1 * var[i] * m / (m - 1), 1e-5);
+	}
+	/* BATCHSTAT: same output, running statistics left alone */
+	float before[8];
+	memcpy(before, apnas_param_value(bn.mean), 4 * sizeof(float));
+	memcpy(before + 4, apnas_param_value(bn.var), 4 * sizeof(float));
+	ck_assert_int_eq(apnas_graph_forward(G, APNAS_MODE_BATCHSTAT, &E), 0);
+	expect_close(y, ref, nx, "bn batchstat");
+	ck_assert_mem_eq(before, apnas_param_value(bn.mean), 4 * sizeof(float));
+	ck_assert_mem_eq(before + 4, apnas_param_value(bn.var), 4 * sizeof(float));
+	/* INFER: normalises with the running statistics */
+	run_infer();
+	ref_bn(x, n, c, hw, bn.gamma ? apnas_param_value(bn.gamma) : NULL,
+	       bn.beta ? apnas_param_value(bn.beta) : NULL, bn.eps,
+	       apnas_param_value(bn.mean), apnas_param_value(bn.var), _i == 1,
+	       ref, NULL, NULL);
+	expect_close(y, ref, nx, "bn infer");
+	ck_assert_mem_eq(before, apnas_param_value(bn.mean), 4 * sizeof(float));
+	free(x);
+	free(ref);
+}
+END_TEST
+
+struct pool_case {
+	int n, c, h, w, k, s, p, count_pad;
+};
+
+static const struct pool_case POOL[] = {
+	{2, 3, 8, 8, 3, 1, 1, 1}, {3, 2, 8, 8, 2, 2, 0, 1},
+	{2, 3, 9, 7, 3, 2, 1, 0}, {1, 2, 7, 10, 3, 1, 1, 0},
+	{2, 2, 6, 5, 3, 3, 2, 1}, {2, 2, 5, 37, 3, 1, 1, 1},
+};
+
+START_TEST(maxpool_matches_reference)
+{
+	const struct pool_case *c = &POOL[_i];
+	size_t nx = (size_t)c->n * c->c * c->h * c->w;
+	float *x = rand_tensor(&R, nx, -1, 1);
+	apnas_tensor *y = apnas_op_maxpool(
+	    G, apnas_op_input(G, x, c->n, c->c, c->h, c->w), c->k, c->s, c->p);
+	/* TRAIN too: it records the argmax on the way */
+	for (int mode = APNAS_MODE_TRAIN; mode <= APNAS_MODE_INFER; mode++) {
+		ck_assert_int_eq(apnas_graph_forward(G, mode, &E), 0);
+		int ho = ref_out(c->h, c->k, c->s, c->p);
+		int wo = ref_out(c->w, c->k, c->s, c->p);
+		size_t ny = (size_t)c->n * c->c * ho * wo;
+		float *ref = malloc(ny * sizeof *ref);
+		ref_maxpool(x, c->n, c->c, c->h, c->w, c->k, c->s, c->p, ref);
+		expect_close(y, ref, ny, "maxpool");
+		free(ref);
+	}
+	free(x);
+}
+END_TEST
+
+START_TEST(avgpool_matches_reference)
+{
+	const struct pool_case *c = &POOL[_i];
+	size_t nx = (size_t)c->n * c->c * c->h * c->w;
+	float *x = rand_tensor(&R, nx, -1, 1);
+	apnas_tensor *y = apnas_op_avgpool(
+	    G, apnas_op_input(G, x, c->n, c->c, c->h, c->w), c->k, c->s, c->p,
+	    c->count_pad);
+	run_infer();
+	int ho = ref_out(c->h, c->k, c->s, c->p), wo = ref_out(c->w, c->k, c->s, c->p);
+	size_t ny = (size_t)c->n * c->c * ho * wo;
+	float *ref = malloc(ny * sizeof *ref);
+	ref_avgpool(x, c->n, c->c, c->h, c->w, c->k, c->s, c->p, c->count_pad,
+	            ref);
+	expect_close(y, ref, ny, "avgpool");
+	free(x);
+	free(ref);
+}
+END_TEST
+
+START_TEST(gap_fc_relu_match_reference)
+{
+	const int n = 3, c = 5, h = 4, w = 7, f = 6;
+	size_t nx = (size_t)n * c * h * w;
+	float *x = rand_tensor(&R, nx, -1, 1);
+	apnas_param *fw, *fb;
+	ck_assert_int_eq(apnas_param_fc(P, "fc", f, c * h * w, &fw, &fb, &E), 0);
+	apnas_tensor *in = apnas_op_input(G, x, n, c, h, w);
+	apnas_tensor *r = apnas_op_relu(G, in);
+	apnas_tensor *gp = apnas_op_gap(G, in);
+	apnas_tensor *fc = apnas_op_fc(G, in, fw, fb);
+	apnas_tensor_keep(r);
+	apnas_tensor_keep(gp);
+	run_infer();
+	float *ref = malloc(nx * sizeof *ref);
+	for (size_t i = 0; i < nx; i++)
+		ref[i] = x[i] > 0 ? x[i] : 0;
+	expect_close(r, ref, nx, "relu");
+	ref_gap(x, n, c, h * w, ref);
+	expect_close(gp, ref, (size_t)n * c, "gap");
+	ref_fc(x, n, c * h * w, apnas_param_value(fw), apnas_param_value(fb), f,
+	       ref);
+	expect_close(fc, ref, (size_t)n * f, "fc");
+	apnas_dims4 d = apnas_tensor_dims(fc);
+	ck_assert(d.n == n && d.c == f && d.h == 1 && d.w == 1);
+	free(x);
+	free(ref);
+}
+END_TEST
+
+START_TEST(add_concat_shift_match_reference)
+{
+	const int n = 3, h = 5, w = 6, hw = h * w;
+	float *a = rand_tensor(&R, (size_t)n * 2 * hw, -1, 1);
+	float *b = rand_tensor(&R, (size_t)n * 3 * hw, -1, 1);
+	float *c = rand_tensor(&R, (size_t)n * 2 * hw, -1, 1);
+	apnas_tensor *ta = apnas_op_input(G, a, n, 2, h, w);
+	apnas_tensor *tb = apnas_op_input(G, b, n, 3, h, w);
+	apnas_tensor *tc = apnas_op_input(G, c, n, 2, h, w);
+	apnas_tensor *sum_in[3] = {ta, tc, ta};
+	apnas_tensor *cat_in[3] = {tb, ta, tc};
+	apnas_tensor *sum = apnas_op_add(G, sum_in, 3);
+	apnas_tensor *cat = apnas_op_concat(G, cat_in, 3);
+	apnas_tensor *sh1 = apnas_op_shift(G, tb, 1, 1);
+	apnas_tensor *sh2 = apnas_op_shift(G, tb, -2, 3);
+	run_infer();
+	size_t na = (size_t)n * 2 * hw;
+	float *ref = malloc((size_t)n * 7 * hw * sizeof *ref);
+	for (size_t i = 0; i < na; i++)
+		ref[i] = a[i] + c[i] + a[i];
+	expect_close(sum, ref, na, "add");
+	for (int i = 0; i < n; i++) {
+		memcpy(ref + (size_t)i * 7 * hw, b + (size_t)i * 3 * hw,
+		       3 * hw * sizeof(float));
+		memcpy(ref + (size_t)i * 7 * hw + 3 * hw, a + (size_t)i * 2 * hw,
+		       2 * hw * sizeof(float));
+		memcpy(ref + (size_t)i * 7 * hw + 5 * hw, c + (size_t)i * 2 * hw,
+		       2 * hw * sizeof(float));
+	}
+	expect_close(cat, ref, (size_t)n * 7 * hw, "concat");
+	ref_shift(b, n, 3, h, w, 1, 1, ref);
+	expect_close(sh1, ref, (size_t)n * 3 * hw, "shift(1,1)");
+	ref_shift(b, n, 3, h, w, -2, 3, ref);
+	expect_close(sh2, ref, (size_t)n * 3 * hw, "shift(-2,3)");
+	free(a);
+	free(b);
+	free(c);
+	free(ref);
+}
+END_TEST
+
+START_TEST(dropout_scales_kept_and_is_identity_outside_training)
+{
+	const int n = 4, c = 8, h = 8, w = 8;
+	size_t nx = (size_t)n * c * h * w;
+	float *x = rand_tensor(&R, nx, 0.5f, 1.5f);
+	apnas_rng dr, dr2;
+	apnas_rng_seed(&dr, 99);
+	dr2 = dr;
+	apnas_tensor *y =
+	    apnas_op_dropout(G, apnas_op_input(G, x, n, c, h, w), 0.25f, &dr);
+	ck_assert_int_eq(apnas_graph_forward(G, APNAS_MODE_TRAIN, &E), 0);
+	const float *v = apnas_tensor_data(y);
+	size_t zeros = 0;
+	for (size_t i = 0; i < nx; i++) {
+		/* the mask is one draw per element from the caller's stream */
+		int keep = apnas_rng_uniformf(&dr2) >= 0.25f;
+		if (keep)
+			ck_assert_float_eq_tol(v[i], x[i] / 0.75f, 1e-6);
+		else
+			ck_assert_float_eq(v[i], 0.0f);
+		zeros += !keep;
+	}
+	ck_assert(zeros > nx / 8 && zeros < nx * 3 / 8);
+	ck_assert_mem_eq(&dr, &dr2, sizeof dr);
+	run_infer();
+	ck_assert_mem_eq(apnas_tensor_data(y), x, nx * sizeof(float));
+	free(x);
+}
+END_TEST
+
+START_TEST(xent_matches_reference)
+{
+	const int n = 5, k = 7;
+	float *z = rand_tensor(&R, (size_t)n * k, -3, 3);
+	int32_t y[5] = {0, 6, 3, 3, 1};
+	apnas_op_xent(G, apnas_op_input(G, z, n, k, 1, 1), y);
+	run_infer();
+	double loss;
+	int64_t correct, rc;
+	ck_assert_int_eq(apnas_graph_loss(G, &loss, &correct, &E), 0);
+	double ref = ref_xent(z, n, k, y, &rc);
+	ck_assert_double_eq_tol(loss, ref, 1e-6);
+	ck_assert_int_eq(correct, rc);
+	free(z);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("nn_ops");
+	TCase *tc = tcase_create("forward");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, conv_matches_reference, 0,
+	                    sizeof CONV / sizeof CONV[0]);
+	tcase_add_loop_test(tc, dwconv_matches_reference, 0,
+	                    sizeof DW / sizeof DW[0]);
+	tcase_add_loop_test(tc, bn_train_matches_reference_and_updates_running_stats,
+	                    0, 3);
+	tcase_add_loop_test(tc, maxpool_matches_reference, 0,
+	                    sizeof POOL / sizeof POOL[0]);
+	tcase_add_loop_test(tc, avgpool_matches_reference, 0,
+	                    sizeof POOL / sizeof POOL[0]);
+	tcase_add_test(tc, gap_fc_relu_match_reference);
+	tcase_add_test(tc, add_concat_shift_match_reference);
+	tcase_add_test(tc, dropout_scales_kept_and_is_identity_outside_training);
+	tcase_add_test(tc, xent_matches_reference);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

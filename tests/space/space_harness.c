@@ -1,0 +1,134 @@
+/* Helpers of the `space` suite; see space_harness.h. */
+#define _GNU_SOURCE
+#include "space_harness.h"
+
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sp_try_open(sp *s, const char *name, const char *const *settings,
+                const apnas_data_info *data, uint64_t seed, int threads,
+                apnas_error *err)
+{
+	memset(s, 0, sizeof *s);
+	int rc = apnas_host_open(APNAS_KIND_SPACE, name, NULL, &s->lib, err);
+	if (rc)
+		return rc;
+	size_t n = 0;
+	while (settings && settings[n])
+		n++;
+	rc = apnas_opts_from_settings(s->lib.desc->options, "space", settings,
+	                              n, &s->opts, err);
+	if (rc) {
+		apnas_host_close(&s->lib);
+		return rc;
+	}
+	s->ops = s->lib.desc->ops;
+	apnas_plugin_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.opts = s->opts;
+	ctx.seed = seed;
+	ctx.threads = threads;
+	ctx.data = data;
+	rc = s->ops->create(&ctx, &s->self, err);
+	if (rc) {
+		apnas_opts_free(s->opts);
+		apnas_host_close(&s->lib);
+		return rc;
+	}
+	return s->ops->decisions(s->self, &s->dec, &s->nd, err);
+}
+
+void sp_open(sp *s, const char *name, const char *const *settings,
+             const apnas_data_info *data, uint64_t seed, int threads)
+{
+	apnas_error e;
+	apnas_error_clear(&e);
+	int rc = sp_try_open(s, name, settings, data, seed, threads, &e);
+	ck_assert_msg(rc == 0, "opening space %s: %s", name, e.msg);
+}
+
+void sp_close(sp *s)
+{
+	if (s->self)
+		s->ops->destroy(s->self);
+	apnas_opts_free(s->opts);
+	apnas_host_close(&s->lib);
+	memset(s, 0, sizeof *s);
+}
+
+static uint64_t next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+void sp_random_tok(const sp *s, uint64_t *state, int32_t *tok)
+{
+	for (size_t k = 0; k < s->nd; k++)
+		tok[k] = (int32_t)(next(state) % (uint64_t)s->dec[k].n_choices);
+}
+
+unsigned char *sp_save(sp *s, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	ck_assert_ptr_nonnull(f);
+	apnas_error e;
+	apnas_error_clear(&e);
+	ck_assert_msg(s->ops->save(s->self, f, &e) == 0, "save: %s", e.msg);
+	fclose(f);
+	*len = n;
+	return (unsigned char *)buf;
+}
+
+apnas_dataset *sp_synthetic(int c, int hw, int classes, int n)
+{
+	apnas_data_spec spec;
+	apnas_data_spec_init(&spec);
+	spec.dataset = "synthetic";
+	spec.val_size = n / 5;
+	spec.synthetic_n = n;
+	spec.synthetic_test_n = n / 5;
+	spec.synthetic_classes = classes;
+	spec.synthetic_c = c;
+	spec.synthetic_h = hw;
+	spec.synthetic_w = hw;
+	spec.synthetic_noise = 0.3;
+	apnas_dataset *ds = NULL;
+	apnas_error e;
+	apnas_error_clear(&e);
+	ck_assert_msg(apnas_data_open_spec(&spec, 7, &ds, &e) == 0,
+	              "synthetic data: %s", e.msg);
+	return ds;
+}
+
+char *sp_tempdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	char *p = NULL;
+	if (asprintf(&p, "%s/apnas-space-XXXXXX", t && *t ? t : "/tmp") < 0)
+		abort();
+	if (!mkdtemp(p))
+		abort();
+	return p;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+void sp_rmtree(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
