@@ -19,10 +19,11 @@
 #include "opts_internal.h"
 #include "util/levenshtein.h"
 
-#define N_GROUPS 7
+#define N_GROUPS 8
 
 static const char *const group_names[N_GROUPS] = {
 	"run", "data", "space", "controller", "reward", "cost", "search",
+	"train",
 };
 
 /* Core groups, in the order above (NULL for plugin groups). */
@@ -34,6 +35,8 @@ static const apnas_option *core_table(const char *g)
 		return apnas_data_options;
 	if (!strcmp(g, "search"))
 		return apnas_search_options;
+	if (!strcmp(g, "train"))
+		return apnas_train_options;
 	return NULL;
 }
 

@@ -22,6 +22,7 @@
 extern const apnas_option apnas_run_options[];    /* core/run_options.c */
 extern const apnas_option apnas_data_options[];   /* core/data/ */
 extern const apnas_option apnas_search_options[]; /* core/search/ */
+extern const apnas_option apnas_train_options[];  /* core/train_options.c */
 
 typedef struct apnas_config apnas_config;
 

@@ -31,6 +31,9 @@ int cmd_plugins(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_ablate(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* ---- messages --------------------------------------------------------- */
 

@@ -316,6 +316,7 @@ static int reference(int argc, char **argv)
 		{"run", apnas_run_options},
 		{"data", apnas_data_options},
 		{"search", apnas_search_options},
+		{"train", apnas_train_options},
 	};
 	for (size_t k = 0; k < sizeof core / sizeof core[0]; k++) {
 		printf("### `%s`\n\n", core[k].name);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch_load.h"
 #include "cli.h"
 #include "config.h"
 #include "hw/scalesim_cfg.h"
@@ -21,6 +22,7 @@ typedef enum cost_format {
 typedef struct cost_args {
 	const char *config;        /* positional CONFIG, or NULL */
 	const char *topology;      /* --topology */
+	const char *arch;          /* --arch: an architecture file */
 	const char *export_path;   /* --export-topology */
 	const char *scalesim_cfg;  /* --scalesim-config */
 	cost_format fmt;
@@ -29,7 +31,7 @@ typedef struct cost_args {
 
 static void help(void)
 {
-	printf("usage: apnas cost [CONFIG] --topology FILE.csv\n"
+	printf("usage: apnas cost [CONFIG] --topology FILE.csv | --arch FILE\n"
 	       "                  [--set cost.key=value]... "
 	       "[--scalesim-config FILE.cfg]\n"
 	       "                  [--format table|csv|json] "
@@ -42,6 +44,11 @@ static void help(void)
 	       "\n"
 	       "--topology FILE        a SCALE-Sim conv topology (IFMAP sizes\n"
 	       "                       include padding; SCALE-Sim's rounding)\n"
+	       "--arch FILE            an architecture file: the child network\n"
+	       "                       its space builds (as apnas train trains\n"
+	       "                       it) for the config's dataset geometry;\n"
+	       "                       its header's space options win over\n"
+	       "                       the config's\n"
 	       "--set cost.key=value   cost.plugin=systolic_sim selects the\n"
 	       "                       cycle-level simulator; cost.rows,\n"
 	       "                       cost.cols, cost.dataflow (os, ws, is)\n"
@@ -95,6 +102,7 @@ static int parse_args(int argc, char **argv, cost_args *a)
 		}
 		if ((r = cli_take_value(argc, argv, &i, "topology",
 		                        &a->topology)) ||
+		    (r = cli_take_value(argc, argv, &i, "arch", &a->arch)) ||
 		    (r = cli_take_value(argc, argv, &i, "export-topology",
 		                        &a->export_path)) ||
 		    (r = cli_take_value(argc, argv, &i, "scalesim-config",
@@ -107,9 +115,9 @@ static int parse_args(int argc, char **argv, cost_args *a)
 			return cli_bad_arg("cost", argv[i]);
 		a->config = argv[i];
 	}
-	if (!a->topology) {
-		cli_errorf("cost: expected --topology FILE.csv (see apnas cost "
-		           "--help)");
+	if (!a->topology == !a->arch) {
+		cli_errorf("cost: expected --topology FILE.csv or --arch FILE "
+		           "(one of them; see apnas cost --help)");
 		return CLI_EXIT_USAGE;
 	}
 	return 0;
@@ -185,6 +193,35 @@ static int net_from_topology(const char *path, apnas_net *net)
 		return rc == APNAS_ENOMEM ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* The architecture's child network, and in *cfg the config with the
+ * file's space settings applied (the cost model is read from it). */
+static int net_from_arch(const cost_args *a, const char **sets, size_t n,
+                         apnas_net *net, apnas_config **cfg)
+{
+	cli_arch ca;
+	apnas_data_info info;
+	apnas_error err;
+	apnas_error_clear(&err);
+	int rc = cli_arch_config(&ca, a->config, a->arch, NULL, 0, sets, n);
+	if (!rc)
+		rc = cli_data_geometry(ca.cfg, &info);
+	if (!rc)
+		rc = cli_arch_space(&ca, &info);
+	if (!rc && (rc = ca.ops->child_net(ca.space.self, ca.tok, net,
+	                                   &err))) {
+		apnas_error_prefix(&err, "%s: space '%s' child_net", a->arch,
+		                   ca.file.space);
+		cli_error(&err);
+		rc = cli_exit_code(rc);
+	}
+	if (!rc) {
+		*cfg = ca.cfg;
+		ca.cfg = NULL;
+	}
+	cli_arch_free(&ca);
+	return rc;
 }
 
 /* ---- printing --------------------------------------------------------- */
@@ -397,14 +434,19 @@ int cmd_cost(int argc, char **argv)
 	}
 	if ((rc = settings(&a, &sets, &nsets, &owned)))
 		goto out;
-	if ((rc = apnas_config_load(a.config, sets, nsets, &cfg, &err))) {
+	if (a.arch) {
+		if ((rc = net_from_arch(&a, sets, nsets, &net, &cfg)))
+			goto out;
+	} else if ((rc = apnas_config_load(a.config, sets, nsets, &cfg,
+	                                   &err))) {
 		cli_error(&err);
 		rc = CLI_EXIT_USAGE;
 		goto out;
-	}
-	if ((rc = net_from_topology(a.topology, &net)))
+	} else if ((rc = net_from_topology(a.topology, &net))) {
 		goto out;
-	if ((rc = cost_report(cfg, &net, a.topology, a.fmt)))
+	}
+	if ((rc = cost_report(cfg, &net,
+	                      a.arch ? a.arch : a.topology, a.fmt)))
 		goto out;
 	if (a.export_path) {
 		if ((rc = apnas_topology_save(a.export_path, &net, &err))) {

@@ -14,6 +14,9 @@ static const cli_command commands[] = {
 	{"config", cmd_config, "check, show or document a configuration"},
 	{"search", cmd_search, "run an architecture search, or resume one"},
 	{"cost", cmd_cost, "cycles of a network on the cost model, per layer"},
+	{"train", cmd_train, "retrain an architecture from scratch and report it"},
+	{"ablate", cmd_ablate, "run a grid of searches over settings and seeds"},
+	{"report", cmd_report, "tables and plots over finished search runs"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,9 +1,11 @@
 /* Dense convolution by im2col + sgemm, one image at a time per engine
- * thread.  Per-image GEMMs keep the column buffer in the core's L2 cache,
+ * thread, for 1x1 and strided kernels; stride-1 kernels larger than 1x1
+ * go to the direct convolution of op_conv_direct.c.  Per-image GEMMs keep the column buffer in the core's L2 cache,
  * which measured 1.5-2x faster on this machine's thin 32-channel shapes
  * than one whole-batch GEMM (see ../shared/docs/baselines.md).  A 1x1
  * stride-1 conv needs no columns: the image itself is the GEMM operand.
  * Weight gradients accumulate per thread and are summed in thread order. */
+#include "nn/conv_direct.h"
 #include "nn/ops.h"
 
 #include <cblas.h>
@@ -51,6 +53,8 @@ static size_t dw_bytes(const geom *q)
 
 size_t nn_conv_ws(const apnas_graph *g, const nn_node *nd)
 {
+	if (nn_conv_direct_ok(g, nd))
+		return nn_conv_direct_ws(g, nd);
 	geom q = geom_of(g, nd);
 	return col_bytes(&q) + dw_bytes(&q) +
 	       nn_round_up((size_t)q.cout * sizeof(float));
@@ -184,6 +188,11 @@ static void conv_fwd_task(void *vc, int tid, int nt)
 
 void nn_conv_fwd(apnas_graph *g, nn_node *nd)
 {
+	if (nn_conv_direct_ok(g, nd)) {
+		nn_conv_direct_fwd(g, nd, nn_in(g, nd, 0)->data, nd->w->value,
+		                   nd->b ? nd->b->value : NULL, nd->out->data);
+		return;
+	}
 	struct conv_ctx c = {0};
 	c.g = g;
 	c.nd = nd;
@@ -251,6 +260,18 @@ static void conv_bwd_task(void *vc, int tid, int nt)
 void nn_conv_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc)
 {
 	apnas_tensor *x = nn_in(g, nd, 0);
+	if (nn_conv_direct_ok(g, nd)) {
+		size_t boff, woff = nn_conv_direct_partial(g, nd, &boff);
+		nn_conv_direct_bwd(g, nd, x->data, nd->w->value, nd->out->grad,
+		                   x->needs_grad ? x->grad : NULL, acc[0],
+		                   nd->b != NULL);
+		nn_reduce_partials(g, nd->w->grad, nd->w->numel, woff,
+		                   nn_param_acc(nd->w));
+		if (nd->b)
+			nn_reduce_partials(g, nd->b->grad, nd->b->numel, boff,
+			                   nn_param_acc(nd->b));
+		return;
+	}
 	struct conv_ctx c = {0};
 	c.g = g;
 	c.nd = nd;

@@ -1,8 +1,15 @@
 /* Max and average pooling over k x k windows, and global average pooling.
  * Max pooling records, in TRAIN mode, which window element won (one byte
  * per output) so its backward needs neither the input nor a search.  Ties
- * go to the first element in row-major window order. */
+ * go to the first element in row-major window order.
+ *
+ * Stride 1 (the search space's pools) runs on a padded copy of the plane
+ * read as one flat array of row stride w + 2p: each window tap is then a
+ * single long vector loop over the whole plane instead of one short loop
+ * per output row, which on 28-wide planes was mostly loop overhead.  The
+ * columns the flat loop computes past each row's end are discarded. */
 #include "nn/ops.h"
+#include "nn/vec.h"
 
 #include <math.h>
 #include <string.h>
@@ -46,6 +53,7 @@ static inline int window_count(int o, int s, int p, int k, int n)
 }
 
 struct pool_ctx {
+	apnas_graph *g;
 	geom q;
 	int max, count_pad;
 	const float *x, *dy;
@@ -54,43 +62,75 @@ struct pool_ctx {
 	int acc_x;
 };
 
+/* One output row segment [lo, hi) against window column j of one input
+ * row: keeps the running maximum and, when idx is given, which window
+ * element holds it.  The index row is int32 and every pointer restrict,
+ * so the compare-and-select vectorises (a char pointer may alias
+ * anything and would keep it scalar). */
+static void max_row(const float *restrict xr, float *restrict m,
+                    int32_t *restrict idx, int lo, int hi, int s,
+                    int32_t code)
+{
+	if (idx && s == 1) {
+		for (int ow = lo; ow < hi; ow++) {
+			float v = xr[ow];
+			int gt = v > m[ow];
+			m[ow] = gt ? v : m[ow];
+			idx[ow] = gt ? code : idx[ow];
+		}
+	} else if (idx) {
+		for (int ow = lo; ow < hi; ow++) {
+			float v = xr[ow * s];
+			int gt = v > m[ow];
+			m[ow] = gt ? v : m[ow];
+			idx[ow] = gt ? code : idx[ow];
+		}
+	} else if (s == 1) {
+		for (int ow = lo; ow < hi; ow++)
+			m[ow] = xr[ow] > m[ow] ? xr[ow] : m[ow];
+	} else {
+		for (int ow = lo; ow < hi; ow++)
+			m[ow] = xr[ow * s] > m[ow] ? xr[ow * s] : m[ow];
+	}
+}
+
+/* Output rows are done in column chunks that fit a stack buffer. */
+#define CHUNK 256
+
 static void max_plane(const geom *q, const float *x, float *y,
                       unsigned char *idx)
 {
+	float m[CHUNK];
+	int32_t id[CHUNK];
 	for (int oh = 0; oh < q->ho; oh++) {
-		float *yr = y + (size_t)oh * q->wo;
-		unsigned char *ir = idx ? idx + (size_t)oh * q->wo : NULL;
-		for (int ow = 0; ow < q->wo; ow++)
-			yr[ow] = -INFINITY;
-		if (ir)
-			memset(ir, 0, (size_t)q->wo);
-		for (int i = 0; i < q->k; i++) {
-			int ih = oh * q->s - q->p + i;
-			if (ih < 0 || ih >= q->h)
-				continue;
-			const float *xr = x + (size_t)ih * q->w - q->p;
-			for (int j = 0; j < q->k; j++) {
-				int lo, hi;
-				valid_range(q, j, &lo, &hi);
-				unsigned char code = (unsigned char)(i * q->k + j);
-				if (ir) {
-					for (int ow = lo; ow < hi; ow++) {
-						float v = xr[ow * q->s + j];
-						int gt = v > yr[ow];
-						yr[ow] = gt ? v : yr[ow];
-						ir[ow] = gt ? code : ir[ow];
-					}
-				} else if (q->s == 1) {
-					for (int ow = lo; ow < hi; ow++) {
-						float v = xr[ow + j];
-						yr[ow] = v > yr[ow] ? v : yr[ow];
-					}
-				} else {
-					for (int ow = lo; ow < hi; ow++) {
-						float v = xr[ow * q->s + j];
-						yr[ow] = v > yr[ow] ? v : yr[ow];
-					}
+		for (int c0 = 0; c0 < q->wo; c0 += CHUNK) {
+			int cw = q->wo - c0 < CHUNK ? q->wo - c0 : CHUNK;
+			for (int e = 0; e < cw; e++) {
+				m[e] = -INFINITY;
+				id[e] = 0;
+			}
+			for (int i = 0; i < q->k; i++) {
+				int ih = oh * q->s - q->p + i;
+				if (ih < 0 || ih >= q->h)
+					continue;
+				const float *xr = x + (size_t)ih * q->w - q->p;
+				for (int j = 0; j < q->k; j++) {
+					int lo, hi;
+					valid_range(q, j, &lo, &hi);
+					lo = lo > c0 ? lo - c0 : 0;
+					hi = hi - c0 < cw ? hi - c0 : cw;
+					if (lo >= hi)
+						continue;
+					max_row(xr + (size_t)c0 * q->s + j, m, idx ? id : NULL,
+					        lo, hi, q->s, i * q->k + j);
 				}
+			}
+			float *yr = y + (size_t)oh * q->wo + c0;
+			memcpy(yr, m, (size_t)cw * sizeof(float));
+			if (idx) {
+				unsigned char *ir = idx + (size_t)oh * q->wo + c0;
+				for (int e = 0; e < cw; e++)
+					ir[e] = (unsigned char)id[e];
 			}
 		}
 	}
@@ -130,6 +170,210 @@ static void avg_plane(const geom *q, int count_pad, const float *x, float *y)
 	}
 }
 
+/* ---- stride 1 on flat padded planes ---- */
+
+typedef struct flat {
+	int wp;      /* padded row stride: w + 2p */
+	size_t in;   /* padded plane floats, with slack for 8-wide reads */
+	size_t out;  /* flat outputs: ho * wp rounded up to 8 */
+	size_t mg;   /* front margin of the backward's flat arrays, so that
+	                position e - offset(tap) is always in bounds */
+	size_t glen; /* length of those arrays, margin included */
+} flat;
+
+static flat flat_of(const geom *q)
+{
+	flat f;
+	f.wp = q->w + 2 * q->p;
+	f.out = ((size_t)q->ho * f.wp + 7) & ~(size_t)7;
+	f.mg = ((size_t)(q->k - 1) * (f.wp + 1) + 7) & ~(size_t)7;
+	size_t padded = (size_t)(q->h + 2 * q->p) * f.wp + 16;
+	f.in = f.out + f.mg + 8 > padded ? f.out + f.mg + 8 : padded;
+	f.glen = f.mg + (f.out + 8 > padded ? f.out + 8 : padded);
+	return f;
+}
+
+/* Per-thread workspace of a stride-1 pool: padded plane, flat output (or
+ * output gradient, with its margin), flat argmax (likewise). */
+static size_t flat_ws(const geom *q)
+{
+	flat f = flat_of(q);
+	return nn_round_up(f.in * sizeof(float)) +
+	       2 * nn_round_up(f.glen * sizeof(float));
+}
+
+size_t nn_pool_ws(const apnas_graph *g, const nn_node *nd)
+{
+	geom q = geom_of(g, nd);
+	return nd->op == NN_GAP || q.s != 1 ? 0 : flat_ws(&q);
+}
+
+static void pad_fill(const geom *q, const flat *f, const float *x, float v,
+                     float *xp)
+{
+	size_t e = 0;
+	for (; e < (size_t)q->p * f->wp; e++)
+		xp[e] = v;
+	for (int r = 0; r < q->h; r++) {
+		for (int c = 0; c < q->p; c++)
+			xp[e++] = v;
+		memcpy(xp + e, x + (size_t)r * q->w, (size_t)q->w * sizeof(float));
+		e += (size_t)q->w;
+		for (int c = 0; c < q->p; c++)
+			xp[e++] = v;
+	}
+	for (; e < f->in; e++)
+		xp[e] = v;
+}
+
+/* Max over every tap for 8 flat outputs at a time, value and winning
+ * tap kept in registers; strict > keeps the first tap on ties. */
+static void max_flat(const float *xp, const int *off, int kk, float *m,
+                     int32_t *id, size_t n)
+{
+	for (size_t e = 0; e < n; e += 8) {
+		v8f mv = v8_ld(xp + e + off[0]);
+		v8i iv = {0, 0, 0, 0, 0, 0, 0, 0};
+		for (int t = 1; t < kk; t++) {
+			v8f v = v8_ld(xp + e + off[t]);
+			v8i gt = v > mv;
+			mv = (v8f)(((v8i)v & gt) | ((v8i)mv & ~gt));
+			v8i tv = {t, t, t, t, t, t, t, t};
+			iv = (tv & gt) | (iv & ~gt);
+		}
+		v8_st(m + e, mv);
+		if (id)
+			memcpy(id + e, &iv, sizeof iv);
+	}
+}
+
+static void sum_flat(const float *xp, const int *off, int kk, float *m,
+                     size_t n)
+{
+	for (size_t e = 0; e < n; e += 8) {
+		v8f a = v8_ld(xp + e + off[0]);
+		for (int t = 1; t < kk; t++)
+			a += v8_ld(xp + e + off[t]);
+		v8_st(m + e, a);
+	}
+}
+
+static void pool_plane_s1(const geom *q, int max, int count_pad,
+                          const float *x, float *y, unsigned char *idx,
+                          unsigned char *ws)
+{
+	flat f = flat_of(q);
+	float *xp = (float *)ws;
+	float *m = (float *)(ws + nn_round_up(f.in * sizeof(float)));
+	int32_t *id = (int32_t *)((unsigned char *)m +
+	                          nn_round_up(f.glen * sizeof(float)));
+	int off[q->k * q->k];
+	for (int i = 0; i < q->k; i++)
+		for (int j = 0; j < q->k; j++)
+			off[i * q->k + j] = i * f.wp + j;
+	pad_fill(q, &f, x, max ? -INFINITY : 0.0f, xp);
+	if (max)
+		max_flat(xp, off, q->k * q->k, m, idx ? id : NULL, f.out);
+	else
+		sum_flat(xp, off, q->k * q->k, m, f.out);
+	const float full = 1.0f / (float)(q->k * q->k);
+	for (int oh = 0; oh < q->ho; oh++) {
+		const float *mr = m + (size_t)oh * f.wp;
+		float *yr = y + (size_t)oh * q->wo;
+		if (max) {
+			memcpy(yr, mr, (size_t)q->wo * sizeof(float));
+			if (idx)
+				for (int ow = 0; ow < q->wo; ow++)
+					idx[(size_t)oh * q->wo + ow] =
+					    (unsigned char)id[(size_t)oh * f.wp + ow];
+		} else if (count_pad) {
+			for (int ow = 0; ow < q->wo; ow++)
+				yr[ow] = mr[ow] * full;
+		} else {
+			int ch = window_count(oh, 1, q->p, q->k, q->h);
+			for (int ow = 0; ow < q->wo; ow++)
+				yr[ow] = mr[ow] /
+				         (float)(ch * window_count(ow, 1, q->p, q->k, q->w));
+		}
+	}
+}
+
+/* Backward of a stride-1 pool as a gather: padded input position e
+ * receives, from every tap t, the (scaled) gradient of output e - off[t]
+ * if that output took it (max) or always (avg).  The flat gradient and
+ * argmax arrays carry a front margin of zeros / -1 so that e - off[t] is
+ * always readable. */
+static void pool_plane_s1_bwd(const geom *q, int max, int count_pad,
+                              const float *dy, const unsigned char *idx,
+                              float *dx, int acc, unsigned char *ws)
+{
+	flat f = flat_of(q);
+	float *dp = (float *)ws;
+	float *g = (float *)(ws + nn_round_up(f.in * sizeof(float)));
+	int32_t *id = (int32_t *)((unsigned char *)g +
+	                          nn_round_up(f.glen * sizeof(float)));
+	const float full = 1.0f / (float)(q->k * q->k);
+	memset(g, 0, f.mg * sizeof(float));
+	for (size_t e = 0; e < f.mg && max; e++)
+		id[e] = -1;
+	float *gm = g + f.mg;
+	int32_t *im = id + f.mg;
+	for (int oh = 0; oh < q->ho; oh++) {
+		float *gr = gm + (size_t)oh * f.wp;
+		const float *dr = dy + (size_t)oh * q->wo;
+		int ch = window_count(oh, 1, q->p, q->k, q->h);
+		for (int ow = 0; ow < q->wo; ow++) {
+			float sc = max ? 1.0f
+			          : count_pad ? full
+			                      : 1.0f / (float)(ch * window_count(
+			                                    ow, 1, q->p, q->k, q->w));
+			gr[ow] = dr[ow] * sc;
+			if (max)
+				im[(size_t)oh * f.wp + ow] = idx[(size_t)oh * q->wo + ow];
+		}
+		for (int ow = q->wo; ow < f.wp; ow++) {
+			gr[ow] = 0.0f;
+			if (max)
+				im[(size_t)oh * f.wp + ow] = -1;
+		}
+	}
+	for (size_t e = (size_t)q->ho * f.wp; e < f.glen - f.mg; e++) {
+		gm[e] = 0.0f;
+		if (max)
+			im[e] = -1;
+	}
+	const int kk = q->k * q->k;
+	int off[kk];
+	for (int i = 0; i < q->k; i++)
+		for (int j = 0; j < q->k; j++)
+			off[i * q->k + j] = i * f.wp + j;
+	/* every padded position that holds an input pixel */
+	size_t n_in = (size_t)(q->h + q->p) * f.wp;
+	for (size_t e = 0; e < n_in; e += 8) {
+		v8f a = v8_set1(0);
+		for (int t = 0; t < kk; t++) {
+			const float *gs = gm + e - off[t];
+			if (max) {
+				v8i tv = {t, t, t, t, t, t, t, t}, iv;
+				memcpy(&iv, im + e - off[t], sizeof iv);
+				a += (v8f)((v8i)v8_ld(gs) & (iv == tv));
+			} else {
+				a += v8_ld(gs);
+			}
+		}
+		v8_st(dp + e, a);
+	}
+	for (int r = 0; r < q->h; r++) {
+		const float *sr = dp + (size_t)(r + q->p) * f.wp + q->p;
+		float *xr = dx + (size_t)r * q->w;
+		if (acc)
+			for (int c = 0; c < q->w; c++)
+				xr[c] += sr[c];
+		else
+			memcpy(xr, sr, (size_t)q->w * sizeof(float));
+	}
+}
+
 static void pool_fwd_task(void *vc, int tid, int nt)
 {
 	struct pool_ctx *c = vc;
@@ -140,7 +384,12 @@ static void pool_fwd_task(void *vc, int tid, int nt)
 	for (int n = a; n < b; n++)
 		for (int ch = 0; ch < q->c; ch++) {
 			size_t pl = (size_t)n * q->c + ch;
-			if (c->max)
+			if (q->s == 1)
+				pool_plane_s1(q, c->max, c->count_pad, c->x + pl * in_pl,
+				              c->y + pl * out_pl,
+				              c->idx ? c->idx + pl * out_pl : NULL,
+				              nn_ws(c->g, tid));
+			else if (c->max)
 				max_plane(q, c->x + pl * in_pl, c->y + pl * out_pl,
 				          c->idx ? c->idx + pl * out_pl : NULL);
 			else
@@ -152,6 +401,7 @@ static void pool_fwd_task(void *vc, int tid, int nt)
 void nn_pool_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 {
 	struct pool_ctx c = {0};
+	c.g = g;
 	c.q = geom_of(g, nd);
 	c.max = nd->op == NN_MAXPOOL;
 	c.count_pad = nd->flag;
@@ -174,6 +424,12 @@ static void pool_bwd_task(void *vc, int tid, int nt)
 			size_t pl = (size_t)n * q->c + ch;
 			float *dx = c->dx + pl * in_pl;
 			const float *dy = c->dy + pl * out_pl;
+			if (q->s == 1) {
+				pool_plane_s1_bwd(q, c->max, c->count_pad, dy,
+				                  c->idx ? c->idx + pl * out_pl : NULL, dx,
+				                  c->acc_x, nn_ws(c->g, tid));
+				continue;
+			}
 			if (!c->acc_x)
 				memset(dx, 0, in_pl * sizeof(float));
 			if (c->max) {
@@ -219,6 +475,7 @@ void nn_pool_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc)
 	if (!x->needs_grad)
 		return;
 	struct pool_ctx c = {0};
+	c.g = g;
 	c.q = geom_of(g, nd);
 	c.max = nd->op == NN_MAXPOOL;
 	c.count_pad = nd->flag;

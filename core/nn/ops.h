@@ -31,6 +31,7 @@ void nn_relu_fwd(apnas_graph *g, nn_node *nd);
 void nn_relu_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc);
 
 void nn_pool_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode);
+size_t nn_pool_ws(const apnas_graph *g, const nn_node *nd);
 void nn_pool_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc);
 void nn_gap_fwd(apnas_graph *g, nn_node *nd);
 void nn_gap_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc);

@@ -50,6 +50,9 @@ size_t nn_ws_bytes(const apnas_graph *g, const nn_node *nd)
 	case NN_BN:
 	case NN_BN_RELU:
 		return nn_bn_ws(g, nd);
+	case NN_MAXPOOL:
+	case NN_AVGPOOL:
+		return nn_pool_ws(g, nd);
 	default:
 		return 0;
 	}

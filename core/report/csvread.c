@@ -190,7 +190,7 @@ int apnas_csv_col(const apnas_csv *c, const char *name)
 	return -1;
 }
 
-int apnas_csv_num(const apnas_csv *c, size_t r, int col, double *v)
+int apnas_csv_get_num(const apnas_csv *c, size_t r, int col, double *v)
 {
 	if (r >= c->nrows || col < 0 || (size_t)col >= c->ncols[r])
 		return -1;

@@ -28,6 +28,6 @@ int apnas_csv_col(const apnas_csv *c, const char *name);
 /* Row r's field c as a number: *v = NaN for an empty field (the run
  * directory's way of writing "not defined"); returns -1 when the field
  * is missing or is not a number. */
-int apnas_csv_num(const apnas_csv *c, size_t r, int col, double *v);
+int apnas_csv_get_num(const apnas_csv *c, size_t r, int col, double *v);
 
 #endif

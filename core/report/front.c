@@ -1,7 +1,8 @@
 /* The combined Pareto front across runs: every run's own front points
  * pooled, then filtered with the same dominance rule the search uses
  * (core/search/pareto.c), so a point on it is one no run beat on both
- * accuracy and cycles. */
+ * accuracy and cycles.  Equal points of different runs are all kept:
+ * each run reached it. */
 #include <stdlib.h>
 
 #include "report/report.h"
@@ -61,6 +62,13 @@ int apnas_report_front(apnas_report *r, apnas_error *err)
 		if (on[i])
 			p[m++] = p[i];
 	qsort(p, m, sizeof *p, by_cycles);
+	/* Two architectures of one run with equal accuracy and cycles are
+	 * one point in this plane; keep it once. */
+	size_t u = 0;
+	for (size_t i = 0; i < m; i++)
+		if (!u || by_cycles(&p[u - 1], &p[i]) != 0)
+			p[u++] = p[i];
+	m = u;
 	free(acc);
 	free(cyc);
 	free(on);

@@ -1,7 +1,9 @@
 /* Grouping runs over seeds.  A group's identity is what its runs share
  * (every setting but run.seed and run.dir, or the --group-by keys); its
  * label is only what tells it from the other groups, so a grid over
- * cost.rows reads "cost.rows=16", not the whole config. */
+ * cost.rows reads "cost.rows=16", not the whole config.  Runs laid out as
+ * `apnas ablate` lays them out (<setting>/seed-N) are labelled by their
+ * setting's directory name, which is what the user typed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,9 +258,40 @@ static int varying_keys(const apnas_report *r, int all_present,
 	return 0;
 }
 
+/* 1 when every group is one directory of seed-N runs (the ablate
+ * layout) and no two groups share one: the directory names, which the
+ * user chose with --vary, are then the best labels. */
+static int ablate_layout(const apnas_report *r)
+{
+	for (size_t g = 0; g < r->ngroups; g++) {
+		const apnas_report_group *gr = &r->groups[g];
+		strbuf first = {0};
+		ablate_parent(r->runs[gr->runs[0]].name, &first);
+		int ok = !first.oom && first.s &&
+		         strcmp(first.s, r->runs[gr->runs[0]].name);
+		for (size_t i = 1; ok && i < gr->nruns; i++) {
+			strbuf b = {0};
+			ablate_parent(r->runs[gr->runs[i]].name, &b);
+			ok = !b.oom && b.s && !strcmp(b.s, first.s);
+			free(b.s);
+		}
+		for (size_t h = 0; ok && h < g; h++)
+			ok = strcmp(r->groups[h].label, first.s) != 0;
+		free(r->groups[g].label);
+		r->groups[g].label = ok ? first.s : NULL;
+		if (!ok) {
+			free(first.s);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int make_labels(apnas_report *r, char **keys, size_t nkeys,
                        apnas_error *err)
 {
+	if (!keys && ablate_layout(r))
+		return 0;
 	const char **vk = NULL;
 	size_t nvk = 0;
 	for (int pass = 0; pass < 2; pass++) {

@@ -110,7 +110,7 @@ static int load_epochs(const char *dir, apnas_report_run *run,
 			                     "out of memory");
 		for (size_t r = 1; rc == 0 && r < c.nrows; r++) {
 			double v;
-			if (apnas_csv_num(&c, r, col, &v) < 0) {
+			if (apnas_csv_get_num(&c, r, col, &v) < 0) {
 				rc = apnas_error_set(err, APNAS_EINVAL,
 					"%s:%zu: mean_reward is not a number",
 					path, r + 1);

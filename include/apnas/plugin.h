@@ -300,6 +300,7 @@ typedef struct apnas_plugin_desc {
  * ops table of the kind's type; `options` an option table or NULL. */
 #define APNAS_PLUGIN_DEFINE(kind_, name_, version_, summary_, options_,   \
                             ops_)                                          \
+	APNAS_EXPORT extern const apnas_plugin_desc apnas_plugin;          \
 	APNAS_EXPORT const apnas_plugin_desc apnas_plugin = {              \
 		APNAS_ABI_MAJOR, APNAS_ABI_MINOR,                          \
 		(uint32_t)sizeof(apnas_plugin_desc), (kind_), (name_),     \

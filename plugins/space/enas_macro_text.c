@@ -154,7 +154,8 @@ static int fail(apnas_error *err, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	apnas_error_set(err, APNAS_EINVAL, "line %d: %s", line, msg);
+	/* where is err->line: the caller knows which file it came from */
+	apnas_error_set(err, APNAS_EINVAL, "%s", msg);
 	if (err)
 		err->line = line;
 	return APNAS_EINVAL;

@@ -147,6 +147,24 @@ char *h_fixture_config(const char *dir)
 	return p;
 }
 
+char *h_enas_config(const char *dir)
+{
+	return h_write(dir, "enas.cfg",
+		"run = { seed = 5; threads = 1; };\n"
+		"data = { dataset = \"synthetic\"; synthetic_n = 1200;\n"
+		"  synthetic_test_n = 100; synthetic_classes = 10;\n"
+		"  synthetic_c = 1; synthetic_h = 12; synthetic_w = 12;\n"
+		"  val_size = 200; batch_size = 32; eval_batch_size = 100; };\n"
+		"search = { epochs = 2; controller_steps = 5; aggregate = 4;\n"
+		"  derive_samples = 10; derive_screen_batches = 1;\n"
+		"  derive_rescore_top = 3; top_k = 2; };\n"
+		"space = { plugin = \"enas_macro\"; layers = 4; channels = 8; };\n"
+		"controller = { plugin = \"reinforce_lstm\"; };\n"
+		"reward = { plugin = \"mnas\"; target = 0.5;\n"
+		"  reference = \"all-conv3x3\"; };\n"
+		"cost = { plugin = \"systolic\"; rows = 8; cols = 8; };\n");
+}
+
 int h_spawn(const char *dir, long long kill_at, const char *const *args)
 {
 	size_t n = 0;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <apnas/batch.h>
+
 /* From argv: the apnas binary and the directory holding the fixture
  * space plugin.  Set by harness_init(). */
 extern const char *h_apnas;
@@ -33,6 +35,9 @@ int h_exists(const char *dir, const char *name);
  * are --set arguments instead). */
 char *h_toy_config(const char *dir);
 char *h_fixture_config(const char *dir);
+/* enas_macro (the real supernet, L = 4, 8 channels) on 12x12 synthetic
+ * data: 31 train steps and 5 x 4 samples per epoch, 2 epochs. */
+char *h_enas_config(const char *dir);
 
 /* Runs apnas with args (NULL-terminated), stdout and stderr into
  * dir/stdout.txt and dir/stderr.txt (dir may be NULL: /dev/null), with
@@ -65,5 +70,13 @@ void h_csv_free(char **f, int n);
  * the checkpoint's state sections).  Returns NULL if equal, else a
  * malloc()ed description of the first difference. */
 char *h_compare_runs(const char *a, const char *b);
+
+/* Asserts (check) that dir holds a finished run: every file present and
+ * parsed, samples_expected JSON lines, epochs_expected CSV rows, best.arch
+ * and top/01..top_k equal to candidates.csv's first rows when parsed by
+ * the run's space.  data: the geometry the space trains on, NULL for a
+ * space that scores itself. */
+void h_check_run_dir(const char *dir, const apnas_data_info *data,
+                     int top_k, int samples_expected, int epochs_expected);
 
 #endif

@@ -1,5 +1,4 @@
 /* Helpers of the `space` suite; see space_harness.h. */
-#define _GNU_SOURCE
 #include "space_harness.h"
 
 #include <check.h>

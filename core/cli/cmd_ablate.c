@@ -1,0 +1,220 @@
+/* `apnas ablate`: parses the command line, turns SIGINT and SIGTERM into
+ * a counter the grid runner passes on to its children, and hands over to
+ * apnas_ablate_run (core/report).  Exit status: 0 every run finished, 1
+ * some run failed (its log says why) or the closing report failed, 2 bad
+ * arguments or a configuration of the grid refused, 128 + signal number
+ * when a signal stopped the grid (run the same command to resume). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report/ablate.h"
+
+static volatile sig_atomic_t stop_signal, stop_count;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	stop_count++;
+}
+
+static void help(void)
+{
+	printf("usage: apnas ablate CONFIG... --out DIR [--vary KEY=V1,V2,...]..."
+	       "\n"
+	       "                    [--seeds N] [--seed-base B] [--jobs J]\n"
+	       "                    [--set group.key=value]... [--retrain]\n"
+	       "                    [--retrain-epochs N] [--dry-run]\n"
+	       "                    [--no-report] [--no-plots]\n"
+	       "\n"
+	       "Runs `apnas search` on every combination of the --vary\n"
+	       "values, N seeds each (run.seed = B .. B+N-1), J at a time,\n"
+	       "each in DIR/<key=value,...>/seed-<s> with its log beside it\n"
+	       "(DIR/<key=value,...>/seed-<s>.log); then `apnas report` on\n"
+	       "DIR into DIR/report.  Several CONFIGs are one more dimension\n"
+	       "of the grid (DIR/config=<name>,<key=value,...>/seed-<s>):\n"
+	       "one config per method.  Every configuration of the grid is\n"
+	       "checked before anything runs.  Running the same command\n"
+	       "again resumes: finished runs are skipped, interrupted ones\n"
+	       "continue from their checkpoint.\n"
+	       "\n"
+	       "--vary K=V1,V2   a config key and its values (repeatable;\n"
+	       "                 commas inside [..] or \"..\" do not split);\n"
+	       "                 K1+K2=V1,V2 sets both keys to each value\n"
+	       "--seeds N        seeds per setting (default 1)\n"
+	       "--seed-base B    first seed (default 1)\n"
+	       "--jobs J         searches at a time (default 1); with J > 1\n"
+	       "                 consider --set run.threads=1 on 2 cores\n"
+	       "--set K=V        for every run (repeatable)\n"
+	       "--retrain        after each search, `apnas train` its\n"
+	       "                 best.arch into RUN/retrain (test accuracy)\n"
+	       "--retrain-epochs N   passed to apnas train as --epochs N\n"
+	       "--dry-run        list the runs and what each needs; run\n"
+	       "                 nothing\n"
+	       "--no-report      skip the closing report\n"
+	       "--no-plots       report without gnuplot\n"
+	       "\n"
+	       "Progress (started / finished / failed, with done, running and\n"
+	       "left counts) goes to stderr; the closing report's table to\n"
+	       "stdout.  SIGINT or SIGTERM is passed on to the running\n"
+	       "searches, which checkpoint and stop.\n"
+	       "\n"
+	       "exit status: 0 all runs finished, 1 a run or the report\n"
+	       "failed, 2 usage or config error, 130 / 143 stopped by\n"
+	       "SIGINT / SIGTERM (resumable)\n"
+	       "\n"
+	       "example:\n"
+	       "  apnas ablate configs/toy.cfg --vary cost.rows=8,16 "
+	       "--seeds 2 \\\n"
+	       "      --jobs 2 --set run.threads=1 --out runs/toy-grid\n"
+	       "  apnas ablate apnas.cfg enas.cfg --vary "
+	       "cost.rows+cost.cols=8,16,32 \\\n"
+	       "      --seeds 2 --retrain --out runs/study\n");
+}
+
+/* A whole non-negative integer, or -1 (message printed). */
+static long long parse_count(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0) {
+		cli_errorf("ablate: %s %s: expected a whole number >= 0", opt,
+		           s);
+		return -1;
+	}
+	return v;
+}
+
+int cmd_ablate(int argc, char **argv)
+{
+	cli_sets sets = {NULL, 0};
+	const char **vary = calloc((size_t)argc, sizeof *vary);
+	const char **configs = calloc((size_t)argc, sizeof *configs);
+	if (!vary || !configs) {
+		free(vary);
+		free(configs);
+		cli_errorf("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	size_t nvary = 0, nconfigs = 0;
+	const char *out = NULL;
+	const char *seeds_s = NULL, *base_s = NULL, *jobs_s = NULL;
+	const char *epochs_s = NULL, *v = NULL;
+	int retrain = 0, dry = 0, no_report = 0, no_plots = 0;
+	int code = CLI_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if (cli_is_help(argv[i])) {
+			help();
+			code = CLI_EXIT_OK;
+			goto done;
+		}
+		if ((r = cli_take_value(argc, argv, &i, "vary", &v)) != 0) {
+			if (r < 0)
+				goto done;
+			vary[nvary++] = v;
+			continue;
+		}
+		if ((r = cli_take_set(argc, argv, &i, &sets)) != 0 ||
+		    (r = cli_take_value(argc, argv, &i, "out", &out)) != 0 ||
+		    (r = cli_take_value(argc, argv, &i, "seeds", &seeds_s)) !=
+		            0 ||
+		    (r = cli_take_value(argc, argv, &i, "seed-base",
+		                        &base_s)) != 0 ||
+		    (r = cli_take_value(argc, argv, &i, "jobs", &jobs_s)) !=
+		            0 ||
+		    (r = cli_take_value(argc, argv, &i, "retrain-epochs",
+		                        &epochs_s)) != 0) {
+			if (r < 0)
+				goto done;
+			continue;
+		}
+		if (!strcmp(argv[i], "--retrain")) {
+			retrain = 1;
+		} else if (!strcmp(argv[i], "--dry-run")) {
+			dry = 1;
+		} else if (!strcmp(argv[i], "--no-report")) {
+			no_report = 1;
+		} else if (!strcmp(argv[i], "--no-plots")) {
+			no_plots = 1;
+		} else if (argv[i][0] == '-') {
+			code = cli_bad_arg("ablate", argv[i]);
+			goto done;
+		} else {
+			configs[nconfigs++] = argv[i];
+		}
+	}
+	if (!nconfigs || !out) {
+		cli_errorf("ablate: give a CONFIG and --out DIR; see apnas "
+		           "ablate --help");
+		goto done;
+	}
+	long long seeds = seeds_s ? parse_count("--seeds", seeds_s) : 1;
+	long long base = base_s ? parse_count("--seed-base", base_s) : 1;
+	long long jobs = jobs_s ? parse_count("--jobs", jobs_s) : 1;
+	long long epochs = epochs_s ? parse_count("--retrain-epochs",
+	                                          epochs_s) : 0;
+	if (seeds < 0 || base < 0 || jobs < 0 || epochs < 0)
+		goto done;
+	if (seeds < 1 || jobs < 1 || jobs > 256) {
+		cli_errorf("ablate: --seeds must be at least 1 and --jobs in "
+		           "1..256");
+		goto done;
+	}
+	if (epochs_s && !retrain) {
+		cli_errorf("ablate: --retrain-epochs needs --retrain");
+		goto done;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	apnas_ablate_args a = {
+		.configs = configs,
+		.nconfigs = nconfigs,
+		.sets = sets.v,
+		.nsets = sets.n,
+		.vary = vary,
+		.nvary = nvary,
+		.seeds = seeds,
+		.seed_base = base,
+		.jobs = (int)jobs,
+		.out_dir = out,
+		.retrain = retrain,
+		.retrain_epochs = epochs,
+		.dry_run = dry,
+		.no_report = no_report,
+		.no_plots = no_plots,
+		.exe = "/proc/self/exe",
+		.out = stdout,
+		.msg = stderr,
+		.stop = &stop_signal,
+		.stop_count = &stop_count,
+	};
+	apnas_ablate_result res;
+	apnas_error err;
+	apnas_error_clear(&err);
+	int rc = apnas_ablate_run(&a, &res, &err);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (rc < 0) {
+		cli_error(&err);
+		code = cli_exit_code(rc);
+	} else if (res.stopped_by) {
+		code = 128 + res.stopped_by;
+	} else {
+		code = res.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	}
+done:
+	cli_sets_free(&sets);
+	free(vary);
+	free(configs);
+	return code;
+}

@@ -1,0 +1,25 @@
+/* Direct stride-1 convolution (op_conv_direct.c), used by op_conv.c for
+ * every stride-1 kernel larger than 1x1. */
+#ifndef APNAS_CORE_NN_CONV_DIRECT_H
+#define APNAS_CORE_NN_CONV_DIRECT_H
+
+#include "nn/ops.h"
+
+/* Whether node nd (a conv) takes the direct path. */
+int nn_conv_direct_ok(const apnas_graph *g, const nn_node *nd);
+/* Per-thread workspace bytes. */
+size_t nn_conv_direct_ws(const apnas_graph *g, const nn_node *nd);
+/* Byte offsets, in each thread's workspace, of the weight-gradient
+ * partial [cout][cin][k][k] (returned) and the bias partial (*bias_off). */
+size_t nn_conv_direct_partial(const apnas_graph *g, const nn_node *nd,
+                              size_t *bias_off);
+/* x [N][Cin][H][W], w [Cout][Cin][k][k], b [Cout] or NULL -> y. */
+void nn_conv_direct_fwd(apnas_graph *g, nn_node *nd, const float *x,
+                        const float *w, const float *b, float *y);
+/* Writes every thread's partials; dx (may be NULL) is overwritten, or
+ * added to when acc_x. */
+void nn_conv_direct_bwd(apnas_graph *g, nn_node *nd, const float *x,
+                        const float *w, const float *dy, float *dx,
+                        int acc_x, int need_db);
+
+#endif

@@ -1,0 +1,451 @@
+/* Direct stride-1 convolution, one image at a time per engine thread,
+ * without im2col.  On this class of machine the im2col + sgemm path
+ * spends much of its time writing and re-packing a column buffer that
+ * is k*k times the input (0.9 MB per 32-channel 28x28 image at k = 3);
+ * here the input is copied once into a zero-padded plane per channel and
+ * read in place.
+ *
+ * Planes are read as flat arrays of row stride wp = w + 2p: output
+ * element (oh, ow) sits at oh * wp + ow, and tap (i, j) of it at that
+ * position + i * wp + j in the padded input, so every tap is one constant
+ * offset and a tile of 16 consecutive flat outputs is two vector loads per
+ * tap.  The flat columns past each row's end are computed and dropped.
+ *
+ * Kernels (GCC vector extension, AVX2 + FMA in this library's build):
+ *   forward      4 output channels x 16 positions, 8 accumulators;
+ *   input grad   the same kernel over the output gradient padded by
+ *                k-1-p, with weights transposed and flipped;
+ *   weight grad  4 output channels x 2 (input channel, tap) pairs,
+ *                reduced along the flat positions.
+ * Per-thread weight-gradient partials are summed in thread order. */
+#include "nn/conv_direct.h"
+#include "nn/vec.h"
+
+#include <string.h>
+
+#define CB 4    /* output channels per tile */
+#define PT 24   /* flat positions per tile: three vectors */
+
+typedef struct dgeom {
+	int n, cin, h, w, cout, k, p, ho, wo;
+	int kk;
+	int wp, hp;       /* forward padded plane: (h + 2p) x (w + 2p) */
+	size_t lf;        /* forward flat outputs, rounded up to PT */
+	size_t plane;     /* floats per padded input plane, with slack */
+	int bp;           /* input-gradient padding: k - 1 - p */
+	int bwp, bhp;     /* its padded plane: (ho + 2bp) x (wo + 2bp) */
+	size_t lb;        /* input-gradient flat outputs, rounded up */
+	size_t bplane;
+	int cop, cip;     /* cout, cin rounded up to CB */
+} dgeom;
+
+static size_t round_pt(size_t x)
+{
+	return (x + PT - 1) / PT * PT;
+}
+
+static dgeom dgeom_of(const apnas_graph *g, const nn_node *nd)
+{
+	const apnas_tensor *x = nn_in(g, nd, 0);
+	dgeom q;
+	q.n = x->d.n;
+	q.cin = x->d.c;
+	q.h = x->d.h;
+	q.w = x->d.w;
+	q.cout = nd->out->d.c;
+	q.k = nd->k;
+	q.p = nd->pad;
+	q.ho = nd->out->d.h;
+	q.wo = nd->out->d.w;
+	q.kk = q.k * q.k;
+	q.wp = q.w + 2 * q.p;
+	q.hp = q.h + 2 * q.p;
+	q.lf = round_pt((size_t)q.ho * q.wp);
+	/* reads reach lf - 1 + (k-1) wp + (k-1) */
+	q.plane = q.lf + (size_t)(q.k - 1) * (q.wp + 1) + 8;
+	if (q.plane < (size_t)q.hp * q.wp)
+		q.plane = (size_t)q.hp * q.wp;
+	q.bp = q.k - 1 - q.p;
+	q.bwp = q.wo + 2 * q.bp;
+	q.bhp = q.ho + 2 * q.bp;
+	q.lb = round_pt((size_t)q.h * q.bwp);
+	q.bplane = q.lb + (size_t)(q.k - 1) * (q.bwp + 1) + 8;
+	if (q.bplane < (size_t)q.bhp * q.bwp)
+		q.bplane = (size_t)q.bhp * q.bwp;
+	q.cop = (q.cout + CB - 1) / CB * CB;
+	q.cip = (q.cin + CB - 1) / CB * CB;
+	return q;
+}
+
+int nn_conv_direct_ok(const apnas_graph *g, const nn_node *nd)
+{
+	/* pad < k keeps the input-gradient padding k-1-p >= 0 */
+	return nd->stride == 1 && nd->k > 1 && nd->pad < nd->k &&
+	       nn_in(g, nd, 0)->d.w + 2 * nd->pad >= nd->k;
+}
+
+/* Per-thread workspace layout, in floats (each part cache-line aligned):
+ * padded input planes [cin][plane], flat output [cop][max(lf, ...)],
+ * packed forward weights [cop/CB][cin][kk][CB], padded output-gradient
+ * planes [cout][bplane], packed input-gradient weights
+ * [cip/CB][cout][kk][CB], flat input gradient [cip][lb], flat output
+ * gradient [cout][lf], weight-gradient partial [cout][cin][kk] and bias
+ * partial [cout]. */
+typedef struct dlayout {
+	size_t xp, yf, wf, dyp, wb, dxf, dyf, dw, db, total;
+} dlayout;
+
+static size_t fl(size_t n)
+{
+	return nn_round_up(n * sizeof(float));
+}
+
+static dlayout dlayout_of(const dgeom *q)
+{
+	dlayout l;
+	size_t o = 0;
+	l.xp = o;
+	o += fl((size_t)q->cin * q->plane);
+	l.yf = o;
+	o += fl((size_t)q->cop * q->lf);
+	l.wf = o;
+	o += fl((size_t)q->cop * q->cin * q->kk);
+	l.dyp = o;
+	o += fl((size_t)q->cout * q->bplane);
+	l.wb = o;
+	o += fl((size_t)q->cip * q->cout * q->kk);
+	l.dxf = o;
+	o += fl((size_t)q->cip * q->lb);
+	l.dyf = o;
+	o += fl((size_t)q->cout * q->plane);
+	l.dw = o;
+	o += fl((size_t)q->cout * q->cin * q->kk);
+	l.db = o;
+	o += fl((size_t)q->cout);
+	l.total = o;
+	return l;
+}
+
+size_t nn_conv_direct_ws(const apnas_graph *g, const nn_node *nd)
+{
+	dgeom q = dgeom_of(g, nd);
+	return dlayout_of(&q).total;
+}
+
+size_t nn_conv_direct_partial(const apnas_graph *g, const nn_node *nd,
+                              size_t *bias_off)
+{
+	dgeom q = dgeom_of(g, nd);
+	dlayout l = dlayout_of(&q);
+	*bias_off = l.db;
+	return l.dw;
+}
+
+/* Copies planes [c][h][w] into zeroed planes of row stride wp with the
+ * image at (p, p), each `plane` floats long. */
+static void pad_planes(const float *x, int c, int h, int w, int p, int wp,
+                       size_t plane, float *xp)
+{
+	for (int ch = 0; ch < c; ch++) {
+		float *d = xp + (size_t)ch * plane;
+		const float *s = x + (size_t)ch * h * w;
+		memset(d, 0, ((size_t)p * wp + p) * sizeof(float));
+		for (int r = 0; r < h; r++) {
+			float *row = d + (size_t)(r + p) * wp + p;
+			memcpy(row, s + (size_t)r * w, (size_t)w * sizeof(float));
+			/* right border of this row + left border of the next */
+			memset(row + w, 0, (size_t)(wp - w) * sizeof(float));
+		}
+		size_t used = (size_t)(h + p) * wp + p;
+		memset(d + used, 0, (plane - used) * sizeof(float));
+	}
+}
+
+/* Packs w [co][ci][kk] into [co/CB][ci][kk][CB] (zero rows past co), or,
+ * for the input gradient (flip), w' [ci][co][kk'] = w[co][ci][kk-1-kk']
+ * into [ci/CB][co][kk][CB]. */
+static void pack_fwd(const float *w, int co, int ci, int kk, int cop,
+                     float *out)
+{
+	for (int b = 0; b < cop / CB; b++)
+		for (int c = 0; c < ci; c++)
+			for (int t = 0; t < kk; t++)
+				for (int r = 0; r < CB; r++) {
+					int o = b * CB + r;
+					out[(((size_t)b * ci + c) * kk + t) * CB + r] =
+					    o < co ? w[((size_t)o * ci + c) * kk + t] : 0.0f;
+				}
+}
+
+static void pack_bwd(const float *w, int co, int ci, int kk, int cip,
+                     float *out)
+{
+	for (int b = 0; b < cip / CB; b++)
+		for (int c = 0; c < co; c++)
+			for (int t = 0; t < kk; t++)
+				for (int r = 0; r < CB; r++) {
+					int i = b * CB + r;
+					out[(((size_t)b * co + c) * kk + t) * CB + r] =
+					    i < ci ? w[((size_t)c * ci + i) * kk + (kk - 1 - t)]
+					           : 0.0f;
+				}
+}
+
+/* out[cb*CB + r][e] for e in [0, len) (len a multiple of PT):
+ *   sum over c < nc, tap t of wpk[cb][c][t][r] * xp[c][e + off[t]].
+ * 12 accumulators, 3 input vectors and one broadcast weight: the 16
+ * AVX registers, 7 loads per 12 FMAs. */
+static void direct_tiles(const float *xp, size_t plane, int nc,
+                         const int *off, int kk, const float *wpk, int ncb,
+                         float *out, size_t ostride, size_t len)
+{
+	for (size_t e0 = 0; e0 < len; e0 += PT) {
+		for (int cb = 0; cb < ncb; cb++) {
+			v8f a00 = v8_set1(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00;
+			v8f a12 = a00, a20 = a00, a21 = a00, a22 = a00, a30 = a00;
+			v8f a31 = a00, a32 = a00;
+			const float *wc = wpk + (size_t)cb * nc * kk * CB;
+			for (int c = 0; c < nc; c++) {
+				const float *xc = xp + (size_t)c * plane + e0;
+				for (int t = 0; t < kk; t++, wc += CB) {
+					const float *xt = xc + off[t];
+					v8f x0 = v8_ld(xt), x1 = v8_ld(xt + 8), x2 = v8_ld(xt + 16);
+					v8f w = v8_set1(wc[0]);
+					a00 += w * x0;
+					a01 += w * x1;
+					a02 += w * x2;
+					w = v8_set1(wc[1]);
+					a10 += w * x0;
+					a11 += w * x1;
+					a12 += w * x2;
+					w = v8_set1(wc[2]);
+					a20 += w * x0;
+					a21 += w * x1;
+					a22 += w * x2;
+					w = v8_set1(wc[3]);
+					a30 += w * x0;
+					a31 += w * x1;
+					a32 += w * x2;
+				}
+			}
+			float *o = out + (size_t)cb * CB * ostride + e0;
+			v8_st(o, a00);
+			v8_st(o + 8, a01);
+			v8_st(o + 16, a02);
+			o += ostride;
+			v8_st(o, a10);
+			v8_st(o + 8, a11);
+			v8_st(o + 16, a12);
+			o += ostride;
+			v8_st(o, a20);
+			v8_st(o + 8, a21);
+			v8_st(o + 16, a22);
+			o += ostride;
+			v8_st(o, a30);
+			v8_st(o + 8, a31);
+			v8_st(o + 16, a32);
+		}
+	}
+}
+
+/* Copies the valid columns of flat rows (stride fs) into dense [c][h][w],
+ * adding when acc. */
+static void unflat(const float *f, size_t fstride, int fs, int c, int h,
+                   int w, float *y, int acc)
+{
+	for (int ch = 0; ch < c; ch++)
+		for (int r = 0; r < h; r++) {
+			const float *s = f + (size_t)ch * fstride + (size_t)r * fs;
+			float *d = y + ((size_t)ch * h + r) * w;
+			if (acc)
+				for (int e = 0; e < w; e++)
+					d[e] += s[e];
+			else
+				memcpy(d, s, (size_t)w * sizeof(float));
+		}
+}
+
+static void tap_offsets(int k, int stride, int *off)
+{
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < k; j++)
+			off[i * k + j] = i * stride + j;
+}
+
+struct dctx {
+	apnas_graph *g;
+	dgeom q;
+	dlayout l;
+	const float *x, *w, *b, *dy;
+	float *y, *dx;
+	int acc_x, need_db;
+};
+
+static float *wsf(struct dctx *c, int tid, size_t off)
+{
+	return (float *)((unsigned char *)nn_ws(c->g, tid) + off);
+}
+
+static void fwd_task(void *vc, int tid, int nt)
+{
+	struct dctx *c = vc;
+	const dgeom *q = &c->q;
+	int a, b;
+	nn_part(q->n, tid, nt, &a, &b);
+	if (a == b)
+		return;
+	float *xp = wsf(c, tid, c->l.xp), *yf = wsf(c, tid, c->l.yf);
+	float *wf = wsf(c, tid, c->l.wf);
+	int off[q->kk];
+	tap_offsets(q->k, q->wp, off);
+	pack_fwd(c->w, q->cout, q->cin, q->kk, q->cop, wf);
+	for (int n = a; n < b; n++) {
+		pad_planes(c->x + (size_t)n * q->cin * q->h * q->w, q->cin, q->h,
+		           q->w, q->p, q->wp, q->plane, xp);
+		direct_tiles(xp, q->plane, q->cin, off, q->kk, wf, q->cop / CB, yf,
+		             q->lf, q->lf);
+		float *yn = c->y + (size_t)n * q->cout * q->ho * q->wo;
+		unflat(yf, q->lf, q->wp, q->cout, q->ho, q->wo, yn, 0);
+		if (c->b)
+			for (int o = 0; o < q->cout; o++) {
+				float *r = yn + (size_t)o * q->ho * q->wo;
+				for (int e = 0; e < q->ho * q->wo; e++)
+					r[e] += c->b[o];
+			}
+	}
+}
+
+void nn_conv_direct_fwd(apnas_graph *g, nn_node *nd, const float *x,
+                        const float *w, const float *b, float *y)
+{
+	struct dctx c = {0};
+	c.g = g;
+	c.q = dgeom_of(g, nd);
+	c.l = dlayout_of(&c.q);
+	c.x = x;
+	c.w = w;
+	c.b = b;
+	c.y = y;
+	double work = (double)c.q.n * c.q.cout * c.q.ho * c.q.wo * c.q.kk * c.q.cin;
+	nn_pool_run_work(g->pool, fwd_task, &c, work);
+}
+
+/* dw[co][c][t] (+)= sum_e dyf[co][e] * xp[c][e + off[t]] over e < len,
+ * for 4 output channels and 3 (c, t) pairs at a time: 12 accumulators,
+ * 7 loads per 12 FMAs. */
+static void wgrad(const dgeom *q, const float *xp, const float *dyf,
+                  const int *off, float *dw, int first)
+{
+	const size_t len = q->lf;
+	const int pairs = q->cin * q->kk;
+	for (int co0 = 0; co0 < q->cout; co0 += CB) {
+		int nco = q->cout - co0 < CB ? q->cout - co0 : CB;
+		const float *d0 = dyf + (size_t)co0 * q->plane;
+		const float *d1 = nco > 1 ? d0 + q->plane : d0;
+		const float *d2 = nco > 2 ? d0 + 2 * q->plane : d0;
+		const float *d3 = nco > 3 ? d0 + 3 * q->plane : d0;
+		for (int pr = 0; pr < pairs; pr += 3) {
+			int np = pairs - pr < 3 ? pairs - pr : 3;
+			const float *x[3];
+			for (int u = 0; u < 3; u++) {
+				int pu = pr + (u < np ? u : 0);
+				x[u] = xp + (size_t)(pu / q->kk) * q->plane + off[pu % q->kk];
+			}
+			const float *x0 = x[0], *x1 = x[1], *x2 = x[2];
+			v8f s00 = v8_set1(0), s01 = s00, s02 = s00, s10 = s00, s11 = s00;
+			v8f s12 = s00, s20 = s00, s21 = s00, s22 = s00, s30 = s00;
+			v8f s31 = s00, s32 = s00;
+			for (size_t e = 0; e < len; e += 8) {
+				v8f a = v8_ld(x0 + e), b = v8_ld(x1 + e), c = v8_ld(x2 + e);
+				v8f g = v8_ld(d0 + e);
+				s00 += g * a;
+				s01 += g * b;
+				s02 += g * c;
+				g = v8_ld(d1 + e);
+				s10 += g * a;
+				s11 += g * b;
+				s12 += g * c;
+				g = v8_ld(d2 + e);
+				s20 += g * a;
+				s21 += g * b;
+				s22 += g * c;
+				g = v8_ld(d3 + e);
+				s30 += g * a;
+				s31 += g * b;
+				s32 += g * c;
+			}
+			v8f s[4][3] = {{s00, s01, s02}, {s10, s11, s12},
+			               {s20, s21, s22}, {s30, s31, s32}};
+			for (int r = 0; r < nco; r++)
+				for (int u = 0; u < np; u++) {
+					size_t i = (size_t)(co0 + r) * pairs + pr + u;
+					float v = v8_hsum(s[r][u]);
+					dw[i] = first ? v : dw[i] + v;
+				}
+		}
+	}
+}
+
+static void bwd_task(void *vc, int tid, int nt)
+{
+	struct dctx *c = vc;
+	const dgeom *q = &c->q;
+	int a, b;
+	nn_part(q->n, tid, nt, &a, &b);
+	float *dw = wsf(c, tid, c->l.dw), *db = wsf(c, tid, c->l.db);
+	if (a == b) {
+		memset(dw, 0, (size_t)q->cout * q->cin * q->kk * sizeof(float));
+		memset(db, 0, (size_t)q->cout * sizeof(float));
+		return;
+	}
+	float *xp = wsf(c, tid, c->l.xp), *dyf = wsf(c, tid, c->l.dyf);
+	float *dyp = wsf(c, tid, c->l.dyp), *wb = wsf(c, tid, c->l.wb);
+	float *dxf = wsf(c, tid, c->l.dxf);
+	int off[q->kk], boff[q->kk];
+	tap_offsets(q->k, q->wp, off);
+	tap_offsets(q->k, q->bwp, boff);
+	if (c->dx)
+		pack_bwd(c->w, q->cout, q->cin, q->kk, q->cip, wb);
+	for (int n = a; n < b; n++) {
+		const float *dyn = c->dy + (size_t)n * q->cout * q->ho * q->wo;
+		pad_planes(c->x + (size_t)n * q->cin * q->h * q->w, q->cin, q->h,
+		           q->w, q->p, q->wp, q->plane, xp);
+		/* dy in the forward's flat layout: stride wp, zero past wo */
+		pad_planes(dyn, q->cout, q->ho, q->wo, 0, q->wp, q->plane, dyf);
+		wgrad(q, xp, dyf, off, dw, n == a);
+		if (c->need_db)
+			for (int o = 0; o < q->cout; o++) {
+				const float *r = dyn + (size_t)o * q->ho * q->wo;
+				float s = 0.0f;
+				for (int e = 0; e < q->ho * q->wo; e++)
+					s += r[e];
+				db[o] = n == a ? s : db[o] + s;
+			}
+		if (!c->dx)
+			continue;
+		pad_planes(dyn, q->cout, q->ho, q->wo, q->bp, q->bwp, q->bplane,
+		           dyp);
+		direct_tiles(dyp, q->bplane, q->cout, boff, q->kk, wb, q->cip / CB,
+		             dxf, q->lb, q->lb);
+		unflat(dxf, q->lb, q->bwp, q->cin, q->h, q->w,
+		       c->dx + (size_t)n * q->cin * q->h * q->w, c->acc_x);
+	}
+}
+
+void nn_conv_direct_bwd(apnas_graph *g, nn_node *nd, const float *x,
+                        const float *w, const float *dy, float *dx,
+                        int acc_x, int need_db)
+{
+	struct dctx c = {0};
+	c.g = g;
+	c.q = dgeom_of(g, nd);
+	c.l = dlayout_of(&c.q);
+	c.x = x;
+	c.w = w;
+	c.dy = dy;
+	c.dx = dx;
+	c.acc_x = acc_x;
+	c.need_db = need_db;
+	double work = 2.0 * c.q.n * c.q.cout * c.q.ho * c.q.wo * c.q.kk * c.q.cin;
+	nn_pool_run_work(g->pool, bwd_task, &c, work);
+}

@@ -1,0 +1,160 @@
+/* Writers for fake run directories: the report tests' fixtures, made at
+ * test time so the numbers sit next to the assertions that use them. */
+#include "fake_runs.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *fr_tempdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	char *p = NULL;
+	if (asprintf(&p, "%s/apnas-report-XXXXXX", t && *t ? t : "/tmp") < 0)
+		abort();
+	if (!mkdtemp(p))
+		abort();
+	return p;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+void fr_rmtree(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void mkdirs(const char *path)
+{
+	char *p = strdup(path);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(p, 0777);
+			*s = '/';
+		}
+	mkdir(p, 0777);
+	free(p);
+}
+
+void fr_write_file(const char *root, const char *rel, const char *text)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", root, rel) < 0)
+		abort();
+	char *slash = strrchr(p, '/');
+	*slash = '\0';
+	mkdirs(p);
+	*slash = '/';
+	FILE *f = fopen(p, "w");
+	if (!f)
+		abort();
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+char *fr_read(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *b = malloc((size_t)n + 1);
+	if (fread(b, 1, (size_t)n, f) != (size_t)n)
+		abort();
+	b[n] = '\0';
+	fclose(f);
+	return b;
+}
+
+int fr_exists(const char *dir, const char *rel)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, rel) < 0)
+		abort();
+	int ok = access(p, F_OK) == 0;
+	free(p);
+	return ok;
+}
+
+static void cand(FILE *f, double acc, double cyc, double params,
+                 double macs, double reward)
+{
+	fprintf(f, "{\"rank\":1,\"accuracy\":%.17g,\"val_images\":100,"
+	        "\"cycles\":%.17g,\"macs\":%.17g,\"params\":%.17g,"
+	        "\"utilization\":50,\"reward\":%.17g,\"arch\":[0,1]}", acc, cyc,
+	        macs, params, reward);
+}
+
+void fr_write(const char *root, const fake_run *r)
+{
+	char *dir = NULL, *p = NULL;
+	if (asprintf(&dir, "%s/%s", root, r->rel) < 0)
+		abort();
+	mkdirs(dir);
+	if (asprintf(&p, "%s/summary.json", dir) < 0)
+		abort();
+	FILE *f = fopen(p, "w");
+	free(p);
+	fprintf(f, "{\n  \"format\": 1,\n  \"status\": \"finished\",\n"
+	        "  \"wall_seconds\": %.17g,\n  \"seed\": %lld,\n"
+	        "  \"space\": \"toy\",\n  \"controller\": \"random\",\n"
+	        "  \"reward\": \"mnas\",\n  \"cost\": \"systolic\",\n"
+	        "  \"reward_reference\": null,\n"
+	        "  \"reward_target_cycles\": null,\n  \"best\": ", r->wall,
+	        r->seed);
+	cand(f, r->accuracy, r->cycles, r->params, r->macs, r->reward);
+	fputs(",\n  \"top\": [],\n  \"pareto\": [", f);
+	for (size_t i = 0; i < r->npareto; i++) {
+		fputs(i ? ",\n    " : "\n    ", f);
+		cand(f, r->pareto[2 * i], r->pareto[2 * i + 1], 1, 1, 0.5);
+	}
+	fputs("]\n}\n", f);
+	fclose(f);
+	if (r->settings) {
+		if (asprintf(&p, "%s/config.cfg", dir) < 0)
+			abort();
+		f = fopen(p, "w");
+		free(p);
+		fprintf(f, "# resolved\nrun = {\n  seed = %lld;\n  dir = "
+		        "\"runs\";\n};\n%s\n", r->seed, r->settings);
+		fclose(f);
+	}
+	if (r->nepochs) {
+		if (asprintf(&p, "%s/epochs.csv", dir) < 0)
+			abort();
+		f = fopen(p, "w");
+		free(p);
+		fputs("epoch,train_loss,train_acc,mean_reward,best_reward,"
+		      "mean_cycles,samples,images_per_s,seconds,sec_train,"
+		      "sec_eval,sec_controller,sec_cost,controller\n", f);
+		for (size_t e = 0; e < r->nepochs; e++)
+			fprintf(f, "%zu,,,%.17g,1,100,10,,0.1,0,0,0,0,"
+			        "\"entropy=1, baseline=0\"\n", e,
+			        r->epoch_reward[e]);
+		fclose(f);
+	}
+	if (r->test_accuracy >= 0) {
+		char body[128];
+		snprintf(body, sizeof body, "{\"test_accuracy\": %.17g, "
+		         "\"epochs\": 3}\n", r->test_accuracy);
+		if (asprintf(&p, "%s/retrain/summary.json", r->rel) < 0)
+			abort();
+		fr_write_file(root, p, body);
+		free(p);
+	}
+	free(dir);
+}

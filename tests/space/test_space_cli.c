@@ -1,0 +1,198 @@
+/* `apnas cost --arch` and `apnas train` as a user runs them: an
+ * architecture's cycles equal those of its exported topology, a bad
+ * architecture file exits 2 naming file:line, and a short training on
+ * synthetic data leaves its files, notes the file's space values that
+ * differ from the config, and refuses to overwrite a finished run. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "space_harness.h"
+
+static char *dir;
+static char out_path[4200], err_path[4200];
+
+static int run(const char *args)
+{
+	char cmd[16384];
+	int n = snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >'%s' 2>'%s'",
+	                 dir, APNAS_EXE, args, out_path, err_path);
+	ck_assert_int_lt(n, (int)sizeof cmd);
+	int st = system(cmd);
+	ck_assert_msg(st != -1 && WIFEXITED(st), "could not run: %s", cmd);
+	return WEXITSTATUS(st);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void setup(void)
+{
+	dir = sp_tempdir();
+	snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+	snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+}
+
+static void teardown(void)
+{
+	sp_rmtree(dir);
+	free(dir);
+}
+
+static const char *arch4 =
+	"apnas-arch 1\nspace enas_macro\noption layers = 4\n"
+	"option channels = 16\n---\n"
+	"layer 0: conv3x3\nlayer 1: sep5x5 skip -\n"
+	"layer 2: maxpool3x3 skip 0\nlayer 3: conv5x5 skip 1\n";
+
+/* The TOTAL line's cycles of a table. */
+static unsigned long long total_cycles(const char *table)
+{
+	const char *t = strstr(table, "\nTOTAL");
+	ck_assert_ptr_nonnull(t);
+	unsigned long long c = 0;
+	ck_assert_int_eq(sscanf(t + 6, "%llu", &c), 1);
+	return c;
+}
+
+START_TEST(cost_arch_matches_its_topology)
+{
+	write_file("a.arch", arch4);
+	ck_assert_int_eq(run("cost --arch a.arch --export-topology a.csv"), 0);
+	const char *o = slurp(out_path);
+	ck_assert_ptr_nonnull(strstr(o, "l1.sep5x5.dw"));
+	ck_assert_ptr_nonnull(strstr(o, "red1.l0.concat"));
+	unsigned long long arch = total_cycles(o);
+	ck_assert_int_eq(run("cost --topology a.csv"), 0);
+	ck_assert_uint_eq(total_cycles(slurp(out_path)), arch);
+	ck_assert_uint_gt(arch, 0);
+}
+END_TEST
+
+START_TEST(cost_arch_refusals_name_file_line)
+{
+	char text[1024];
+	snprintf(text, sizeof text, "%s", arch4);
+	char *p = strstr(text, "conv5x5 skip 1");
+	memcpy(p, "conv7x7", 7);
+	write_file("bad.arch", text);
+	ck_assert_int_eq(run("cost --arch bad.arch"), 2);
+	const char *e = slurp(err_path);
+	ck_assert_msg(strstr(e, "bad.arch:9:") && strstr(e, "conv7x7"), "%s",
+	              e);
+	ck_assert_int_eq(run("cost --arch missing.arch"), 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "missing.arch"));
+	/* --set choosing another space than the file's */
+	write_file("a.arch", arch4);
+	ck_assert_int_eq(run("cost --arch a.arch --set space.plugin=toy"), 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "space 'enas_macro'"));
+}
+END_TEST
+
+static const char *synthetic_cfg =
+	"run = { seed = 3; threads = 1; };\n"
+	"data = { dataset = \"synthetic\"; synthetic_n = 600;\n"
+	"  synthetic_test_n = 200; synthetic_classes = 4;\n"
+	"  synthetic_h = 12; synthetic_w = 12; synthetic_noise = 0.3;\n"
+	"  batch_size = 32; eval_batch_size = 100; };\n"
+	"space = { plugin = \"enas_macro\"; layers = 5; };\n";
+
+static const char *arch3 =
+	"apnas-arch 1\nspace enas_macro\noption layers = 3\n"
+	"option channels = 8\n---\n"
+	"layer 0: conv3x3\nlayer 1: sep3x3 skip 0\nlayer 2: avgpool3x3 skip 1\n";
+
+START_TEST(train_synthetic_end_to_end)
+{
+	write_file("s.cfg", synthetic_cfg);
+	write_file("a.arch", arch3);
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --epochs 3 --out r"),
+	                 0);
+	const char *e = slurp(err_path);
+	ck_assert_msg(strstr(e, "sets space.layers = 3 (the config has 5)"),
+	              "%s", e);
+	ck_assert_ptr_nonnull(strstr(e, "epoch 3/3"));
+	const char *o = slurp(out_path);
+	ck_assert_ptr_nonnull(strstr(o, "test accuracy"));
+	ck_assert_ptr_nonnull(strstr(o, "cycles"));
+	char p[4300];
+	struct stat st;
+	static const char *const files[] = {"weights.bin", "arch.arch",
+	                                    "config.cfg", "summary.json"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof p, "%s/r/%s", dir, files[i]);
+		ck_assert_msg(stat(p, &st) == 0 && st.st_size > 0, "%s", p);
+	}
+	snprintf(p, sizeof p, "%s/r/summary.json", dir);
+	const char *sum = slurp(p);
+	double acc = -1;
+	const char *a = strstr(sum, "\"test_accuracy\": ");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(sscanf(a + 17, "%lf", &acc), 1);
+	/* 4 classes: chance is 0.25; the patterns are easy */
+	ck_assert_msg(acc > 0.5, "test accuracy %g", acc);
+	ck_assert_ptr_nonnull(strstr(sum, "\"train_images\": 600"));
+
+	/* the copy of the architecture reads back as the same architecture */
+	snprintf(p, sizeof p, "%s/r/arch.arch", dir);
+	ck_assert_ptr_nonnull(strstr(slurp(p), "layer 2: avgpool3x3 skip 1"));
+
+	/* a finished run is never overwritten */
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --epochs 1 --out r"),
+	                 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "already holds"));
+}
+END_TEST
+
+START_TEST(train_refusals)
+{
+	write_file("s.cfg", synthetic_cfg);
+	write_file("t.arch", "apnas-arch 1\nspace toy\noption layers = 2\n"
+	                     "---\nop 1\nop 2 skips 0\n");
+	ck_assert_int_eq(run("train s.cfg --arch t.arch --out r"), 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "cannot be trained"));
+	ck_assert_int_eq(run("train s.cfg"), 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "--arch"));
+	write_file("a.arch", arch3);
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --epochs 0"), 2);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("space_cli");
+	TCase *tc = tcase_create("cli");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, cost_arch_matches_its_topology);
+	tcase_add_test(tc, cost_arch_refusals_name_file_line);
+	tcase_add_test(tc, train_synthetic_end_to_end);
+	tcase_add_test(tc, train_refusals);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? 1 : 0;
+}
