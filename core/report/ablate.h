@@ -51,7 +51,9 @@ typedef struct apnas_ablate_result {
 	int stopped_by;     /* the signal that stopped the grid, else 0 */
 } apnas_ablate_result;
 
-/* Returns 0 when the grid ran (res says how each run went; failed runs
+/* Waits for its children with waitpid(-1, ...): a caller with children
+ * of its own must not call it (the CLI has none).
+ * Returns 0 when the grid ran (res says how each run went; failed runs
  * do not make it fail) or was stopped by a signal (res->stopped_by),
  * APNAS_EINVAL when the grid or a configuration is refused before
  * anything runs, another negative code on a system failure or a failed

@@ -75,9 +75,12 @@ static size_t text_width(const char *s)
 	return w;
 }
 
-/* md: a markdown table (row 0 is the header); else aligned columns.
- * Columns from first_num on are right-aligned. */
-static void tab_print(FILE *f, const tab *t, int md, size_t first_num)
+/* Right-aligned (numeric) columns: bit c for column c. */
+#define NUM_FROM(c) (~0u << (c))
+#define NUM_COLS(a, b) (NUM_FROM(a) & ~NUM_FROM(b))
+
+/* md: a markdown table (row 0 is the header); else aligned columns. */
+static void tab_print(FILE *f, const tab *t, int md, unsigned num)
 {
 	size_t *w = calloc(t->cols, sizeof *w);
 	if (!w)
@@ -93,7 +96,7 @@ static void tab_print(FILE *f, const tab *t, int md, size_t first_num)
 			const char *s = t->cell[r * t->cols + c];
 			s = s ? s : "";
 			size_t pad = w[c] - text_width(s);
-			int right = c >= first_num;
+			int right = c < 32 && (num >> c & 1u);
 			fputs(md ? (c ? " | " : "| ") : (c ? "  " : ""), f);
 			if (right)
 				fprintf(f, "%*s", (int)pad, "");
@@ -106,8 +109,8 @@ static void tab_print(FILE *f, const tab *t, int md, size_t first_num)
 			for (size_t c = 0; c < t->cols; c++) {
 				fputs(c ? " | " : "| ", f);
 				for (size_t k = 0; k < w[c]; k++)
-					fputc(k + 1 == w[c] && c >= first_num
-					      ? ':' : '-', f);
+					fputc(k + 1 == w[c] && c < 32 &&
+					      (num >> c & 1u) ? ':' : '-', f);
 			}
 			fputs(" |\n", f);
 		}
@@ -244,11 +247,11 @@ static void front_tab(const apnas_report *r, tab *t)
 	}
 }
 
-static int finish_tab(tab *t, FILE *f, int md, size_t first_num)
+static int finish_tab(tab *t, FILE *f, int md, unsigned num)
 {
 	int oom = t->oom;
 	if (!oom)
-		tab_print(f, t, md, first_num);
+		tab_print(f, t, md, num);
 	tab_free(t);
 	return oom ? -1 : 0;
 }
@@ -259,15 +262,15 @@ int apnas_report_write_table(FILE *f, const apnas_report *r)
 	int rc = 0;
 	fprintf(f, "runs (%zu):\n", r->nruns);
 	runs_tab(r, &t);
-	rc |= finish_tab(&t, f, 0, 3);
+	rc |= finish_tab(&t, f, 0, NUM_FROM(3));
 	fprintf(f, "\ngroups (%zu; mean +- sample sd over each group's "
 	        "runs):\n", r->ngroups);
 	groups_tab(r, &t, " +- ");
-	rc |= finish_tab(&t, f, 0, 1);
+	rc |= finish_tab(&t, f, 0, NUM_FROM(1));
 	fprintf(f, "\ncombined Pareto front (%zu of %zu points; validation "
 	        "accuracy against cycles):\n", r->nfront, r->npoints);
 	front_tab(r, &t);
-	rc |= finish_tab(&t, f, 0, 0);
+	rc |= finish_tab(&t, f, 0, NUM_COLS(0, 2));
 	return rc ? -1 : 0;
 }
 
@@ -291,15 +294,15 @@ int apnas_report_write_md(FILE *f, const apnas_report *r,
 	      f);
 	fputs("## Groups (mean ± sample standard deviation)\n\n", f);
 	groups_tab(r, &t, " ± ");
-	rc |= finish_tab(&t, f, 1, 1);
+	rc |= finish_tab(&t, f, 1, NUM_FROM(1));
 	fputs("\n## Runs\n\n", f);
 	runs_tab(r, &t);
-	rc |= finish_tab(&t, f, 1, 3);
+	rc |= finish_tab(&t, f, 1, NUM_FROM(3));
 	fprintf(f, "\n## Combined Pareto front\n\n%zu of the runs' %zu Pareto "
 	        "points are not dominated by any other run's (validation "
 	        "accuracy against cycles).\n\n", r->nfront, r->npoints);
 	front_tab(r, &t);
-	rc |= finish_tab(&t, f, 1, 0);
+	rc |= finish_tab(&t, f, 1, NUM_COLS(0, 2));
 	if (nplots) {
 		fputs("\n## Plots\n\n", f);
 		for (size_t i = 0; i < nplots; i++) {

@@ -152,11 +152,13 @@ static int score_on_val(derive *d, const size_t *which, size_t k,
 	*images = 0;
 	while ((max_batches == 0 || nb < max_batches) &&
 	       apnas_batcher_next(b, &batch)) {
-		if (s->args->stop && *s->args->stop) {
-			apnas_batcher_close(b);
-			return APNAS_STOP_SIGNAL;
-		}
 		for (size_t j = 0; j < k; j++) {
+			/* Checked per candidate: a batch over every candidate
+			 * can take long on a real supernet. */
+			if (s->args->stop && *s->args->stop) {
+				apnas_batcher_close(b);
+				return APNAS_STOP_SIGNAL;
+			}
 			cand *c = &d->c[which[j]];
 			int64_t got = 0;
 			rc = s->sops->evaluate(s->space.self, tok_of(d, c),

@@ -680,8 +680,10 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	if (rc < 0)
 		goto out;
 	rc = apnas_search_derive(&s, err);
-	if (rc == APNAS_EINTR && a->stop)
+	if (rc == APNAS_EINTR && a->stop) {
 		res->stopped_by = (int)*a->stop;
+		apnas_progress_note(&s.prog, "%s", err->msg);
+	}
 out:
 	apnas_progress_clear(&s.prog);
 	teardown(&s);

@@ -2,9 +2,11 @@
  * 2 x 2 grid (cost.rows, seeds) on the toy space with two searches at a
  * time, then the same command again (nothing reruns), a run made to look
  * interrupted (it is resumed), a grid with a bad key (refused before
- * anything runs) and `apnas report --format json|csv` on the result. */
+ * anything runs), `apnas report --format json|csv` on the result, and
+ * --retrain added to a finished grid. */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +225,135 @@ START_TEST(bad_grid_refused_before_running)
 }
 END_TEST
 
+/* SIGTERM to `apnas ablate` reaches its searches, which checkpoint and
+ * stop; the grid exits 143 and the same command finishes it. */
+START_TEST(signal_stops_and_resumes)
+{
+	char *tmp = fr_tempdir();
+	char grid[1024], errp[1100];
+	snprintf(grid, sizeof grid, "%s/grid", tmp);
+	snprintf(errp, sizeof errp, "%s/err.txt", tmp);
+	const char *args[] = {"ablate", toy, "--vary", "cost.rows=8,16",
+	                      "--jobs", "2", "--set", "search.epochs=40",
+	                      "--set", "search.controller_steps=2", "--set",
+	                      "search.aggregate=2", "--set", "run.threads=1", "--no-plots", "--out", grid,
+	                      NULL};
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		int fo = open("/dev/null", O_WRONLY);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		char *v[32];
+		size_t n = 0;
+		v[n++] = (char *)apnas;
+		for (size_t i = 0; args[i]; i++)
+			v[n++] = (char *)args[i];
+		v[n] = NULL;
+		execv(apnas, v);
+		_exit(127);
+	}
+	/* Wait (bounded) until both searches have set up their run
+	 * directories, then stop the grid. */
+	char run8[1100], run16[1100];
+	snprintf(run8, sizeof run8, "%s/cost.rows=8/seed-1", grid);
+	snprintf(run16, sizeof run16, "%s/cost.rows=16/seed-1", grid);
+	for (int i = 0; i < 1200; i++) {
+		if (fr_exists(run8, "config.cfg") &&
+		    fr_exists(run16, "config.cfg"))
+			break;
+		usleep(25000);
+	}
+	kill(pid, SIGTERM);
+	int st;
+	waitpid(pid, &st, 0);
+	char *err = fr_read(errp);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
+	              "status %d: %s", st, err);
+	ck_assert_ptr_nonnull(strstr(err, "run the same command again"));
+	free(err);
+
+	/* The same command continues what was stopped (a run that
+	 * finished just before the signal is skipped) and starts nothing
+	 * afresh. */
+	int rc = run(tmp, args);
+	err = read_in(tmp, "err.txt");
+	ck_assert_msg(rc == 0, "resume exit %d: %s", rc, err);
+	ck_assert_ptr_nonnull(strstr(err, "0 to start"));
+	ck_assert_ptr_null(strstr(err, "0 to start, 0 to resume"));
+	free(err);
+	for (size_t i = 0; i < 2; i++) {
+		char d[2048];
+		snprintf(d, sizeof d, "%s/cost.rows=%s/seed-1", grid,
+		         i ? "16" : "8");
+		ck_assert_msg(fr_exists(d, "summary.json"), "%s unfinished",
+		              d);
+	}
+	fr_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
+/* A search first, then the same grid with --retrain: only the training
+ * runs, and the report gets the test accuracy.  A tiny trainable search
+ * (enas_macro on synthetic data) keeps it to a second or two. */
+START_TEST(retrain_after_search)
+{
+	char *tmp = fr_tempdir();
+	fr_write_file(tmp, "tiny.cfg",
+		"run = { seed = 1; threads = 1; };\n"
+		"data = { dataset = \"synthetic\"; synthetic_n = 300;\n"
+		"  synthetic_test_n = 50; synthetic_classes = 4;\n"
+		"  synthetic_c = 1; synthetic_h = 8; synthetic_w = 8;\n"
+		"  val_size = 100; batch_size = 50; eval_batch_size = 50; };\n"
+		"search = { epochs = 1; controller_steps = 2; aggregate = 2;\n"
+		"  derive_samples = 4; derive_screen_batches = 1;\n"
+		"  derive_rescore_top = 2; top_k = 1; };\n"
+		"space = { plugin = \"enas_macro\"; layers = 2; channels = 4; };\n"
+		"controller = { plugin = \"random\"; };\n"
+		"reward = { plugin = \"accuracy\"; };\n"
+		"cost = { plugin = \"systolic\"; rows = 4; cols = 4; };\n");
+	char cfg[1024], grid[1024];
+	snprintf(cfg, sizeof cfg, "%s/tiny.cfg", tmp);
+	snprintf(grid, sizeof grid, "%s/grid", tmp);
+	const char *search[] = {"ablate", cfg, "--out", grid, "--no-plots",
+	                        NULL};
+	int rc = run(tmp, search);
+	char *err = read_in(tmp, "err.txt");
+	ck_assert_msg(rc == 0, "ablate exit %d: %s", rc, err);
+	free(err);
+	char run_dir[2048];
+	snprintf(run_dir, sizeof run_dir, "%s/base/seed-1", grid);
+	ck_assert(fr_exists(run_dir, "summary.json"));
+	ck_assert(!fr_exists(run_dir, "retrain"));
+
+	const char *retrain[] = {"ablate", cfg, "--out", grid, "--retrain",
+	                         "--retrain-epochs", "1", "--no-plots", NULL};
+	rc = run(tmp, retrain);
+	err = read_in(tmp, "err.txt");
+	ck_assert_msg(rc == 0, "ablate --retrain exit %d: %s", rc, err);
+	ck_assert_ptr_nonnull(strstr(err, "1 to retrain only"));
+	free(err);
+	ck_assert(fr_exists(run_dir, "retrain/summary.json"));
+	char *js = read_in(grid, "report/report.json");
+	apnas_json *j = NULL;
+	apnas_error e;
+	ck_assert_msg(apnas_json_parse(js, strlen(js), &j, &e) == 0, "%s",
+	              e.msg);
+	const apnas_json *runs = apnas_json_get(j, "runs");
+	double test = apnas_json_num_at(&runs->items[0], "test_accuracy");
+	ck_assert_msg(test >= 0 && test <= 1, "test accuracy %g", test);
+	const apnas_json *g = apnas_json_get(j, "groups");
+	ck_assert_str_eq(apnas_json_str_at(&g->items[0], "label"), "base");
+	apnas_json_free(j);
+	free(js);
+	fr_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	if (argc < 3 || access(argv[1], X_OK) != 0 ||
@@ -239,6 +370,8 @@ int main(int argc, char **argv)
 	tcase_set_timeout(t, 150);
 	tcase_add_test(t, grid_runs_resumes_and_reports);
 	tcase_add_test(t, bad_grid_refused_before_running);
+	tcase_add_test(t, retrain_after_search);
+	tcase_add_test(t, signal_stops_and_resumes);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -242,6 +242,10 @@ START_TEST(sigterm_at_exact_points)
 		ck_assert_msg(exit_code(st) == 128 + SIGTERM,
 		              "term at %lld: status %d: %s", pts[i].at,
 		              exit_code(st), err);
+		ck_assert_msg(strstr(err, pts[i].epoch < 3
+		                              ? "checkpoint saved"
+		                              : "interrupted while deriving"),
+		              "term at %lld: %s", pts[i].at, err);
 		free(err);
 		apnas_search_ckpt_info info;
 		apnas_error e;
