@@ -331,11 +331,11 @@ apnas_tensor *apnas_op_dwconv(apnas_graph *g, apnas_tensor *x,
 	int k = w->dims[2];
 	int ho = out_size(x->d.h, k, stride, pad);
 	int wo = out_size(x->d.w, k, stride, pad);
-	if (ho < 1 || wo < 1 || pad >= k)
+	if (ho < 1 || wo < 1 || pad >= k || k > 15)
 		return fail(g, APNAS_EINVAL,
 		            "dwconv): kernel %d, stride %d, pad %d do not fit a "
-		            "%dx%d input (need stride >= 1, 0 <= pad < k)", k,
-		            stride, pad, x->d.h, x->d.w);
+		            "%dx%d input (need k <= 15, stride >= 1, 0 <= pad < k)",
+		            k, stride, pad, x->d.h, x->d.w);
 	nn_node *nd = add_node(g, NN_DWCONV, &x, 1, x->d.n, x->d.c, ho, wo);
 	if (!nd)
 		return NULL;

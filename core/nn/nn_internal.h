@@ -127,7 +127,7 @@ struct apnas_graph {
 int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err);
 
 /* Benchmark hook: when on, each forward and backward records every
- * node's wall time; nn_profile_times returns [n_nodes][2] seconds
+ * node's wall time; apnas_nn_profile_times returns [n_nodes][2] seconds
  * (forward, backward), valid until the next reset.  Off by default: the
  * clock reads cost about a microsecond per op. */
 int apnas_nn_profile(apnas_graph *g, int on);

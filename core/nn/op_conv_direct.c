@@ -5,11 +5,13 @@
  * here the input is copied once into a zero-padded plane per channel and
  * read in place.
  *
- * Planes are read as flat arrays of row stride wp = w + 2p: output
- * element (oh, ow) sits at oh * wp + ow, and tap (i, j) of it at that
- * position + i * wp + j in the padded input, so every tap is one constant
- * offset and a tile of 16 consecutive flat outputs is two vector loads per
- * tap.  The flat columns past each row's end are computed and dropped.
+ * Planes are read as flat arrays of row stride wp = w + p, pixel (r, c)
+ * at (r + p) wp + p + c: the p zero columns after each row serve as its
+ * right padding and as the next row's left padding.  Output (oh, ow)
+ * sits at oh * wp + ow and its tap (i, j) at that position + i * wp + j,
+ * so every tap is one constant offset and a tile of 24 consecutive flat
+ * outputs is three vector loads per tap.  The flat columns past each
+ * row's end (p of every w + p) are computed and dropped.
  *
  * Kernels (GCC vector extension, AVX2 + FMA in this library's build):
  *   forward      4 output channels x 16 positions, 8 accumulators;
@@ -29,11 +31,11 @@
 typedef struct dgeom {
 	int n, cin, h, w, cout, k, p, ho, wo;
 	int kk;
-	int wp, hp;       /* forward padded plane: (h + 2p) x (w + 2p) */
+	int wp, hp;       /* forward padded plane: (h + 2p) rows of w + p */
 	size_t lf;        /* forward flat outputs, rounded up to PT */
 	size_t plane;     /* floats per padded input plane, with slack */
 	int bp;           /* input-gradient padding: k - 1 - p */
-	int bwp, bhp;     /* its padded plane: (ho + 2bp) x (wo + 2bp) */
+	int bwp, bhp;     /* its padded plane: (ho + 2bp) rows of wo + bp */
 	size_t lb;        /* input-gradient flat outputs, rounded up */
 	size_t bplane;
 	int cop, cip;     /* cout, cin rounded up to CB */
@@ -58,20 +60,20 @@ static dgeom dgeom_of(const apnas_graph *g, const nn_node *nd)
 	q.ho = nd->out->d.h;
 	q.wo = nd->out->d.w;
 	q.kk = q.k * q.k;
-	q.wp = q.w + 2 * q.p;
+	q.wp = q.w + q.p;
 	q.hp = q.h + 2 * q.p;
 	q.lf = round_pt((size_t)q.ho * q.wp);
 	/* reads reach lf - 1 + (k-1) wp + (k-1) */
 	q.plane = q.lf + (size_t)(q.k - 1) * (q.wp + 1) + 8;
-	if (q.plane < (size_t)q.hp * q.wp)
-		q.plane = (size_t)q.hp * q.wp;
+	if (q.plane < (size_t)q.hp * q.wp + q.p)
+		q.plane = (size_t)q.hp * q.wp + q.p;
 	q.bp = q.k - 1 - q.p;
-	q.bwp = q.wo + 2 * q.bp;
+	q.bwp = q.wo + q.bp;
 	q.bhp = q.ho + 2 * q.bp;
 	q.lb = round_pt((size_t)q.h * q.bwp);
 	q.bplane = q.lb + (size_t)(q.k - 1) * (q.bwp + 1) + 8;
-	if (q.bplane < (size_t)q.bhp * q.bwp)
-		q.bplane = (size_t)q.bhp * q.bwp;
+	if (q.bplane < (size_t)q.bhp * q.bwp + q.bp)
+		q.bplane = (size_t)q.bhp * q.bwp + q.bp;
 	q.cop = (q.cout + CB - 1) / CB * CB;
 	q.cip = (q.cin + CB - 1) / CB * CB;
 	return q;
@@ -141,8 +143,8 @@ size_t nn_conv_direct_partial(const apnas_graph *g, const nn_node *nd,
 	return l.dw;
 }
 
-/* Copies planes [c][h][w] into zeroed planes of row stride wp with the
- * image at (p, p), each `plane` floats long. */
+/* Copies planes [c][h][w] into zeroed planes of row stride wp >= w + p,
+ * pixel (r, c) at (r + p) wp + p + c, each `plane` floats long. */
 static void pad_planes(const float *x, int c, int h, int w, int p, int wp,
                        size_t plane, float *xp)
 {

@@ -228,29 +228,53 @@ void nn_dwconv_fwd(apnas_graph *g, nn_node *nd)
 	nn_par(g, dw_fwd_task, &c, dw_work(&c.q));
 }
 
-/* dwk[i][j] += sum_{oh, ow} dy[oh][ow] xp[oh + i][ow + j], with dy in a
- * plane of row stride round8(wo) whose extra columns are zero. */
+/* dwk[i][j] (+)= sum_{oh, ow} dy[oh][ow] xp[oh + i][ow + j], with dy in a
+ * plane of row stride round8(wo) whose extra columns are zero.  Each
+ * output-gradient vector is loaded once per kernel row and used for all
+ * k taps of that row; K is a compile-time constant in the common cases so
+ * the k accumulators stay in registers. */
+static inline __attribute__((always_inline)) void
+dw_wgrad_rows(const geom *q, const float *xp, const float *dyp, float *dwk,
+              int first, const int K)
+{
+	const int w8 = round8(q->wo);
+	for (int i = 0; i < K; i++) {
+		v8f a[16];
+		for (int j = 0; j < K; j++)
+			a[j] = v8_set1(0);
+		for (int oh = 0; oh < q->ho; oh++) {
+			const float *r = xp + (size_t)(oh + i) * q->wp;
+			const float *d = dyp + (size_t)oh * w8;
+			for (int ow = 0; ow < w8; ow += 8) {
+				v8f g = v8_ld(d + ow);
+				for (int j = 0; j < K; j++)
+					a[j] += g * v8_ld(r + ow + j);
+			}
+		}
+		for (int j = 0; j < K; j++) {
+			float s = v8_hsum(a[j]);
+			dwk[i * K + j] = first ? s : dwk[i * K + j] + s;
+		}
+	}
+}
+
 static void dw_wgrad_s1(const geom *q, const float *xp, const float *dyp,
                         float *dwk, int first)
 {
-	const int w8 = round8(q->wo), k = q->k;
-	for (int i = 0; i < k; i++)
-		for (int j = 0; j < k; j++) {
-			v8f a0 = v8_set1(0), a1 = a0;
-			for (int oh = 0; oh < q->ho; oh++) {
-				const float *r = xp + (size_t)(oh + i) * q->wp + j;
-				const float *d = dyp + (size_t)oh * w8;
-				int ow = 0;
-				for (; ow + 16 <= w8; ow += 16) {
-					a0 += v8_ld(d + ow) * v8_ld(r + ow);
-					a1 += v8_ld(d + ow + 8) * v8_ld(r + ow + 8);
-				}
-				if (ow < w8)
-					a0 += v8_ld(d + ow) * v8_ld(r + ow);
-			}
-			float s = v8_hsum(a0 + a1);
-			dwk[i * k + j] = first ? s : dwk[i * k + j] + s;
-		}
+	switch (q->k) {
+	case 3:
+		dw_wgrad_rows(q, xp, dyp, dwk, first, 3);
+		break;
+	case 5:
+		dw_wgrad_rows(q, xp, dyp, dwk, first, 5);
+		break;
+	case 7:
+		dw_wgrad_rows(q, xp, dyp, dwk, first, 7);
+		break;
+	default: /* k <= 15, checked when the op is built */
+		dw_wgrad_rows(q, xp, dyp, dwk, first, q->k);
+		break;
+	}
 }
 
 static void dw_bwd_task(void *vc, int tid, int nt)

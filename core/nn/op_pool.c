@@ -374,6 +374,68 @@ static void pool_plane_s1_bwd(const geom *q, int max, int count_pad,
 	}
 }
 
+/* ---- 2x2 stride 2, no padding: the reduction layer ---- */
+
+static int is_k2s2(const geom *q)
+{
+	return q->k == 2 && q->s == 2 && q->p == 0;
+}
+
+static void max_plane_k2s2(const geom *q, const float *restrict x,
+                           float *restrict y, unsigned char *restrict idx)
+{
+	for (int oh = 0; oh < q->ho; oh++) {
+		const float *r0 = x + (size_t)2 * oh * q->w, *r1 = r0 + q->w;
+		float *yr = y + (size_t)oh * q->wo;
+		unsigned char *ir = idx ? idx + (size_t)oh * q->wo : NULL;
+		for (int ow = 0; ow < q->wo; ow++) {
+			float a = r0[2 * ow], b = r0[2 * ow + 1];
+			float c = r1[2 * ow], d = r1[2 * ow + 1];
+			/* first maximum in window order a, b, c, d */
+			int t = 0;
+			float m = a;
+			if (b > m) { m = b; t = 1; }
+			if (c > m) { m = c; t = 2; }
+			if (d > m) { m = d; t = 3; }
+			yr[ow] = m;
+			if (ir)
+				ir[ow] = (unsigned char)t;
+		}
+	}
+}
+
+static void max_plane_k2s2_bwd(const geom *q, const float *restrict dy,
+                               const unsigned char *restrict idx,
+                               float *restrict dx, int acc)
+{
+	/* Windows do not overlap: each covered input pixel gets exactly one
+	 * term; an odd last row or column is covered by none. */
+	if (!acc && ((q->h & 1) || (q->w & 1)))
+		memset(dx, 0, (size_t)q->h * q->w * sizeof(float));
+	for (int oh = 0; oh < q->ho; oh++) {
+		float *r0 = dx + (size_t)2 * oh * q->w, *r1 = r0 + q->w;
+		const float *dr = dy + (size_t)oh * q->wo;
+		const unsigned char *ir = idx + (size_t)oh * q->wo;
+		for (int ow = 0; ow < q->wo; ow++) {
+			float g = dr[ow];
+			int t = ir[ow];
+			float a = t == 0 ? g : 0.0f, b = t == 1 ? g : 0.0f;
+			float c = t == 2 ? g : 0.0f, d = t == 3 ? g : 0.0f;
+			if (acc) {
+				r0[2 * ow] += a;
+				r0[2 * ow + 1] += b;
+				r1[2 * ow] += c;
+				r1[2 * ow + 1] += d;
+			} else {
+				r0[2 * ow] = a;
+				r0[2 * ow + 1] = b;
+				r1[2 * ow] = c;
+				r1[2 * ow + 1] = d;
+			}
+		}
+	}
+}
+
 static void pool_fwd_task(void *vc, int tid, int nt)
 {
 	struct pool_ctx *c = vc;
@@ -389,6 +451,9 @@ static void pool_fwd_task(void *vc, int tid, int nt)
 				              c->y + pl * out_pl,
 				              c->idx ? c->idx + pl * out_pl : NULL,
 				              nn_ws(c->g, tid));
+			else if (c->max && is_k2s2(q))
+				max_plane_k2s2(q, c->x + pl * in_pl, c->y + pl * out_pl,
+				               c->idx ? c->idx + pl * out_pl : NULL);
 			else if (c->max)
 				max_plane(q, c->x + pl * in_pl, c->y + pl * out_pl,
 				          c->idx ? c->idx + pl * out_pl : NULL);
@@ -428,6 +493,10 @@ static void pool_bwd_task(void *vc, int tid, int nt)
 				pool_plane_s1_bwd(q, c->max, c->count_pad, dy,
 				                  c->idx ? c->idx + pl * out_pl : NULL, dx,
 				                  c->acc_x, nn_ws(c->g, tid));
+				continue;
+			}
+			if (c->max && is_k2s2(q)) {
+				max_plane_k2s2_bwd(q, dy, c->idx + pl * out_pl, dx, c->acc_x);
 				continue;
 			}
 			if (!c->acc_x)

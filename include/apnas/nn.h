@@ -311,8 +311,8 @@ apnas_tensor *apnas_op_input(apnas_graph *g, const float *x, int n, int c,
 apnas_tensor *apnas_op_conv(apnas_graph *g, apnas_tensor *x, apnas_param *w,
                             apnas_param *b, int stride, int pad);
 
-/* Depthwise convolution: x [N][C][H][W], w [C][1][k][k] -> [N][C][Ho][Wo].
- * Direct loops, no GEMM. */
+/* Depthwise convolution: x [N][C][H][W], w [C][1][k][k] (k <= 15)
+ * -> [N][C][Ho][Wo].  Direct loops, no GEMM. */
 apnas_tensor *apnas_op_dwconv(apnas_graph *g, apnas_tensor *x,
                               apnas_param *w, int stride, int pad);
 

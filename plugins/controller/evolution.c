@@ -11,7 +11,6 @@
  * before the first update), and `candidates` hands the core the
  * population. */
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

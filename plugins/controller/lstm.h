@@ -130,7 +130,8 @@ int ctl_lstm_create(ctl_lstm **out, const ctl_lstm_cfg *cfg,
 void ctl_lstm_free(ctl_lstm *m);
 
 /* One pass.  With rng: samples into tok.  Without: scores the given tok
- * (teacher forcing).  Keeps the trajectory for ctl_lstm_backward. */
+ * (teacher forcing) and only reads it.  Keeps the trajectory for
+ * ctl_lstm_backward. */
 void ctl_lstm_forward(ctl_lstm *m, apnas_rng *rng, int32_t *tok,
                       ctl_lstm_out *out);
 
