@@ -4,8 +4,10 @@
 #include "atomic.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int apnas_atomic_open(apnas_atomic *a, const char *path, int binary,
@@ -113,4 +115,30 @@ int apnas_write_atomic(const char *path, const void *data, size_t n,
 	if (rc && err && strncmp(err->msg, "short write", 11) == 0)
 		apnas_error_prefix(err, "%s", path);
 	return rc;
+}
+
+int apnas_mkdir_p(const char *dir, apnas_error *err)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "directory path too long: %s", dir);
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			return apnas_error_set(err, APNAS_EIO,
+			                       "cannot create directory %s: %s",
+			                       buf, strerror(errno));
+		*p = c;
+		if (!c)
+			break;
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return apnas_error_set(err, APNAS_EIO,
+		                       "%s exists and is not a directory", dir);
+	return 0;
 }

@@ -1,4 +1,4 @@
-/* Atomic file writes: readers see the old file or the complete new one,
+/* Atomic file writes (and the directories they go into): readers see the old file or the complete new one,
  * never a half-written file, even if the process dies mid-write.
  * Internal to libapnas (used by the core and the CLI). */
 #ifndef APNAS_CORE_ATOMIC_H
@@ -34,5 +34,9 @@ int apnas_write_atomic(const char *path, const void *data, size_t n,
 int apnas_write_atomic_with(const char *path, int binary,
                             int (*fn)(FILE *f, void *ud, apnas_error *err),
                             void *ud, apnas_error *err);
+
+/* Creates dir and its missing parents (like mkdir -p); refuses a path
+ * that exists and is not a directory. */
+int apnas_mkdir_p(const char *dir, apnas_error *err);
 
 #endif

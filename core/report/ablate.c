@@ -71,31 +71,6 @@ static int file_exists(const char *dir, const char *name)
 	return ok;
 }
 
-static int mkdir_p(const char *dir, apnas_error *err)
-{
-	char *p = strdup(dir);
-	if (!p)
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-			int rc = apnas_error_set(err, APNAS_EIO,
-				"cannot create directory %s: %s", p,
-				strerror(errno));
-			free(p);
-			return rc;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return 0;
-}
-
 /* The --set list of one run: the user's, the grid point's, the seed. */
 static const char **run_sets(const ablate *ab, size_t point, int64_t seed,
                              char **seed_set, size_t *n)
@@ -399,7 +374,7 @@ static int start_step(ablate *ab, job *j, apnas_error *err)
 		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	else if (slash) {
 		*slash = '\0';
-		rc = mkdir_p(parent, err);
+		rc = apnas_mkdir_p(parent, err);
 	}
 	free(parent);
 	if (rc == 0) {
@@ -682,7 +657,7 @@ int apnas_ablate_run(const apnas_ablate_args *a, apnas_ablate_result *res,
 		list_runs(&ab);
 		goto out;
 	}
-	if ((rc = mkdir_p(a->out_dir, err)) < 0 ||
+	if ((rc = apnas_mkdir_p(a->out_dir, err)) < 0 ||
 	    (rc = take_lock(&ab, err)) < 0)
 		goto out;
 	char *rec = NULL;

@@ -9,31 +9,6 @@
 #include "atomic.h"
 #include "report/report.h"
 
-static int mkdir_p(const char *dir, apnas_error *err)
-{
-	char *p = strdup(dir);
-	if (!p)
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	for (char *s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-			int rc = apnas_error_set(err, APNAS_EIO,
-				"cannot create directory %s: %s", p,
-				strerror(errno));
-			free(p);
-			return rc;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return 0;
-}
-
 typedef struct md_args {
 	const apnas_report *r;
 	const char *const *plots;
@@ -129,7 +104,7 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 			                     "out of memory");
 	}
 	if (rc == 0)
-		rc = mkdir_p(out, err);
+		rc = apnas_mkdir_p(out, err);
 	if (rc == 0)
 		rc = write_in(out, "report.csv", w_csv, &r, err);
 	if (rc == 0)

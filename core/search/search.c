@@ -37,32 +37,6 @@ static int file_exists(const char *dir, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static int mkdir_p(const char *path, apnas_error *err)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return apnas_error_set(err, APNAS_EINVAL,
-		                       "run directory path too long: %s", path);
-	for (char *p = buf + 1; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-			*p = '\0';
-			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-				return apnas_error_set(err, APNAS_EIO,
-					"cannot create directory %s: %s", buf,
-					strerror(errno));
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-		return apnas_error_set(err, APNAS_EIO,
-			"%s exists and is not a directory", path);
-	return 0;
-}
-
 /* Writes and removes a probe file, so that a read-only or full run
  * directory is reported before any training. */
 static int probe_dir(const char *dir, apnas_error *err)
@@ -427,13 +401,13 @@ static int claim_dir(apnas_search *s, int *have_ckpt, apnas_error *err)
 				"--resume %s or choose another --out", s->dir,
 				s->dir);
 	}
-	int rc = mkdir_p(s->dir, err);
+	int rc = apnas_mkdir_p(s->dir, err);
 	if (rc < 0)
 		return rc;
 	char *sub = apnas_search_path(s, "checkpoint");
 	if (!sub)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	rc = mkdir_p(sub, err);
+	rc = apnas_mkdir_p(sub, err);
 	free(sub);
 	if (rc < 0)
 		return rc;
