@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Comparison table of the study (scripts/study.sh): per array size and
+method, the mean over seeds of the retrained test accuracy and of the cycles
+of the best network on that array, and the APNAS-vs-ENAS figures the issue
+asks for.  Hardware-blind runs (ENAS, APNAS-MACs) are costed on each array
+with `apnas cost --arch`.  Standard library only; prints markdown."""
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+out, apnas = sys.argv[1], sys.argv[2]
+ARRAYS = (8, 16, 32)
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def cycles_on(run, n):
+    cmd = [apnas, "cost", os.path.join(run, "config.cfg"), "--arch",
+           os.path.join(run, "best.arch"), "--format", "json",
+           "--set", "cost.plugin=systolic", "--set", "cost.rows=%d" % n,
+           "--set", "cost.cols=%d" % n, "--set", "cost.dataflow=os"]
+    res = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(res.stdout)["total"]["cycles"]
+
+
+def runs(pattern):
+    found = []
+    for s in sorted(glob.glob(pattern)):
+        if os.path.exists(os.path.join(s, "summary.json")):
+            found.append(s)
+    return found
+
+
+def test_acc(run):
+    p = os.path.join(run, "retrain", "summary.json")
+    if not os.path.exists(p):
+        return None
+    d = load(p)
+    return d.get("test_accuracy", d.get("test", {}).get("accuracy"))
+
+
+def wall(run):
+    return load(os.path.join(run, "summary.json")).get("wall_seconds", 0.0)
+
+
+rows = {}  # (method, n) -> list of (acc, cycles, wall)
+for method in ("apnas", "random", "evolution"):
+    for n in ARRAYS:
+        key = "cost.rows+cost.cols=%d" % n
+        for r in runs(os.path.join(out, method, key, "seed-*")):
+            rows.setdefault((method, n), []).append(
+                (test_acc(r), cycles_on(r, n), wall(r)))
+for method in ("enas", "apnas_macs"):
+    for r in runs(os.path.join(out, method, "base", "seed-*")):
+        for n in ARRAYS:
+            rows.setdefault((method, n), []).append(
+                (test_acc(r), cycles_on(r, n), wall(r)))
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.mean(xs) if xs else None
+
+
+def fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+
+print("| array | method | runs | test accuracy | cycles | search+retrain s |")
+print("|---|---|---|---|---|---|")
+for n in ARRAYS:
+    for method in ("enas", "apnas", "apnas_macs", "random", "evolution"):
+        v = rows.get((method, n), [])
+        print("| %dx%d | %s | %d | %s | %s | %s |" % (
+            n, n, method, len(v), fmt(mean(a for a, _, _ in v), ".4f"),
+            fmt(mean(c for _, c, _ in v), ".0f"),
+            fmt(mean(w for _, _, w in v), ".0f")))
+
+print()
+cut, loss = [], []
+for n in ARRAYS:
+    a, e = rows.get(("apnas", n), []), rows.get(("enas", n), [])
+    if not a or not e:
+        continue
+    ca, ce = mean(c for _, c, _ in a), mean(c for _, c, _ in e)
+    cut.append(1 - ca / ce)
+    aa, ae = mean(x for x, _, _ in a), mean(x for x, _, _ in e)
+    if aa is not None and ae is not None:
+        loss.append(100 * (ae - aa))
+if cut:
+    print("APNAS vs ENAS, averaged over %d array sizes: %.1f%% fewer cycles"
+          % (len(cut), 100 * statistics.mean(cut)), end="")
+    if loss:
+        print(", %.2f percentage points lower test accuracy"
+              % statistics.mean(loss))
+    else:
+        print()
