@@ -170,26 +170,6 @@ static char *default_dir(const apnas_config *cfg, const char *arch)
 	return p;
 }
 
-static int mkdir_p(const char *path)
-{
-	char *buf = strdup(path);
-	if (!buf)
-		return -1;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0777) && errno != EEXIST) {
-			free(buf);
-			return -1;
-		}
-		*p = '/';
-	}
-	int rc = mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-	free(buf);
-	return rc;
-}
-
 static char *join(const char *dir, const char *name)
 {
 	char *p = NULL;
@@ -212,9 +192,10 @@ static int claim_dir(trainer *t)
 		           "(summary.json); choose another --out", t->dir);
 		return CLI_EXIT_USAGE;
 	}
-	if (mkdir_p(t->dir)) {
-		cli_errorf("train: cannot create %s: %s", t->dir,
-		           strerror(errno));
+	apnas_error err;
+	apnas_error_clear(&err);
+	if (apnas_mkdir_p(t->dir, &err) < 0) {
+		cli_errorf("train: %s", err.msg);
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;
