@@ -290,7 +290,7 @@ static int reference(int argc, char **argv)
 	       "`APNAS_PLUGIN_PATH=build/plugins build/core/cli/apnas config "
 	       "reference > docs/config-reference.md`.\n\n"
 	       "A config is a libconfig file of groups: `run`, `data`, "
-	       "`search` (the core's)\n"
+	       "`search`, `train` (the core's)\n"
 	       "and `space`, `controller`, `reward`, `cost` (one plugin "
 	       "each).  In a plugin\n"
 	       "group `plugin = \"name\";` picks the plugin and "
