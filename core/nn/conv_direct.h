@@ -5,6 +5,9 @@
 
 #include "nn/ops.h"
 
+/* Internal to libapnas: not exported from the shared library. */
+#pragma GCC visibility push(hidden)
+
 /* Whether node nd (a conv) takes the direct path. */
 int nn_conv_direct_ok(const apnas_graph *g, const nn_node *nd);
 /* Per-thread workspace bytes. */
@@ -13,13 +16,15 @@ size_t nn_conv_direct_ws(const apnas_graph *g, const nn_node *nd);
  * partial [cout][cin][k][k] (returned) and the bias partial (*bias_off). */
 size_t nn_conv_direct_partial(const apnas_graph *g, const nn_node *nd,
                               size_t *bias_off);
-/* x [N][Cin][H][W], w [Cout][Cin][k][k], b [Cout] or NULL -> y. */
+/* x [N][Cin][H][W], w [Cout][Cin][k][k] -> y, through epilogue e. */
 void nn_conv_direct_fwd(apnas_graph *g, nn_node *nd, const float *x,
-                        const float *w, const float *b, float *y);
+                        const float *w, const nn_epi *e, float *y);
 /* Writes every thread's partials; dx (may be NULL) is overwritten, or
  * added to when acc_x. */
 void nn_conv_direct_bwd(apnas_graph *g, nn_node *nd, const float *x,
                         const float *w, const float *dy, float *dx,
                         int acc_x, int need_db);
+
+#pragma GCC visibility pop
 
 #endif

@@ -56,6 +56,7 @@ void apnas_graph_destroy(apnas_graph *g)
 	free(g->ws);
 	free(g->plan_scratch);
 	free(g->prof);
+	free(g->ep);
 	free(g);
 }
 

@@ -84,6 +84,9 @@ typedef struct nn_node {
 	const int32_t *y;      /* labels, owned by the caller */
 	size_t aux_bytes;      /* saved state for backward (see graph.c) */
 	void *aux;             /* into the arena */
+	int fuse;              /* INFER: this conv applies the next node's
+	                          batch norm (and ReLU) to its output */
+	int skip;              /* INFER: done by the conv before it */
 } nn_node;
 
 struct apnas_graph {
@@ -105,6 +108,9 @@ struct apnas_graph {
 	unsigned char *ws;     /* owned: per-thread workspaces */
 	size_t ws_cap;
 	size_t ws_per_thread;  /* bytes of ws each thread owns */
+	float *ep;             /* owned: [2][ep_cap] per-channel scale and
+	                          shift of a fused conv's output */
+	size_t ep_cap;
 	void *plan_scratch;    /* owned: planner's interval lists */
 	size_t plan_scratch_cap;
 	apnas_graph_mem mem;
@@ -114,6 +120,8 @@ struct apnas_graph {
 	size_t prof_cap;
 	int profile;
 
+	int mode;              /* the mode of the forward being planned or
+	                          run (apnas_mode) */
 	int ran;               /* 0: not run since build; else the mode */
 	int backward_done;
 	double loss;
@@ -122,9 +130,14 @@ struct apnas_graph {
 
 #define NN_TBLOCK 64
 
+/* Internal to libapnas: not exported from the shared library. */
+#pragma GCC visibility push(hidden)
+
 /* Plans the memory of the graph for `mode` and places every buffer;
  * grows the arena and workspace if needed (graph.c, plan.c). */
 int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err);
+
+#pragma GCC visibility pop
 
 /* Benchmark hook: when on, each forward and backward records every
  * node's wall time; apnas_nn_profile_times returns [n_nodes][2] seconds

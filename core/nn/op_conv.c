@@ -1,14 +1,17 @@
 /* Dense convolution by im2col + sgemm, one image at a time per engine
  * thread, for 1x1 and strided kernels; stride-1 kernels larger than 1x1
- * go to the direct convolution of op_conv_direct.c.  Per-image GEMMs keep the column buffer in the core's L2 cache,
+ * go to the direct convolution of op_conv_direct.c, and stride-1 3x3 ones
+ * in the forward-only modes to the Winograd one of op_conv_wino.c.  Per-image GEMMs keep the column buffer in the core's L2 cache,
  * which measured 1.5-2x faster on this machine's thin 32-channel shapes
  * than one whole-batch GEMM (see ../shared/docs/baselines.md).  A 1x1
  * stride-1 conv needs no columns: the image itself is the GEMM operand.
  * Weight gradients accumulate per thread and are summed in thread order. */
 #include "nn/conv_direct.h"
+#include "nn/conv_wino.h"
 #include "nn/ops.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <string.h>
 
 typedef struct geom {
@@ -51,8 +54,17 @@ static size_t dw_bytes(const geom *q)
 	return nn_round_up((size_t)q->cout * q->kk * sizeof(float));
 }
 
+/* Winograd only where nothing runs backward: its rounding differs from the
+ * direct convolution's, and TRAIN's backward must match its forward. */
+static int use_wino(const apnas_graph *g, const nn_node *nd)
+{
+	return g->mode != APNAS_MODE_TRAIN && nn_conv_wino_ok(g, nd);
+}
+
 size_t nn_conv_ws(const apnas_graph *g, const nn_node *nd)
 {
+	if (use_wino(g, nd))
+		return nn_conv_wino_ws(g, nd);
 	if (nn_conv_direct_ok(g, nd))
 		return nn_conv_direct_ws(g, nd);
 	geom q = geom_of(g, nd);
@@ -151,7 +163,8 @@ struct conv_ctx {
 	apnas_graph *g;
 	const nn_node *nd;
 	geom q;
-	const float *x, *w, *b;
+	const nn_epi *e;
+	const float *x, *w;
 	float *y;
 	const float *dy;
 	float *dx;    /* NULL: no input gradient */
@@ -177,30 +190,76 @@ static void conv_fwd_task(void *vc, int tid, int nt)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, q->cout,
 		            q->howo, q->kk, 1.0f, c->w, q->kk, B, q->howo, 0.0f,
 		            yn, q->howo);
-		if (c->b)
-			for (int o = 0; o < q->cout; o++) {
-				float bv = c->b[o], *r = yn + (size_t)o * q->howo;
-				for (int e = 0; e < q->howo; e++)
-					r[e] += bv;
-			}
+		if (c->e)
+			for (int o = 0; o < q->cout; o++)
+				nn_epi_apply(c->e, o, yn + (size_t)o * q->howo,
+				             (size_t)q->howo);
 	}
+}
+
+int nn_conv_can_fuse(const apnas_graph *g, size_t i)
+{
+	const nn_node *nd = &g->nodes[i];
+	if (nd->op != NN_CONV || i + 1 >= g->n_nodes)
+		return 0;
+	const nn_node *bn = &g->nodes[i + 1];
+	return (bn->op == NN_BN || bn->op == NN_BN_RELU) &&
+	       nn_in(g, bn, 0) == nd->out && nd->out->last_use == (int)i + 1 &&
+	       !nd->out->keep;
+}
+
+void nn_epi_apply(const nn_epi *e, int o, float *y, size_t hw)
+{
+	const float a = e->a ? e->a[o] : 1.0f, b = e->b ? e->b[o] : 0.0f;
+	if (e->relu)
+		for (size_t i = 0; i < hw; i++) {
+			float v = a * y[i] + b;
+			y[i] = v > 0.0f ? v : 0.0f;
+		}
+	else
+		for (size_t i = 0; i < hw; i++)
+			y[i] = a * y[i] + b;
 }
 
 void nn_conv_fwd(apnas_graph *g, nn_node *nd)
 {
+	nn_epi e = {NULL, nd->b ? nd->b->value : NULL, 0}, *ep = nd->b ? &e : NULL;
+	float *y = nd->out->data;
+	if (nd->fuse) {
+		/* INFER: bn(conv + bias) = a conv + (a bias + beta - a mean),
+		 * a = gamma / sqrt(var + eps), all constants */
+		const nn_node *bnn = nd + 1;
+		const apnas_bn *bn = &bnn->bn;
+		int c = nd->out->d.c;
+		float *a = g->ep, *b = g->ep + g->ep_cap;
+		for (int o = 0; o < c; o++) {
+			double s = 1.0 / sqrt((double)bn->var->value[o] + bn->eps);
+			double ga = bn->gamma ? bn->gamma->value[o] : 1.0;
+			double be = bn->beta ? bn->beta->value[o] : 0.0;
+			double bias = nd->b ? nd->b->value[o] : 0.0;
+			a[o] = (float)(ga * s);
+			b[o] = (float)(be + ga * s * (bias - bn->mean->value[o]));
+		}
+		e = (nn_epi){a, b, bnn->op == NN_BN_RELU};
+		ep = &e;
+		y = bnn->out->data;
+	}
+	if (use_wino(g, nd)) {
+		nn_conv_wino_fwd(g, nd, nn_in(g, nd, 0)->data, nd->w->value, ep, y);
+		return;
+	}
 	if (nn_conv_direct_ok(g, nd)) {
-		nn_conv_direct_fwd(g, nd, nn_in(g, nd, 0)->data, nd->w->value,
-		                   nd->b ? nd->b->value : NULL, nd->out->data);
+		nn_conv_direct_fwd(g, nd, nn_in(g, nd, 0)->data, nd->w->value, ep, y);
 		return;
 	}
 	struct conv_ctx c = {0};
 	c.g = g;
 	c.nd = nd;
 	c.q = geom_of(g, nd);
+	c.e = ep;
 	c.x = nn_in(g, nd, 0)->data;
 	c.w = nd->w->value;
-	c.b = nd->b ? nd->b->value : NULL;
-	c.y = nd->out->data;
+	c.y = y;
 	nn_par(g, conv_fwd_task, &c, conv_work(&c.q));
 }
 

@@ -278,7 +278,8 @@ struct dctx {
 	apnas_graph *g;
 	dgeom q;
 	dlayout l;
-	const float *x, *w, *b, *dy;
+	const nn_epi *e;
+	const float *x, *w, *dy;
 	float *y, *dx;
 	int acc_x, need_db;
 };
@@ -308,25 +309,23 @@ static void fwd_task(void *vc, int tid, int nt)
 		             q->lf, q->lf);
 		float *yn = c->y + (size_t)n * q->cout * q->ho * q->wo;
 		unflat(yf, q->lf, q->wp, q->cout, q->ho, q->wo, yn, 0);
-		if (c->b)
-			for (int o = 0; o < q->cout; o++) {
-				float *r = yn + (size_t)o * q->ho * q->wo;
-				for (int e = 0; e < q->ho * q->wo; e++)
-					r[e] += c->b[o];
-			}
+		if (c->e)
+			for (int o = 0; o < q->cout; o++)
+				nn_epi_apply(c->e, o, yn + (size_t)o * q->ho * q->wo,
+				             (size_t)q->ho * q->wo);
 	}
 }
 
 void nn_conv_direct_fwd(apnas_graph *g, nn_node *nd, const float *x,
-                        const float *w, const float *b, float *y)
+                        const float *w, const nn_epi *e, float *y)
 {
 	struct dctx c = {0};
 	c.g = g;
 	c.q = dgeom_of(g, nd);
 	c.l = dlayout_of(&c.q);
+	c.e = e;
 	c.x = x;
 	c.w = w;
-	c.b = b;
 	c.y = y;
 	double work = (double)c.q.n * c.q.cout * c.q.ho * c.q.wo * c.q.kk * c.q.cin;
 	nn_pool_run_work(g->pool, fwd_task, &c, work);

@@ -6,6 +6,9 @@
 
 #include "nn/nn_internal.h"
 
+/* Internal to libapnas: not exported from the shared library. */
+#pragma GCC visibility push(hidden)
+
 /* Per-thread workspace bytes node nd needs with the graph's thread count. */
 size_t nn_ws_bytes(const apnas_graph *g, const nn_node *nd);
 /* Bytes the node saves between its forward and its backward (or uses
@@ -13,9 +16,22 @@ size_t nn_ws_bytes(const apnas_graph *g, const nn_node *nd);
 size_t nn_aux_bytes(const apnas_graph *g, const nn_node *nd,
                     apnas_mode mode);
 
+/* What a conv does to its raw output per channel before storing it:
+ * y = a[o] * y + b[o] (a NULL: scale 1; b NULL: no shift), then max(0, y)
+ * when relu.  Carries the bias, and in INFER mode a folded batch norm. */
+typedef struct nn_epi {
+	const float *a, *b;
+	int relu;
+} nn_epi;
+
+/* Applies e to channel o's plane y[hw]. */
+void nn_epi_apply(const nn_epi *e, int o, float *y, size_t hw);
+
 /* acc[i] != 0: input i's gradient already holds a value, add to it;
  * 0: overwrite it.  Inputs with needs_grad == 0 get no gradient. */
 void nn_conv_fwd(apnas_graph *g, nn_node *nd);
+/* INFER only: folds the batch norm of node nd + 1 into nd's output. */
+int nn_conv_can_fuse(const apnas_graph *g, size_t i);
 void nn_conv_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc);
 size_t nn_conv_ws(const apnas_graph *g, const nn_node *nd);
 
@@ -87,5 +103,7 @@ static inline void nn_par(apnas_graph *g, nn_task fn, void *ctx, double work)
 {
 	nn_pool_run_work(g->pool, fn, ctx, work);
 }
+
+#pragma GCC visibility pop
 
 #endif

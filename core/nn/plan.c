@@ -70,6 +70,8 @@ int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err)
 		nn_node *p = &g->nodes[t->producer];
 		if (p->op == NN_INPUT) {
 			t->data = (float *)p->x;
+		} else if (p->fuse) {
+			t->data = NULL; /* written straight into the norm's output */
 		} else {
 			int end = t->last_use;
 			if (t->keep || t->last_use < 0)
@@ -77,7 +79,10 @@ int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err)
 			else if (train && t->bwd_keep_until >= 0 &&
 			         END - 1 - t->bwd_keep_until > end)
 				end = END - 1 - t->bwd_keep_until;
-			iv[n_iv++] = (interval){t->producer, end, B_DATA, (int)i,
+			/* a norm folded into the conv before it is written at the
+			 * conv's time, while the conv's input is still being read */
+			int start = p->skip ? t->producer - 1 : t->producer;
+			iv[n_iv++] = (interval){start, end, B_DATA, (int)i,
 			                        nn_round_up(t->numel * sizeof(float)),
 			                        0};
 		}
@@ -100,6 +105,18 @@ int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err)
 		size_t w = nn_round_up(nn_ws_bytes(g, nd));
 		if (w > ws)
 			ws = w;
+	}
+	size_t ep = 0;
+	for (int i = 0; i < N; i++)
+		if (g->nodes[i].fuse && (size_t)g->nodes[i].out->d.c > ep)
+			ep = (size_t)g->nodes[i].out->d.c;
+	if (ep > g->ep_cap) {
+		float *e = realloc(g->ep, 2 * ep * sizeof *e);
+		if (!e)
+			return apnas_error_set(err, APNAS_ENOMEM,
+			                       "nn: out of memory planning the graph");
+		g->ep = e;
+		g->ep_cap = ep;
 	}
 	qsort(iv, n_iv, sizeof *iv, by_start);
 

@@ -5,6 +5,9 @@
 #ifndef APNAS_CORE_NN_POOL_H
 #define APNAS_CORE_NN_POOL_H
 
+/* Internal to libapnas: not exported from the shared library. */
+#pragma GCC visibility push(hidden)
+
 typedef struct nn_pool nn_pool;
 
 /* fn(ctx, tid, nthreads) runs once on each member, tid in 0..nthreads-1. */
@@ -21,5 +24,7 @@ void nn_pool_run(nn_pool *p, nn_task fn, void *ctx);
  * member's part itself, in member order.  The parts are the same either
  * way, so the results are bit-identical. */
 void nn_pool_run_work(nn_pool *p, nn_task fn, void *ctx, double work);
+
+#pragma GCC visibility pop
 
 #endif

@@ -259,6 +259,17 @@ int apnas_graph_forward(apnas_graph *g, apnas_mode mode, apnas_error *err)
 		                       "nn: forward: the graph is empty");
 	g->ran = 0;
 	g->backward_done = 0;
+	g->mode = mode;
+	/* INFER: a conv whose only reader is a batch norm writes the
+	 * normalised (and rectified) result itself; the norm is skipped. */
+	for (size_t i = 0; i < g->n_nodes; i++)
+		g->nodes[i].fuse = g->nodes[i].skip = 0;
+	if (mode == APNAS_MODE_INFER)
+		for (size_t i = 0; i + 1 < g->n_nodes; i++)
+			if (nn_conv_can_fuse(g, i)) {
+				g->nodes[i].fuse = 1;
+				g->nodes[i + 1].skip = 1;
+			}
 	int rc = nn_plan(g, mode, err);
 	if (rc < 0)
 		return rc;
@@ -268,6 +279,8 @@ int apnas_graph_forward(apnas_graph *g, apnas_mode mode, apnas_error *err)
 		memset(g->prof, 0, g->n_nodes * 2 * sizeof *g->prof);
 	nn_blas_single();
 	for (size_t i = 0; i < g->n_nodes && rc == 0; i++) {
+		if (g->nodes[i].skip)
+			continue;
 		double t0 = g->profile ? now() : 0;
 		rc = run_fwd(g, &g->nodes[i], mode, err);
 		if (g->profile)

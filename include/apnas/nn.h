@@ -23,9 +23,9 @@
  *     apnas_graph_reset(g);
  *     apnas_tensor *x = apnas_op_input(g, b->x, b->n, 1, 28, 28);
  *     x = apnas_op_conv(g, x, self->stem_w, NULL, 1, 1);
- *     x = apnas_op_bn_relu(g, x, self->stem_bn);
+ *     x = apnas_op_bn_relu(g, x, &self->stem_bn);
  *     ... ops chosen by the architecture ...
- *     apnas_tensor *loss = apnas_op_xent(g, logits, b->y);
+ *     apnas_op_xent(g, logits, b->y);
  *     if (apnas_graph_forward(g, APNAS_MODE_TRAIN, err) < 0 ||
  *         apnas_graph_backward(g, err) < 0)
  *             return err->code;
@@ -50,7 +50,9 @@
  *
  * Thread safety: one graph and one parameter set must not be used by two
  * threads at once.  Distinct graphs over distinct parameter sets may run
- * concurrently. */
+ * concurrently.
+ *
+ * A walk-through, the design and the measurements: docs/engine.md. */
 #ifndef APNAS_NN_H
 #define APNAS_NN_H
 
@@ -266,10 +268,15 @@ int apnas_graph_backward(apnas_graph *g, apnas_error *err);
 int apnas_graph_loss(const apnas_graph *g, double *loss, int64_t *correct,
                      apnas_error *err);
 
-/* Memory of the last run, in bytes.  Activations: every tensor's values
- * (kept for backward).  Gradients: activation gradients (buffers reused
- * once dead).  Workspace: im2col columns and per-thread partial sums.
- * Arena: what is allocated (>= the peak of the above, grows only). */
+/* Memory of the last run, in bytes, at the moment the planned arena is
+ * fullest.  Activations: tensor values alive then (in TRAIN, those kept
+ * for backward).  Gradients: activation gradients alive then (each lives
+ * only from its first to its last use in backward).  Workspace: per-op
+ * saved state (batch-norm statistics, max-pool argmax, dropout mask,
+ * softmax) plus the per-thread scratch (padded planes, im2col columns,
+ * partial weight gradients).  Arena: what is allocated for all of it
+ * (grows only, with a quarter of headroom).  Parameters are counted by
+ * apnas_params_bytes. */
 typedef struct apnas_graph_mem {
 	size_t activations;
 	size_t gradients;
@@ -305,9 +312,14 @@ apnas_tensor *apnas_op_input(apnas_graph *g, const float *x, int n, int c,
                              int h, int w);
 
 /* Convolution, groups = 1.  x [N][Cin][H][W], w [Cout][Cin][k][k] (square
- * kernel), b [Cout] or NULL -> [N][Cout][Ho][Wo].  1x1 with pad 0 runs as
- * a plain GEMM (a strided 1x1 subsamples first); other kernels by im2col +
- * sgemm. */
+ * kernel), b [Cout] or NULL -> [N][Cout][Ho][Wo].  Stride-1 kernels
+ * larger than 1x1 run as a direct convolution; 1x1 stride 1 pad 0 as one
+ * sgemm per image on the image itself; the rest by im2col + sgemm.  In
+ * the forward-only modes (INFER, BATCHSTAT), stride-1 3x3 convs with
+ * channel counts that are multiples of 8 run as Winograd F(4x4, 3x3),
+ * which rounds differently (about 1e-5 relative), and in INFER a conv
+ * whose only reader is a batch norm applies that norm (and its ReLU) to
+ * its own output. */
 apnas_tensor *apnas_op_conv(apnas_graph *g, apnas_tensor *x, apnas_param *w,
                             apnas_param *b, int stride, int pad);
 

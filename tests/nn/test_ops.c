@@ -87,6 +87,67 @@ START_TEST(conv_matches_reference)
 }
 END_TEST
 
+/* Stride-1 3x3 convs with channel counts that are multiples of 8 run as
+ * Winograd F(4x4, 3x3) in the forward-only modes: outputs of every size
+ * modulo the 4x4 tile, pads 0..2, output channels beyond one 32-wide
+ * block, a bias, and a folded batch norm + ReLU. */
+struct wino_case {
+	int n, c, h, w, o, p, bn;
+};
+
+static const struct wino_case WINO[] = {
+	{2, 8, 7, 10, 8, 1, 0},  {3, 16, 14, 14, 40, 1, 1},
+	{1, 8, 6, 5, 16, 0, 0},  {2, 8, 9, 6, 24, 2, 1},
+	{2, 32, 28, 28, 32, 1, 1},
+};
+
+START_TEST(winograd_conv_matches_reference)
+{
+	const struct wino_case *c = &WINO[_i];
+	apnas_param *wt, *b;
+	apnas_bn bn;
+	int32_t d = c->o;
+	ck_assert_int_eq(apnas_param_conv(P, "w", c->o, c->c, 3, &wt, &E), 0);
+	ck_assert_int_eq(apnas_param_add(P, "b", 1, &d, APNAS_INIT_FANIN_UNIFORM,
+	                                 0, &b, &E), 0);
+	ck_assert_int_eq(apnas_bn_add(P, "bn", c->o, 1, &bn, &E), 0);
+	for (int i = 0; i < c->o; i++) {
+		apnas_param_value(bn.gamma)[i] = 0.5f + 0.05f * i;
+		apnas_param_value(bn.beta)[i] = 0.2f - 0.02f * i;
+		apnas_param_value(bn.mean)[i] = 0.01f * i - 0.1f;
+		apnas_param_value(bn.var)[i] = 0.5f + 0.03f * i;
+	}
+	size_t nx = (size_t)c->n * c->c * c->h * c->w;
+	float *x = rand_tensor(&R, nx, -1, 1);
+	apnas_tensor *y = apnas_op_conv(G, apnas_op_input(G, x, c->n, c->c, c->h,
+	                                                  c->w), wt, b, 1, c->p);
+	apnas_tensor *z = c->bn ? apnas_op_bn_relu(G, y, &bn) : y;
+	int ho = ref_out(c->h, 3, 1, c->p), wo = ref_out(c->w, 3, 1, c->p);
+	size_t ny = (size_t)c->n * c->o * ho * wo;
+	float *cv = malloc(ny * sizeof *cv), *ref = malloc(ny * sizeof *ref);
+	ref_conv(x, c->n, c->c, c->h, c->w, apnas_param_value(wt),
+	         apnas_param_value(b), c->o, 3, 1, c->p, cv);
+	if (c->bn)
+		ref_bn(cv, c->n, c->o, ho * wo, apnas_param_value(bn.gamma),
+		       apnas_param_value(bn.beta), bn.eps, apnas_param_value(bn.mean),
+		       apnas_param_value(bn.var), 1, ref, NULL, NULL);
+	else
+		memcpy(ref, cv, ny * sizeof *ref);
+	run_infer();
+	/* the transforms round differently from a direct sum */
+	double err = worst(apnas_tensor_data(z), ref, ny, 2e-4, 1e-3);
+	ck_assert_msg(err <= 1.0, "winograd: off by %.3g tolerances", err);
+	if (!c->bn) {
+		ck_assert_int_eq(apnas_graph_forward(G, APNAS_MODE_BATCHSTAT, &E), 0);
+		err = worst(apnas_tensor_data(z), ref, ny, 2e-4, 1e-3);
+		ck_assert_msg(err <= 1.0, "winograd (batchstat): %.3g", err);
+	}
+	free(x);
+	free(cv);
+	free(ref);
+}
+END_TEST
+
 struct dw_case {
 	int n, c, h, w, k, s, p;
 };
@@ -168,6 +229,55 @@ START_TEST(bn_train_matches_reference_and_updates_running_stats)
 	expect_close(y, ref, nx, "bn infer");
 	ck_assert_mem_eq(before, apnas_param_value(bn.mean), 4 * sizeof(float));
 	free(x);
+	free(ref);
+}
+END_TEST
+
+/* In INFER mode a conv followed only by a batch norm writes the folded
+ * result itself; it must equal conv, then norm with running statistics.
+ * _i: 0 direct 3x3 + bn_relu, 1 pointwise + bn, 2 strided 3x3 + bn_relu,
+ * 3 as 0 but the conv output kept (so not folded).  The conv reads an
+ * arena tensor (a ReLU of the input) that dies at the conv, so a plan
+ * that let the norm's output reuse it would corrupt the result. */
+START_TEST(conv_then_bn_in_inference_matches_reference)
+{
+	const int n = 3, c = 4, h = 7, w = 6, o = 5;
+	const int k = _i == 1 ? 1 : 3, s = _i == 2 ? 2 : 1, p = k / 2;
+	apnas_param *wt, *b;
+	apnas_bn bn;
+	int32_t d = o;
+	ck_assert_int_eq(apnas_param_conv(P, "w", o, c, k, &wt, &E), 0);
+	ck_assert_int_eq(apnas_param_add(P, "b", 1, &d, APNAS_INIT_FANIN_UNIFORM,
+	                                 0, &b, &E), 0);
+	ck_assert_int_eq(apnas_bn_add(P, "bn", o, 1, &bn, &E), 0);
+	for (int i = 0; i < o; i++) {
+		apnas_param_value(bn.gamma)[i] = 0.5f + 0.2f * i;
+		apnas_param_value(bn.beta)[i] = 0.3f - 0.15f * i;
+		apnas_param_value(bn.mean)[i] = 0.1f * i - 0.2f;
+		apnas_param_value(bn.var)[i] = 0.5f + 0.3f * i;
+	}
+	size_t nx = (size_t)n * c * h * w;
+	float *x = rand_tensor(&R, nx, 0, 1); /* >= 0: the ReLU keeps it */
+	apnas_tensor *y = apnas_op_conv(
+	    G, apnas_op_relu(G, apnas_op_input(G, x, n, c, h, w)), wt, b, s, p);
+	if (_i == 3)
+		apnas_tensor_keep(y);
+	int relu = _i != 1;
+	apnas_tensor *z = relu ? apnas_op_bn_relu(G, y, &bn) : apnas_op_bn(G, y, &bn);
+	run_infer();
+	int ho = ref_out(h, k, s, p), wo = ref_out(w, k, s, p);
+	size_t ny = (size_t)n * o * ho * wo;
+	float *cv = malloc(ny * sizeof *cv), *ref = malloc(ny * sizeof *ref);
+	ref_conv(x, n, c, h, w, apnas_param_value(wt), apnas_param_value(b), o, k,
+	         s, p, cv);
+	ref_bn(cv, n, o, ho * wo, apnas_param_value(bn.gamma),
+	       apnas_param_value(bn.beta), bn.eps, apnas_param_value(bn.mean),
+	       apnas_param_value(bn.var), relu, ref, NULL, NULL);
+	expect_close(z, ref, ny, "conv + bn, inference");
+	if (_i == 3)
+		expect_close(y, cv, ny, "kept conv output");
+	free(x);
+	free(cv);
 	free(ref);
 }
 END_TEST
@@ -349,10 +459,13 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, conv_matches_reference, 0,
 	                    sizeof CONV / sizeof CONV[0]);
+	tcase_add_loop_test(tc, winograd_conv_matches_reference, 0,
+	                    sizeof WINO / sizeof WINO[0]);
 	tcase_add_loop_test(tc, dwconv_matches_reference, 0,
 	                    sizeof DW / sizeof DW[0]);
 	tcase_add_loop_test(tc, bn_train_matches_reference_and_updates_running_stats,
 	                    0, 3);
+	tcase_add_loop_test(tc, conv_then_bn_in_inference_matches_reference, 0, 4);
 	tcase_add_loop_test(tc, maxpool_matches_reference, 0,
 	                    sizeof POOL / sizeof POOL[0]);
 	tcase_add_loop_test(tc, avgpool_matches_reference, 0,
