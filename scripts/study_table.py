@@ -72,7 +72,7 @@ def fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
 
-print("| array | method | runs | test accuracy | cycles | search+retrain s |")
+print("| array | method | runs | test accuracy | cycles | search s |")
 print("|---|---|---|---|---|---|")
 for n in ARRAYS:
     for method in ("enas", "apnas", "apnas_macs", "random", "evolution"):
