@@ -1,8 +1,8 @@
 /* Writers for fake run directories: the report tests' fixtures, made at
  * test time so the numbers sit next to the assertions that use them. */
+#include "../common/tmpdir.h"
 #include "fake_runs.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +11,12 @@
 
 char *fr_tempdir(void)
 {
-	const char *t = getenv("TMPDIR");
-	char *p = NULL;
-	if (asprintf(&p, "%s/apnas-report-XXXXXX", t && *t ? t : "/tmp") < 0)
-		abort();
-	if (!mkdtemp(p))
-		abort();
-	return p;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
+	return t_tempdir("report");
 }
 
 void fr_rmtree(const char *path)
 {
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t_rmtree(path);
 }
 
 static void mkdirs(const char *path)

@@ -1,11 +1,11 @@
 /* Search test helpers: child processes, file reading, a strict JSON
  * syntax checker, an RFC 4180 record splitter and the run comparison the
  * resume tests rely on. */
+#include "../common/tmpdir.h"
 #include "harness.h"
 
 #include <ctype.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,27 +36,12 @@ void harness_init(int argc, char **argv)
 
 char *h_tempdir(void)
 {
-	const char *t = getenv("TMPDIR");
-	char *p = NULL;
-	if (asprintf(&p, "%s/apnas-search-XXXXXX", t && *t ? t : "/tmp") < 0)
-		abort();
-	if (!mkdtemp(p))
-		abort();
-	return p;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
+	return t_tempdir("search");
 }
 
 void h_rmtree(const char *path)
 {
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t_rmtree(path);
 }
 
 char *h_write(const char *dir, const char *name, const char *text)

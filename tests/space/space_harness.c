@@ -1,8 +1,8 @@
 /* Helpers of the `space` suite; see space_harness.h. */
+#include "../common/tmpdir.h"
 #include "space_harness.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,25 +109,10 @@ apnas_dataset *sp_synthetic(int c, int hw, int classes, int n)
 
 char *sp_tempdir(void)
 {
-	const char *t = getenv("TMPDIR");
-	char *p = NULL;
-	if (asprintf(&p, "%s/apnas-space-XXXXXX", t && *t ? t : "/tmp") < 0)
-		abort();
-	if (!mkdtemp(p))
-		abort();
-	return p;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
+	return t_tempdir("space");
 }
 
 void sp_rmtree(const char *path)
 {
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t_rmtree(path);
 }
