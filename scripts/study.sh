@@ -31,6 +31,7 @@ arm apnas --vary cost.rows+cost.cols=8,16,32
 arm apnas_macs
 arm evolution --vary cost.rows+cost.cols=8,16,32
 arm random --vary cost.rows+cost.cols=8,16,32
+arm apnas_adam --vary cost.rows+cost.cols=8,16,32
 
 echo "study: $(( $(date +%s) - start )) s of wall time in this invocation" >&2
 /usr/bin/python3 scripts/study_table.py "$out" "$apnas"

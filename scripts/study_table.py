@@ -50,7 +50,7 @@ def wall(run):
 
 
 rows = {}  # (method, n) -> list of (acc, cycles, wall)
-for method in ("apnas", "random", "evolution"):
+for method in ("apnas", "apnas_adam", "random", "evolution"):
     for n in ARRAYS:
         key = "cost.rows+cost.cols=%d" % n
         for r in runs(os.path.join(out, method, key, "seed-*")):
@@ -75,29 +75,38 @@ def fmt(x, spec):
 print("| array | method | runs | test accuracy | cycles | search s |")
 print("|---|---|---|---|---|---|")
 for n in ARRAYS:
-    for method in ("enas", "apnas", "apnas_macs", "random", "evolution"):
+    for method in ("enas", "apnas", "apnas_adam", "apnas_macs", "random",
+                   "evolution"):
         v = rows.get((method, n), [])
         print("| %dx%d | %s | %d | %s | %s | %s |" % (
             n, n, method, len(v), fmt(mean(a for a, _, _ in v), ".4f"),
             fmt(mean(c for _, c, _ in v), ".0f"),
             fmt(mean(w for _, _, w in v), ".0f")))
 
-print()
-cut, loss = [], []
-for n in ARRAYS:
-    a, e = rows.get(("apnas", n), []), rows.get(("enas", n), [])
-    if not a or not e:
-        continue
-    ca, ce = mean(c for _, c, _ in a), mean(c for _, c, _ in e)
-    cut.append(1 - ca / ce)
-    aa, ae = mean(x for x, _, _ in a), mean(x for x, _, _ in e)
-    if aa is not None and ae is not None:
-        loss.append(100 * (ae - aa))
-if cut:
-    print("APNAS vs ENAS, averaged over %d array sizes: %.1f%% fewer cycles"
-          % (len(cut), 100 * statistics.mean(cut)), end="")
+
+
+def compare(arm):
+    cut, loss = [], []
+    for n in ARRAYS:
+        a, e = rows.get((arm, n), []), rows.get(("enas", n), [])
+        if not a or not e:
+            continue
+        ca, ce = mean(c for _, c, _ in a), mean(c for _, c, _ in e)
+        cut.append(1 - ca / ce)
+        aa, ae = mean(x for x, _, _ in a), mean(x for x, _, _ in e)
+        if aa is not None and ae is not None:
+            loss.append(100 * (ae - aa))
+    if not cut:
+        return
+    print("%s vs enas, averaged over %d array sizes: %.1f%% fewer cycles"
+          % (arm, len(cut), 100 * statistics.mean(cut)), end="")
     if loss:
         print(", %.2f percentage points lower test accuracy"
               % statistics.mean(loss))
     else:
         print()
+
+
+print()
+for arm in ("apnas", "apnas_adam", "apnas_macs", "random", "evolution"):
+    compare(arm)

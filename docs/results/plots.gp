@@ -11,7 +11,7 @@ set termoption noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
 set key outside below center horizontal maxcols 3 spacing 1.1
-set bmargin 9
+set bmargin 10
 set linetype 1 lc rgb '#4e79a7' lw 1.5
 set linetype 2 lc rgb '#f28e2b' lw 1.5
 set linetype 3 lc rgb '#e15759' lw 1.5
@@ -30,17 +30,20 @@ set offsets graph 0.03, graph 0.12, graph 0.06, graph 0.06
 set logscale x
 set format x '%.0s%c'
 plot \
-  'plot_points.dat' index 0 using 1:2 with points lt 1 pt 7 ps 1.2 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 1 using 1:2 with points lt 2 pt 5 ps 1.2 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 2 using 1:2 with points lt 3 pt 9 ps 1.2 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 3 using 1:2 with points lt 4 pt 11 ps 1.2 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 4 using 1:2 with points lt 5 pt 13 ps 1.2 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 5 using 1:2 with points lt 6 pt 15 ps 1.2 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 6 using 1:2 with points lt 7 pt 6 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 7 using 1:2 with points lt 8 pt 4 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
-  'plot_points.dat' index 8 using 1:2 with points lt 9 pt 8 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 9 using 1:2 with points lt 10 pt 10 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 10 using 1:2 with points lt 1 pt 12 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 0 using 1:2 with points lt 1 pt 7 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_points.dat' index 1 using 1:2 with points lt 2 pt 5 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 2 using 1:2 with points lt 3 pt 9 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 3 using 1:2 with points lt 4 pt 11 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_points.dat' index 4 using 1:2 with points lt 5 pt 13 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 5 using 1:2 with points lt 6 pt 15 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 6 using 1:2 with points lt 7 pt 6 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 7 using 1:2 with points lt 8 pt 4 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
+  'plot_points.dat' index 8 using 1:2 with points lt 9 pt 8 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_points.dat' index 9 using 1:2 with points lt 10 pt 10 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 10 using 1:2 with points lt 1 pt 12 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 11 using 1:2 with points lt 2 pt 14 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_points.dat' index 12 using 1:2 with points lt 3 pt 7 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 13 using 1:2 with points lt 4 pt 5 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
   'plot_front.dat' using 1:2 with steps lw 2 dt 2 lc rgb '#222222' title 'combined front', \
   'plot_front.dat' using 1:2:3 with labels left offset 0.6,0.5 font ',8' tc rgb '#333333' notitle
 unset output
@@ -53,7 +56,7 @@ set termoption noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
 set key outside below center horizontal maxcols 3 spacing 1.1
-set bmargin 9
+set bmargin 10
 set linetype 1 lc rgb '#4e79a7' lw 1.5
 set linetype 2 lc rgb '#f28e2b' lw 1.5
 set linetype 3 lc rgb '#e15759' lw 1.5
@@ -71,28 +74,34 @@ set ylabel 'mean reward'
 set xtics 1
 set offsets 0.2, 0.2, graph 0.05, graph 0.05
 plot \
-  'plot_reward.dat' index 0 using 1:2 with linespoints lt 1 pt 7 ps 0.6 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 0 using 1:2 with linespoints lt 1 pt 7 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
   'plot_reward.dat' index 1 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
-  'plot_reward.dat' index 2 using 1:2 with linespoints lt 2 pt 5 ps 0.6 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 2 using 1:2 with linespoints lt 2 pt 5 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
   'plot_reward.dat' index 3 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
-  'plot_reward.dat' index 4 using 1:2 with linespoints lt 3 pt 9 ps 0.6 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_reward.dat' index 4 using 1:2 with linespoints lt 3 pt 9 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
   'plot_reward.dat' index 5 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
-  'plot_reward.dat' index 6 using 1:2 with linespoints lt 4 pt 11 ps 0.6 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 6 using 1:2 with linespoints lt 4 pt 11 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
   'plot_reward.dat' index 7 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
-  'plot_reward.dat' index 8 using 1:2 with linespoints lt 5 pt 13 ps 0.6 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 8 using 1:2 with linespoints lt 5 pt 13 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
   'plot_reward.dat' index 9 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
-  'plot_reward.dat' index 10 using 1:2 with linespoints lt 6 pt 15 ps 0.6 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_reward.dat' index 10 using 1:2 with linespoints lt 6 pt 15 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
   'plot_reward.dat' index 11 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
-  'plot_reward.dat' index 12 using 1:2 with linespoints lt 7 pt 6 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 12 using 1:2 with linespoints lt 7 pt 6 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
   'plot_reward.dat' index 13 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
-  'plot_reward.dat' index 14 using 1:2 with linespoints lt 8 pt 4 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
+  'plot_reward.dat' index 14 using 1:2 with linespoints lt 8 pt 4 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
   'plot_reward.dat' index 15 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
-  'plot_reward.dat' index 16 using 1:2 with linespoints lt 9 pt 8 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 16 using 1:2 with linespoints lt 9 pt 8 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
   'plot_reward.dat' index 17 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
-  'plot_reward.dat' index 18 using 1:2 with linespoints lt 10 pt 10 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 18 using 1:2 with linespoints lt 10 pt 10 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
   'plot_reward.dat' index 19 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
-  'plot_reward.dat' index 20 using 1:2 with linespoints lt 1 pt 12 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 21 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle
+  'plot_reward.dat' index 20 using 1:2 with linespoints lt 1 pt 12 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_reward.dat' index 21 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 22 using 1:2 with linespoints lt 2 pt 14 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 23 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 24 using 1:2 with linespoints lt 3 pt 7 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 25 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 26 using 1:2 with linespoints lt 4 pt 5 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_reward.dat' index 27 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle
 unset output
 
 set terminal pngcairo size 1200,780 font 'sans,12'
@@ -103,7 +112,7 @@ set termoption noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
 set key outside below center horizontal maxcols 3 spacing 1.1
-set bmargin 9
+set bmargin 10
 set linetype 1 lc rgb '#4e79a7' lw 1.5
 set linetype 2 lc rgb '#f28e2b' lw 1.5
 set linetype 3 lc rgb '#e15759' lw 1.5
@@ -122,17 +131,20 @@ set offsets graph 0.03, graph 0.12, graph 0.06, graph 0.06
 set logscale x
 set format x '%.0s%c'
 plot \
-  'plot_points.dat' index 0 using 1:2 with points lt 1 pt 7 ps 1.2 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 1 using 1:2 with points lt 2 pt 5 ps 1.2 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 2 using 1:2 with points lt 3 pt 9 ps 1.2 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 3 using 1:2 with points lt 4 pt 11 ps 1.2 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 4 using 1:2 with points lt 5 pt 13 ps 1.2 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 5 using 1:2 with points lt 6 pt 15 ps 1.2 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 6 using 1:2 with points lt 7 pt 6 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 7 using 1:2 with points lt 8 pt 4 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
-  'plot_points.dat' index 8 using 1:2 with points lt 9 pt 8 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 9 using 1:2 with points lt 10 pt 10 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 10 using 1:2 with points lt 1 pt 12 ps 1.2 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 0 using 1:2 with points lt 1 pt 7 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_points.dat' index 1 using 1:2 with points lt 2 pt 5 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 2 using 1:2 with points lt 3 pt 9 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 3 using 1:2 with points lt 4 pt 11 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_points.dat' index 4 using 1:2 with points lt 5 pt 13 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 5 using 1:2 with points lt 6 pt 15 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 6 using 1:2 with points lt 7 pt 6 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 7 using 1:2 with points lt 8 pt 4 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
+  'plot_points.dat' index 8 using 1:2 with points lt 9 pt 8 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_points.dat' index 9 using 1:2 with points lt 10 pt 10 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 10 using 1:2 with points lt 1 pt 12 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 11 using 1:2 with points lt 2 pt 14 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_points.dat' index 12 using 1:2 with points lt 3 pt 7 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_points.dat' index 13 using 1:2 with points lt 4 pt 5 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
   'plot_front.dat' using 1:2 with steps lw 2 dt 2 lc rgb '#222222' title 'combined front', \
   'plot_front.dat' using 1:2:3 with labels left offset 0.6,0.5 font ',8' tc rgb '#333333' notitle
 unset output
@@ -145,7 +157,7 @@ set termoption noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
 set key outside below center horizontal maxcols 3 spacing 1.1
-set bmargin 9
+set bmargin 10
 set linetype 1 lc rgb '#4e79a7' lw 1.5
 set linetype 2 lc rgb '#f28e2b' lw 1.5
 set linetype 3 lc rgb '#e15759' lw 1.5
@@ -163,26 +175,32 @@ set ylabel 'mean reward'
 set xtics 1
 set offsets 0.2, 0.2, graph 0.05, graph 0.05
 plot \
-  'plot_reward.dat' index 0 using 1:2 with linespoints lt 1 pt 7 ps 0.6 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 0 using 1:2 with linespoints lt 1 pt 7 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
   'plot_reward.dat' index 1 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
-  'plot_reward.dat' index 2 using 1:2 with linespoints lt 2 pt 5 ps 0.6 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 2 using 1:2 with linespoints lt 2 pt 5 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
   'plot_reward.dat' index 3 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
-  'plot_reward.dat' index 4 using 1:2 with linespoints lt 3 pt 9 ps 0.6 title 'controller.plugin=evolution,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_reward.dat' index 4 using 1:2 with linespoints lt 3 pt 9 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
   'plot_reward.dat' index 5 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
-  'plot_reward.dat' index 6 using 1:2 with linespoints lt 4 pt 11 ps 0.6 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 6 using 1:2 with linespoints lt 4 pt 11 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
   'plot_reward.dat' index 7 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
-  'plot_reward.dat' index 8 using 1:2 with linespoints lt 5 pt 13 ps 0.6 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 8 using 1:2 with linespoints lt 5 pt 13 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
   'plot_reward.dat' index 9 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
-  'plot_reward.dat' index 10 using 1:2 with linespoints lt 6 pt 15 ps 0.6 title 'controller.plugin=random,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_reward.dat' index 10 using 1:2 with linespoints lt 6 pt 15 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
   'plot_reward.dat' index 11 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
-  'plot_reward.dat' index 12 using 1:2 with linespoints lt 7 pt 6 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 12 using 1:2 with linespoints lt 7 pt 6 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
   'plot_reward.dat' index 13 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
-  'plot_reward.dat' index 14 using 1:2 with linespoints lt 8 pt 4 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
+  'plot_reward.dat' index 14 using 1:2 with linespoints lt 8 pt 4 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
   'plot_reward.dat' index 15 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
-  'plot_reward.dat' index 16 using 1:2 with linespoints lt 9 pt 8 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 16 using 1:2 with linespoints lt 9 pt 8 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
   'plot_reward.dat' index 17 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
-  'plot_reward.dat' index 18 using 1:2 with linespoints lt 10 pt 10 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 18 using 1:2 with linespoints lt 10 pt 10 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
   'plot_reward.dat' index 19 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
-  'plot_reward.dat' index 20 using 1:2 with linespoints lt 1 pt 12 ps 0.6 title 'controller.plugin=reinforce_lstm,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 21 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle
+  'plot_reward.dat' index 20 using 1:2 with linespoints lt 1 pt 12 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_reward.dat' index 21 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 22 using 1:2 with linespoints lt 2 pt 14 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 23 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 24 using 1:2 with linespoints lt 3 pt 7 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
+  'plot_reward.dat' index 25 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 26 using 1:2 with linespoints lt 4 pt 5 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_reward.dat' index 27 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle
 unset output
