@@ -54,6 +54,18 @@ int apnas_array_check(const apnas_array *a, apnas_error *err)
 	return 0;
 }
 
+int apnas_array_from_opts(const apnas_opts *o, apnas_array *a,
+                          apnas_error *err)
+{
+	int rc = apnas_dataflow_parse(apnas_opts_string(o, "dataflow"),
+	                              "dataflow", &a->dataflow, err);
+	if (rc)
+		return rc;
+	a->rows = apnas_opts_int(o, "rows");
+	a->cols = apnas_opts_int(o, "cols");
+	return apnas_array_check(a, err);
+}
+
 static int too_big(const apnas_layer *l, const char *what, apnas_error *err)
 {
 	return apnas_error_set(err, APNAS_EINVAL,

@@ -61,6 +61,13 @@ const char *apnas_dataflow_name(apnas_dataflow df);
 /* Refuses rows or cols < 1 (or absurdly large) and unknown dataflows. */
 int apnas_array_check(const apnas_array *a, apnas_error *err);
 
+/* Fills *a from the `rows`, `cols` and `dataflow` options both systolic
+ * cost models declare, and checks it: the core checked ranges and choices
+ * already, but checking again keeps an embedder that builds options by
+ * hand from a division by zero. */
+int apnas_array_from_opts(const apnas_opts *o, apnas_array *a,
+                          apnas_error *err);
+
 /* SCALE-Sim's output size for a padded input of n, filter f, stride s:
  * ceil((n - f) / s) + 1.  Requires n >= f >= 1 and s >= 1. */
 static inline int64_t apnas_scalesim_out(int64_t n, int64_t f, int64_t s)

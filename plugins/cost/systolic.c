@@ -36,13 +36,7 @@ static int systolic_create(const apnas_plugin_ctx *ctx, void **self,
 	if (!s)
 		return apnas_error_set(err, APNAS_ENOMEM,
 		                       "out of memory creating the cost model");
-	s->array.rows = apnas_opts_int(ctx->opts, "rows");
-	s->array.cols = apnas_opts_int(ctx->opts, "cols");
-	/* The core checked ranges and choices already; checking again keeps
-	 * an embedder that builds options by hand from a division by zero. */
-	if ((rc = apnas_dataflow_parse(apnas_opts_string(ctx->opts, "dataflow"),
-	                               "dataflow", &s->array.dataflow, err)) ||
-	    (rc = apnas_array_check(&s->array, err))) {
+	if ((rc = apnas_array_from_opts(ctx->opts, &s->array, err))) {
 		free(s);
 		return rc;
 	}

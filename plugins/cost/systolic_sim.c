@@ -48,15 +48,11 @@ static int sim_create(const apnas_plugin_ctx *ctx, void **self,
 	if (!s)
 		return apnas_error_set(err, APNAS_ENOMEM,
 		                       "out of memory creating the cost model");
-	s->array.rows = apnas_opts_int(ctx->opts, "rows");
-	s->array.cols = apnas_opts_int(ctx->opts, "cols");
 	int64_t cap = apnas_opts_int(ctx->opts, "max_pe_cycles");
 	s->max_pe_cycles = cap > 0 ? (uint64_t)cap : 0;
 	s->verify = apnas_opts_bool(ctx->opts, "verify");
 	s->seed = ctx->seed;
-	if ((rc = apnas_dataflow_parse(apnas_opts_string(ctx->opts, "dataflow"),
-	                               "dataflow", &s->array.dataflow, err)) ||
-	    (rc = apnas_array_check(&s->array, err))) {
+	if ((rc = apnas_array_from_opts(ctx->opts, &s->array, err))) {
 		free(s);
 		return rc;
 	}
