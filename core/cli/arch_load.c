@@ -1,8 +1,10 @@
 /* Opening an architecture file for a command: see arch_load.h. */
 #include "arch_load.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void cli_arch_free(cli_arch *a)
 {
@@ -45,12 +47,53 @@ static void note_changes(cli_arch *a, apnas_config *base)
 	}
 }
 
+/* A name without a slash that is no file ("all-conv3x3") is one of the
+ * space's named architectures, in the space the config sets up. */
+static int is_named(const char *config, const char *arch_path)
+{
+	return config && !strchr(arch_path, '/') && access(arch_path, F_OK) &&
+	       errno == ENOENT;
+}
+
+static int named_config(cli_arch *a, const char *config,
+                        const char *const *pre, size_t npre,
+                        const char *const *sets, size_t nsets)
+{
+	apnas_error err;
+	apnas_error_clear(&err);
+	const char **all = calloc(npre + nsets + 1, sizeof *all);
+	if (!all) {
+		cli_errorf("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	for (size_t k = 0; k < npre; k++)
+		all[k] = pre[k];
+	for (size_t k = 0; k < nsets; k++)
+		all[npre + k] = sets[k];
+	int rc = apnas_config_load(config, all, npre + nsets, &a->cfg, &err);
+	free(all);
+	if (rc) {
+		cli_error(&err);
+		return CLI_EXIT_USAGE;
+	}
+	a->file.space =
+		strdup(apnas_config_plugin_name(a->cfg, APNAS_KIND_SPACE));
+	if (!a->file.space) {
+		cli_errorf("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	a->named = 1;
+	return CLI_EXIT_OK;
+}
+
 int cli_arch_config(cli_arch *a, const char *config, const char *arch_path,
                     const char *const *pre, size_t npre,
                     const char *const *sets, size_t nsets)
 {
 	memset(a, 0, sizeof *a);
 	a->path = arch_path;
+	if (is_named(config, arch_path))
+		return named_config(a, config, pre, npre, sets, nsets);
 	apnas_error err;
 	apnas_error_clear(&err);
 	int rc = apnas_archfile_read(arch_path, &a->file, &err);
@@ -95,12 +138,37 @@ int cli_arch_config(cli_arch *a, const char *config, const char *arch_path,
 	return CLI_EXIT_OK;
 }
 
+/* The named architecture's tokens, and its text as the body, so that a
+ * command shows and records it as it would a file's. */
+static int named_tokens(cli_arch *a, const char *space)
+{
+	apnas_error err;
+	apnas_error_clear(&err);
+	if (!a->ops->named) {
+		cli_errorf("--arch %s: no such file, and space '%s' has no "
+		           "named architectures", a->path, space);
+		return CLI_EXIT_USAGE;
+	}
+	int rc = a->ops->named(a->space.self, a->path, a->tok, &err);
+	if (rc) {
+		cli_errorf("--arch %s: no such file, nor a named architecture "
+		           "of space '%s': %s", a->path, space, err.msg);
+		return cli_exit_code(rc);
+	}
+	rc = a->ops->format(a->space.self, a->tok, &a->file.body, &err);
+	if (rc) {
+		cli_errorf("--arch %s: %s", a->path, err.msg);
+		return cli_exit_code(rc);
+	}
+	return CLI_EXIT_OK;
+}
+
 int cli_arch_space(cli_arch *a, const apnas_data_info *data)
 {
 	apnas_error err;
 	apnas_error_clear(&err);
 	const char *name = apnas_config_plugin_name(a->cfg, APNAS_KIND_SPACE);
-	if (strcmp(name, a->file.space)) {
+	if (!a->named && strcmp(name, a->file.space)) {
 		cli_errorf("%s is an architecture of space '%s', but --set "
 		           "chose space '%s'", a->path, a->file.space, name);
 		return CLI_EXIT_USAGE;
@@ -128,6 +196,8 @@ int cli_arch_space(cli_arch *a, const apnas_data_info *data)
 		return CLI_EXIT_FAIL;
 	}
 	apnas_error_clear(&err);
+	if (a->named)
+		return named_tokens(a, name);
 	rc = a->ops->parse(a->space.self, a->file.body, a->tok, &err);
 	if (rc) {
 		if (err.line > 0)

@@ -25,9 +25,13 @@ typedef struct cli_arch {
 	const apnas_space_ops *ops; /* == space.ops */
 	int32_t *tok;          /* owned: nd tokens */
 	size_t nd;
+	int named;             /* path is a named architecture of the
+	                          config's space ("all-conv3x3"), not a file */
 } cli_arch;
 
-/* Reads the file and loads the config (config may be NULL).  `pre` are
+/* Reads the file and loads the config (config may be NULL).  A path
+ * without a slash that names no file, with a config, is one of the space's
+ * named architectures ("all-conv3x3"): the config's space as it is.  `pre` are
  * settings applied before the file's; `sets` (cost-model presets and the
  * user's --set) after it.  Returns a CLI_EXIT_* code, message printed. */
 int cli_arch_config(cli_arch *a, const char *config, const char *arch_path,

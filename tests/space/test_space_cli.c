@@ -1,8 +1,9 @@
 /* `apnas cost --arch` and `apnas train` as a user runs them: an
- * architecture's cycles equal those of its exported topology, a bad
- * architecture file exits 2 naming file:line, and a short training on
- * synthetic data leaves its files, notes the file's space values that
- * differ from the config, and refuses to overwrite a finished run. */
+ * architecture's cycles equal those of its exported topology, a named
+ * architecture ("all-conv3x3") costs as its file does, a bad architecture
+ * file exits 2 naming file:line, and a short training on synthetic data
+ * leaves its files, notes the file's space values that differ from the
+ * config, and refuses to overwrite a finished run. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,29 @@ START_TEST(cost_arch_refusals_name_file_line)
 }
 END_TEST
 
+/* A name in place of a file: the config's space's named architecture. */
+START_TEST(cost_arch_accepts_a_named_architecture)
+{
+	write_file("s.cfg", "space = { plugin = \"enas_macro\"; layers = 4;"
+	                    " channels = 16; };\n");
+	write_file("c.arch", "apnas-arch 1\nspace enas_macro\n"
+	                     "option layers = 4\noption channels = 16\n---\n"
+	                     "layer 0: conv3x3\nlayer 1: conv3x3 skip -\n"
+	                     "layer 2: conv3x3 skip -\n"
+	                     "layer 3: conv3x3 skip -\n");
+	ck_assert_int_eq(run("cost s.cfg --arch c.arch"), 0);
+	unsigned long long file = total_cycles(slurp(out_path));
+	ck_assert_int_eq(run("cost s.cfg --arch all-conv3x3"), 0);
+	ck_assert_uint_eq(total_cycles(slurp(out_path)), file);
+	ck_assert_int_eq(run("cost s.cfg --arch all-conv5x5"), 0);
+	ck_assert_uint_gt(total_cycles(slurp(out_path)), file);
+	ck_assert_int_eq(run("cost s.cfg --arch all-conv9x9"), 2);
+	const char *e = slurp(err_path);
+	ck_assert_msg(strstr(e, "all-conv9x9") && strstr(e, "no such file") &&
+	              strstr(e, "all-sep5x5"), "%s", e);
+}
+END_TEST
+
 static const char *synthetic_cfg =
 	"run = { seed = 3; threads = 1; };\n"
 	"data = { dataset = \"synthetic\"; synthetic_n = 600;\n"
@@ -187,6 +211,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, cost_arch_matches_its_topology);
 	tcase_add_test(tc, cost_arch_refusals_name_file_line);
+	tcase_add_test(tc, cost_arch_accepts_a_named_architecture);
 	tcase_add_test(tc, train_synthetic_end_to_end);
 	tcase_add_test(tc, train_refusals);
 	suite_add_tcase(s, tc);
