@@ -1,7 +1,7 @@
 #!/bin/sh
 # The Fashion-MNIST study of docs/results.md: APNAS against ENAS, random
 # search, regularized evolution and APNAS with MACs in place of cycles, on
-# 8x8, 16x16 and 32x32 output-stationary arrays, 2 seeds each, every best
+# 8x8, 16x16 and 32x32 output-stationary arrays, 3 seeds each, every best
 # architecture retrained.  Resumable: run it again after an interruption
 # and finished runs are skipped (apnas ablate).  Then
 # scripts/study_table.py writes the comparison table.
@@ -23,15 +23,16 @@ start=$(date +%s)
 arm() { # name, then extra ablate arguments
 	name=$1
 	shift
-	$apnas ablate "configs/study/$name.cfg" --seeds 2 --jobs 2 \
+	$apnas ablate "configs/study/$name.cfg" --seeds 3 --jobs 2 \
 		--set run.threads=1 --retrain --out "$out/$name" "$@"
 }
 arm enas
+arm apnas_hard --vary cost.rows+cost.cols=8,16,32 --vary reward.target=0.5,0.7
 arm apnas --vary cost.rows+cost.cols=8,16,32
+arm apnas_adam --vary cost.rows+cost.cols=8,16,32
 arm apnas_macs
 arm evolution --vary cost.rows+cost.cols=8,16,32
 arm random --vary cost.rows+cost.cols=8,16,32
-arm apnas_adam --vary cost.rows+cost.cols=8,16,32
 
 echo "study: $(( $(date +%s) - start )) s of wall time in this invocation" >&2
 /usr/bin/python3 scripts/study_table.py "$out" "$apnas"

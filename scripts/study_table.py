@@ -50,12 +50,29 @@ def wall(run):
 
 
 rows = {}  # (method, n) -> list of (acc, cycles, wall)
-for method in ("apnas", "apnas_adam", "random", "evolution"):
+methods = ["enas"]
+# A hardware-aware arm's run directories are named after the array and,
+# where the arm also varies other keys (apnas_hard's reward.target), after
+# those too: each such setting is a method of its own ("apnas_hard T=0.5").
+for arm in ("apnas_hard", "apnas", "apnas_adam", "apnas_macs", "random",
+            "evolution"):
+    if arm == "apnas_macs":
+        methods.append(arm)
+        continue
     for n in ARRAYS:
-        key = "cost.rows+cost.cols=%d" % n
-        for r in runs(os.path.join(out, method, key, "seed-*")):
-            rows.setdefault((method, n), []).append(
-                (test_acc(r), cycles_on(r, n), wall(r)))
+        prefix = "cost.rows+cost.cols=%d" % n
+        for d in sorted(glob.glob(os.path.join(out, arm, prefix + "*"))):
+            rest = os.path.basename(d)[len(prefix):]
+            if rest and not rest.startswith(","):
+                continue  # "=16" must not match "=160"
+            label = arm + "".join(
+                " T=" + kv.split("=", 1)[1] if kv.startswith("reward.target=")
+                else " " + kv for kv in rest.split(",")[1:])
+            if label not in methods:
+                methods.append(label)
+            for r in runs(os.path.join(d, "seed-*")):
+                rows.setdefault((label, n), []).append(
+                    (test_acc(r), cycles_on(r, n), wall(r)))
 for method in ("enas", "apnas_macs"):
     for r in runs(os.path.join(out, method, "base", "seed-*")):
         for n in ARRAYS:
@@ -68,18 +85,25 @@ def mean(xs):
     return statistics.mean(xs) if xs else None
 
 
+def sd(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.stdev(xs) if len(xs) > 1 else None
+
+
 def fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
 
-print("| array | method | runs | test accuracy | cycles | search s |")
+print("| array | method | runs | test accuracy (± sd) | cycles | search s |")
 print("|---|---|---|---|---|---|")
 for n in ARRAYS:
-    for method in ("enas", "apnas", "apnas_adam", "apnas_macs", "random",
-                   "evolution"):
+    for method in methods:
         v = rows.get((method, n), [])
+        acc = fmt(mean(a for a, _, _ in v), ".4f")
+        if sd(a for a, _, _ in v) is not None:
+            acc += " ± " + fmt(sd(a for a, _, _ in v), ".4f")
         print("| %dx%d | %s | %d | %s | %s | %s |" % (
-            n, n, method, len(v), fmt(mean(a for a, _, _ in v), ".4f"),
+            n, n, method, len(v), acc,
             fmt(mean(c for _, c, _ in v), ".0f"),
             fmt(mean(w for _, _, w in v), ".0f")))
 
@@ -108,5 +132,5 @@ def compare(arm):
 
 
 print()
-for arm in ("apnas", "apnas_adam", "apnas_macs", "random", "evolution"):
-    compare(arm)
+for method in methods[1:]:
+    compare(method)
