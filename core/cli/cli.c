@@ -70,14 +70,21 @@ int cli_take_set(int argc, char **argv, int *i, cli_sets *s)
 		           "(e.g. --set run.seed=7)", v);
 		return -1;
 	}
-	const char **nv = realloc(s->v, (s->n + 1) * sizeof *nv);
-	if (!nv) {
+	if (cli_sets_add(s, v)) {
 		cli_errorf("out of memory");
 		return -1;
 	}
+	return 1;
+}
+
+int cli_sets_add(cli_sets *s, const char *v)
+{
+	const char **nv = realloc(s->v, (s->n + 1) * sizeof *nv);
+	if (!nv)
+		return -1;
 	s->v = nv;
 	s->v[s->n++] = v;
-	return 1;
+	return 0;
 }
 
 void cli_sets_free(cli_sets *s)
@@ -138,4 +145,30 @@ void cli_json_string(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+volatile sig_atomic_t cli_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	cli_stop_signal = sig;
+}
+
+void cli_stop_on_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* The first signal asks for a clean stop; the handler is then reset,
+	 * so a second one has its default effect. */
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_stop_default(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 }

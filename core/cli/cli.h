@@ -7,6 +7,7 @@
 #ifndef APNAS_CLI_H
 #define APNAS_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -52,7 +53,7 @@ int cli_is_help(const char *arg);
 
 /* Repeatable --set group.key=value arguments, in command-line order. */
 typedef struct cli_sets {
-	const char **v; /* owned array; strings point into argv */
+	const char **v; /* owned array; strings borrowed (argv, mostly) */
 	size_t n;
 } cli_sets;
 
@@ -60,6 +61,15 @@ typedef struct cli_sets {
  * and returns 1.  Returns 0 if argv[*i] is something else, -1 (message
  * printed) if --set lacks its value or X is not group.key=value. */
 int cli_take_set(int argc, char **argv, int *i, cli_sets *s);
+/* SIGINT and SIGTERM set cli_stop_signal (to the signal's number), which
+ * a long command checks between steps to stop cleanly; a second signal
+ * has its default effect.  cli_stop_default() puts the defaults back. */
+extern volatile sig_atomic_t cli_stop_signal;
+void cli_stop_on_signals(void);
+void cli_stop_default(void);
+
+/* Appends v (borrowed: it must outlive s); -1 when out of memory. */
+int cli_sets_add(cli_sets *s, const char *v);
 void cli_sets_free(cli_sets *s);
 
 typedef enum cli_format {

@@ -6,19 +6,11 @@
  * a checkpoint (the shell's convention for "stopped by that signal", so
  * `apnas search ... && apnas train ...` does not go on with a run that is
  * not finished). */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "search/search.h"
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
 
 static void help(void)
 {
@@ -95,15 +87,7 @@ int cmd_search(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* The first signal asks for a clean stop; the handler is then reset,
-	 * so a second one has its default effect. */
-	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_stop_on_signals();
 
 	apnas_search_args a = {
 		.config_path = config,
@@ -114,15 +98,14 @@ int cmd_search(int argc, char **argv)
 		.quiet = quiet,
 		.out = stdout,
 		.msg = stderr,
-		.stop = &stop_signal,
+		.stop = &cli_stop_signal,
 	};
 	apnas_search_result res;
 	apnas_error err;
 	apnas_error_clear(&err);
 	int rc = apnas_search_run(&a, &res, &err);
 	cli_sets_free(&sets);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	cli_stop_default();
 	if (rc == APNAS_EINTR && res.stopped_by)
 		return 128 + res.stopped_by;
 	if (rc < 0) {

@@ -5,8 +5,11 @@
  * out), evaluates on the test split after every epoch, and reports test
  * accuracy, parameters, MACs and the configured cost model's cycles of
  * exactly the network it trained (the space's child_net).  The output
- * directory gets the weights (the space's save format), the architecture,
- * the resolved config and summary.json, each written atomically. */
+ * directory gets the resolved config and the architecture at the start, a
+ * checkpoint after every epoch (train_ckpt.h: `--resume DIR` goes on from
+ * it, SIGINT/SIGTERM stop at the next step), and at the end the weights
+ * (the space's save format) and summary.json, each written atomically.
+ * Exit status as `apnas search`'s: 128 + the signal when one stopped it. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,19 +26,19 @@
 #include "cli.h"
 #include "data/threads.h"
 #include "search/json_out.h"
+#include "train_ckpt.h"
 
 typedef struct train_args {
 	const char *config;   /* positional CONFIG, or NULL */
 	const char *arch;     /* --arch */
 	const char *out;      /* --out, or NULL */
+	const char *resume;   /* --resume DIR, or NULL */
 	long epochs;          /* --epochs, 0 = the train group's */
 	int quiet;
 	cli_sets sets;
 } train_args;
 
-typedef struct epoch_rec {
-	double loss, train_acc, test_acc, seconds;
-} epoch_rec;
+typedef train_epoch_rec epoch_rec;
 
 typedef struct trainer {
 	cli_arch a;
@@ -53,13 +56,18 @@ typedef struct trainer {
 	double wall;         /* seconds of training and evaluation */
 	int64_t images;      /* training images seen */
 	int64_t test_n;
+	long done;           /* epochs finished (a resumed run starts there) */
+	int64_t step;        /* optimiser steps taken */
+	char *ckpt;          /* owned: DIR/checkpoint.ckpt */
 } trainer;
+
 
 static void help(void)
 {
 	printf("usage: apnas train [CONFIG] --arch FILE [--epochs N] "
 	       "[--set group.key=value]...\n"
 	       "                   [--out DIR] [--quiet]\n"
+	       "       apnas train --resume DIR [--epochs N] [--quiet]\n"
 	       "\n"
 	       "Trains the architecture in FILE (an architecture file,\n"
 	       "docs/arch-format.md) from scratch with its own weights on the\n"
@@ -78,17 +86,25 @@ static void help(void)
 	       "              to 0: training uses the validation images too\n"
 	       "--out DIR     output directory (default <run.dir>/train-<FILE\n"
 	       "              name>); one holding a finished training is never\n"
-	       "              overwritten\n"
+	       "              overwritten, nor one holding a checkpoint\n"
+	       "--resume DIR  go on with the training in DIR from its last\n"
+	       "              finished epoch (its config.cfg and arch.arch);\n"
+	       "              --epochs N sets a new total\n"
 	       "--quiet       no per-epoch progress on stderr\n"
 	       "\n"
 	       "The learning-rate schedule, weight decay and dropout are the\n"
 	       "space's options; the batch size is data.batch_size.  DIR gets\n"
-	       "weights.bin, arch.arch, config.cfg and summary.json.\n"
+	       "weights.bin, arch.arch, config.cfg and summary.json, and\n"
+	       "checkpoint.ckpt after every epoch until it finishes.\n"
+	       "SIGINT or SIGTERM stops it at the next step; the work since the\n"
+	       "last epoch's checkpoint is lost.  Exit status: 0 trained, 1\n"
+	       "failed, 2 bad arguments, 128 + signal when one stopped it.\n"
 	       "\n"
 	       "example:\n"
 	       "  apnas train configs/train-fashion.cfg --arch runs/x/best.arch\n"
 	       "  apnas train --arch a.arch --epochs 1 --set data.train_subset"
-	       "=5000\n");
+	       "=5000\n"
+	       "  apnas train --resume runs/x/train-best --epochs 40\n");
 }
 
 static int parse_args(int argc, char **argv, train_args *a)
@@ -103,7 +119,9 @@ static int parse_args(int argc, char **argv, train_args *a)
 		}
 		if ((r = cli_take_set(argc, argv, &i, &a->sets)) != 0 ||
 		    (r = cli_take_value(argc, argv, &i, "arch", &a->arch)) != 0 ||
-		    (r = cli_take_value(argc, argv, &i, "out", &a->out)) != 0) {
+		    (r = cli_take_value(argc, argv, &i, "out", &a->out)) != 0 ||
+		    (r = cli_take_value(argc, argv, &i, "resume",
+		                        &a->resume)) != 0) {
 			if (r < 0)
 				return CLI_EXIT_USAGE;
 			continue;
@@ -130,9 +148,15 @@ static int parse_args(int argc, char **argv, train_args *a)
 			return cli_bad_arg("train", argv[i]);
 		a->config = argv[i];
 	}
-	if (!a->arch) {
-		cli_errorf("train: expected --arch FILE (see apnas train "
-		           "--help)");
+	if (a->resume && (a->config || a->arch || a->out || a->sets.n)) {
+		cli_errorf("train: --resume DIR takes its config and "
+		           "architecture from DIR; give no CONFIG, --arch, "
+		           "--out or --set with it");
+		return CLI_EXIT_USAGE;
+	}
+	if (!a->arch && !a->resume) {
+		cli_errorf("train: expected --arch FILE or --resume DIR (see "
+		           "apnas train --help)");
 		return CLI_EXIT_USAGE;
 	}
 	return 0;
@@ -178,26 +202,40 @@ static char *join(const char *dir, const char *name)
 	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
-/* A directory holding a finished training is somebody's result. */
-static int claim_dir(trainer *t)
+static int has_file(const char *dir, const char *name)
 {
-	char *sum = join(t->dir, "summary.json");
-	if (!sum) {
-		cli_errorf("out of memory");
-		return CLI_EXIT_FAIL;
-	}
+	char *p = join(dir, name);
 	struct stat st;
-	int taken = stat(sum, &st) == 0;
-	free(sum);
-	if (taken) {
+	int yes = p && stat(p, &st) == 0;
+	free(p);
+	return yes;
+}
+
+/* A directory holding a finished training is somebody's result, and one
+ * holding a checkpoint a training to resume, not to start over. */
+static int claim_dir(trainer *t, int resuming)
+{
+	if (has_file(t->dir, "summary.json")) {
 		cli_errorf("train: %s already holds a finished training "
-		           "(summary.json); choose another --out", t->dir);
+		           "(summary.json)%s", t->dir,
+		           resuming ? "" : "; choose another --out");
+		return CLI_EXIT_USAGE;
+	}
+	if (!resuming && has_file(t->dir, "checkpoint.ckpt")) {
+		cli_errorf("train: %s holds an unfinished training "
+		           "(checkpoint.ckpt); go on with apnas train --resume "
+		           "%s, or choose another --out", t->dir, t->dir);
 		return CLI_EXIT_USAGE;
 	}
 	apnas_error err;
 	apnas_error_clear(&err);
 	if (apnas_mkdir_p(t->dir, &err) < 0) {
 		cli_errorf("train: %s", err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	t->ckpt = join(t->dir, "checkpoint.ckpt");
+	if (!t->ckpt) {
+		cli_errorf("out of memory");
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;
@@ -304,7 +342,10 @@ static int test_accuracy(trainer *t, double *acc)
 	return CLI_EXIT_OK;
 }
 
-static int train_epoch(trainer *t, long e, int64_t *step, epoch_rec *r)
+/* The return value when a signal stopped the training: not a CLI_EXIT_*. */
+#define STOPPED (-1)
+
+static int train_epoch(trainer *t, long e, epoch_rec *r)
 {
 	int64_t nb = apnas_batcher_batches_per_epoch(t->train_b);
 	double loss = 0;
@@ -312,6 +353,8 @@ static int train_epoch(trainer *t, long e, int64_t *step, epoch_rec *r)
 	apnas_error err;
 	apnas_error_clear(&err);
 	for (int64_t i = 0; i < nb; i++) {
+		if (cli_stop_signal)
+			return STOPPED;
 		apnas_batch b;
 		int got = apnas_batcher_next(t->train_b, &b);
 		/* the previous epoch's end is reported once first */
@@ -323,7 +366,7 @@ static int train_epoch(trainer *t, long e, int64_t *step, epoch_rec *r)
 			           (long long)i, (long long)nb);
 			return CLI_EXIT_FAIL;
 		}
-		apnas_step_ctx sc = {*step, (int32_t)e, (int32_t)t->epochs,
+		apnas_step_ctx sc = {t->step, (int32_t)e, (int32_t)t->epochs,
 		                     (double)e + (double)i / (double)nb};
 		apnas_train_stats st = {0, 0};
 		int rc = t->a.ops->train_step(t->a.space.self, t->a.tok, &b,
@@ -334,14 +377,14 @@ static int train_epoch(trainer *t, long e, int64_t *step, epoch_rec *r)
 		if (rc) {
 			apnas_error_prefix(&err, "training diverged or failed "
 			                   "at epoch %ld, step %lld", e + 1,
-			                   (long long)*step);
+			                   (long long)t->step);
 			cli_error(&err);
 			return CLI_EXIT_FAIL;
 		}
 		loss += st.loss * b.n;
 		right += st.correct;
 		seen += b.n;
-		(*step)++;
+		t->step++;
 	}
 	t->images += seen;
 	r->loss = seen ? loss / (double)seen : 0;
@@ -349,14 +392,66 @@ static int train_epoch(trainer *t, long e, int64_t *step, epoch_rec *r)
 	return CLI_EXIT_OK;
 }
 
+static train_ckpt_parts ckpt_parts(trainer *t)
+{
+	train_ckpt_parts p = {t->a.ops, t->a.space.self, t->a.tok, t->a.nd,
+	                      t->train_b, t->test_b};
+	return p;
+}
+
+static int save_checkpoint(trainer *t)
+{
+	train_progress p = {t->done, t->step, t->images, t->wall, t->hist};
+	train_ckpt_parts parts = ckpt_parts(t);
+	apnas_error err;
+	apnas_error_clear(&err);
+	int rc = train_ckpt_save(t->ckpt, &p, &parts, &err);
+	if (rc) {
+		cli_error(&err);
+		return cli_exit_code(rc);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* A resumed training: where the checkpoint left it (if there is one: a
+ * training stopped in its first epoch left none and starts over). */
+static int restore(trainer *t)
+{
+	if (!has_file(t->dir, "checkpoint.ckpt"))
+		return CLI_EXIT_OK;
+	if (!t->a.ops->load) {
+		cli_errorf("train: space '%s' cannot load its state (no load)",
+		           t->a.file.space);
+		return CLI_EXIT_USAGE;
+	}
+	train_progress p = {0, 0, 0, 0, t->hist};
+	train_ckpt_parts parts = ckpt_parts(t);
+	apnas_error err;
+	apnas_error_clear(&err);
+	int rc = train_ckpt_load(t->ckpt, &p, t->epochs, &parts, &err);
+	if (rc) {
+		cli_error(&err);
+		return CLI_EXIT_USAGE;
+	}
+	t->done = p.done;
+	t->step = p.step;
+	t->images = p.images;
+	t->wall = p.wall;
+	return CLI_EXIT_OK;
+}
+
 static int run(trainer *t, int quiet)
 {
-	int64_t step = 0;
-	double t0 = now(), tt = 0;
-	for (long e = 0; e < t->epochs; e++) {
+	/* wall and the throughput count this session's time only from here;
+	 * the checkpoint carries the earlier sessions' */
+	double t0 = now(), tt = 0, wall0 = t->wall;
+	int64_t images0 = t->images;
+	long first = t->done;
+	while (t->done < t->epochs) {
+		long e = t->done;
 		double a = now();
 		epoch_rec *r = &t->hist[e];
-		int rc = train_epoch(t, e, &step, r);
+		int rc = train_epoch(t, e, r);
 		double b = now();
 		tt += b - a;
 		if (!rc)
@@ -364,21 +459,25 @@ static int run(trainer *t, int quiet)
 		if (rc)
 			return rc;
 		r->seconds = now() - a;
-		double done = now() - t0;
+		t->done++;
+		t->wall = wall0 + (now() - t0);
+		if ((rc = save_checkpoint(t)))
+			return rc;
 		if (!quiet) {
 			char eta[32], el[32];
-			fmt_duration(el, sizeof el, done);
+			fmt_duration(el, sizeof el, t->wall);
 			fmt_duration(eta, sizeof eta,
-			             done / (double)(e + 1) *
-			                     (double)(t->epochs - e - 1));
+			             (now() - t0) / (double)(t->done - first) *
+			                     (double)(t->epochs - t->done));
 			fprintf(stderr, "epoch %ld/%ld  loss %.4f  train %.2f%%  "
 			        "test %.2f%%  %.0f img/s  %s  ETA %s\n", e + 1,
 			        t->epochs, r->loss, 100 * r->train_acc,
 			        100 * r->test_acc,
-			        (double)t->images / (tt > 0 ? tt : 1), el, eta);
+			        (double)(t->images - images0) / (tt > 0 ? tt : 1),
+			        el, eta);
 		}
 	}
-	t->wall = now() - t0;
+	t->wall = wall0 + (now() - t0);
 	return CLI_EXIT_OK;
 }
 
@@ -450,6 +549,40 @@ static int write_summary(FILE *f, void *ud, apnas_error *err)
 	return 0;
 }
 
+static int write_arch(trainer *t, const char *comment, apnas_error *err)
+{
+	char *ar = join(t->dir, "arch.arch");
+	int rc = ar ? apnas_archfile_write(ar, t->a.file.space, t->a.space.opts,
+	                                   t->a.ops, t->a.space.self, t->a.tok,
+	                                   comment, err)
+	            : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	free(ar);
+	return rc;
+}
+
+/* Before the first epoch: what --resume reads back (a resumed training
+ * rewrites only the config, whose train.epochs --epochs may change). */
+static int write_start(trainer *t, int resuming)
+{
+	apnas_error err;
+	apnas_error_clear(&err);
+	char comment[512];
+	snprintf(comment, sizeof comment,
+	         "being trained by apnas train from %s (%ld epochs)", t->a.path,
+	         t->epochs);
+	char *c = join(t->dir, "config.cfg");
+	int rc = c ? apnas_write_atomic_with(c, 0, write_config, t->a.cfg, &err)
+	           : apnas_error_set(&err, APNAS_ENOMEM, "out of memory");
+	free(c);
+	if (!rc && !resuming)
+		rc = write_arch(t, comment, &err);
+	if (rc) {
+		cli_error(&err);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
 static int write_outputs(trainer *t)
 {
 	apnas_error err;
@@ -464,30 +597,27 @@ static int write_outputs(trainer *t)
 	         t->cost.lib.desc->name,
 	         (unsigned long long)apnas_net_macs(&t->net),
 	         (unsigned long long)apnas_net_params(&t->net));
-	char *w = join(t->dir, "weights.bin"), *ar = join(t->dir, "arch.arch");
-	char *c = join(t->dir, "config.cfg"), *s = join(t->dir, "summary.json");
-	int rc = (!w || !ar || !c || !s)
+	char *w = join(t->dir, "weights.bin"), *s = join(t->dir, "summary.json");
+	int rc = (!w || !s)
 	                 ? apnas_error_set(&err, APNAS_ENOMEM, "out of memory")
 	                 : 0;
 	if (!rc)
 		rc = apnas_write_atomic_with(w, 1, save_weights, t, &err);
 	if (!rc)
-		rc = apnas_archfile_write(ar, t->a.file.space, t->a.space.opts,
-		                          t->a.ops, t->a.space.self, t->a.tok,
-		                          comment, &err);
-	if (!rc)
-		rc = apnas_write_atomic_with(c, 0, write_config, t->a.cfg, &err);
+		rc = write_arch(t, comment, &err);
 	/* last: its presence marks the directory as finished */
 	if (!rc)
 		rc = apnas_write_atomic_with(s, 0, write_summary, t, &err);
 	free(w);
-	free(ar);
-	free(c);
 	free(s);
 	if (rc) {
 		cli_error(&err);
 		return CLI_EXIT_FAIL;
 	}
+	/* weights.bin now holds what the checkpoint held */
+	if (remove(t->ckpt) && errno != ENOENT)
+		cli_errorf("train: note: could not remove %s: %s", t->ckpt,
+		           strerror(errno));
 	return CLI_EXIT_OK;
 }
 
@@ -526,10 +656,32 @@ int cmd_train(int argc, char **argv)
 		cli_sets_free(&a.sets);
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	}
-	/* Retraining uses every training image unless the user says not. */
-	static const char *const pre[] = {"data.val_size=0"};
-	rc = cli_arch_config(&t.a, a.config, a.arch, pre, 1, a.sets.v,
-	                     a.sets.n);
+	/* The total goes into the config: DIR/config.cfg is what --resume
+	 * reads, so a resumed training knows how far it was to go. */
+	char epochs_set[64], *cfg_path = NULL, *arch_path = NULL;
+	snprintf(epochs_set, sizeof epochs_set, "train.epochs=%ld", a.epochs);
+	if (a.epochs && cli_sets_add(&a.sets, epochs_set)) {
+		cli_errorf("out of memory");
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (a.resume) {
+		cfg_path = join(a.resume, "config.cfg");
+		arch_path = join(a.resume, "arch.arch");
+		if (!cfg_path || !arch_path) {
+			cli_errorf("out of memory");
+			rc = CLI_EXIT_FAIL;
+			goto out;
+		}
+		rc = cli_arch_config(&t.a, cfg_path, arch_path, NULL, 0,
+		                     a.sets.v, a.sets.n);
+	} else {
+		/* Retraining uses every training image unless the user says
+		 * not. */
+		static const char *const pre[] = {"data.val_size=0"};
+		rc = cli_arch_config(&t.a, a.config, a.arch, pre, 1, a.sets.v,
+		                     a.sets.n);
+	}
 	if (rc)
 		goto out;
 	const apnas_opts *run_o = apnas_config_core(t.a.cfg, "run");
@@ -537,28 +689,49 @@ int cmd_train(int argc, char **argv)
 	t.threads = apnas_threads_resolve((int)apnas_opts_int(run_o,
 	                                                      "threads"));
 	apnas_nn_set_threads(t.threads);
-	t.epochs = a.epochs ? a.epochs
-	                    : (long)apnas_opts_int(apnas_config_core(t.a.cfg,
-	                                                             "train"),
-	                                           "epochs");
+	t.epochs = (long)apnas_opts_int(apnas_config_core(t.a.cfg, "train"),
+	                                "epochs");
 	t.hist = calloc((size_t)t.epochs, sizeof *t.hist);
-	t.dir = a.out ? strdup(a.out) : default_dir(t.a.cfg, a.arch);
+	t.dir = a.resume ? strdup(a.resume)
+	        : a.out  ? strdup(a.out)
+	                 : default_dir(t.a.cfg, a.arch);
 	if (!t.hist || !t.dir) {
 		cli_errorf("out of memory");
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
+	int resuming = a.resume != NULL;
 	if ((rc = open_data(&t)) || (rc = open_space(&t)) ||
-	    (rc = cost_child(&t)) || (rc = claim_dir(&t)))
+	    (rc = cost_child(&t)) || (rc = claim_dir(&t, resuming)) ||
+	    (resuming && (rc = restore(&t))) ||
+	    (rc = write_start(&t, resuming)))
 		goto out;
 	if (!a.quiet) {
-		char desc[256];
+		char desc[256], from[64] = "";
 		apnas_data_describe(t.ds, desc, sizeof desc);
-		fprintf(stderr, "apnas: train %s for %ld epochs on %s, batch %d, "
-		        "%d threads -> %s\n", a.arch, t.epochs, desc,
+		if (t.done)
+			snprintf(from, sizeof from, " from epoch %ld", t.done + 1);
+		fprintf(stderr, "apnas: train %s for %ld epochs%s on %s, batch "
+		        "%d, %d threads -> %s\n", t.a.path, t.epochs, from, desc,
 		        (int)t.batch, t.threads, t.dir);
 	}
-	if ((rc = run(&t, a.quiet)) || (rc = write_outputs(&t)))
+	cli_stop_on_signals();
+	rc = run(&t, a.quiet);
+	cli_stop_default();
+	if (rc == STOPPED) {
+		if (t.done)
+			cli_errorf("train: stopped by signal %d in epoch %ld; the "
+			           "checkpoint holds epoch %ld: apnas train "
+			           "--resume %s", (int)cli_stop_signal, t.done + 1,
+			           t.done, t.dir);
+		else
+			cli_errorf("train: stopped by signal %d in epoch 1, "
+			           "before any checkpoint: apnas train --resume "
+			           "%s starts it again", (int)cli_stop_signal, t.dir);
+		rc = 128 + (int)cli_stop_signal;
+		goto out;
+	}
+	if (rc || (rc = write_outputs(&t)))
 		goto out;
 	print_result(&t);
 	rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
@@ -573,6 +746,9 @@ out:
 	apnas_net_free(&t.net);
 	free(t.hist);
 	free(t.dir);
+	free(t.ckpt);
+	free(cfg_path);
+	free(arch_path);
 	cli_sets_free(&a.sets);
 	return rc;
 }

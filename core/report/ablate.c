@@ -2,8 +2,9 @@
  * child commands (search or resume, then optionally train); a run's
  * state on disk decides where its sequence starts, which is what makes a
  * second invocation resume the grid: summary.json marks a finished
- * search, config.cfg or a checkpoint an interrupted one, and
- * retrain/summary.json a finished retraining. */
+ * search, config.cfg or a checkpoint an interrupted one,
+ * retrain/summary.json a finished retraining and retrain/checkpoint.ckpt
+ * an interrupted one. */
 #include "report/ablate.h"
 
 #include <errno.h>
@@ -295,6 +296,14 @@ static char **step_argv(const ablate *ab, const job *j, char ***owned,
 		break;
 	default:
 		v[k++] = (char *)"train";
+		/* a retraining stopped after an epoch goes on from there */
+		if (file_exists(j->dir, "retrain/checkpoint.ckpt")) {
+			v[k++] = (char *)"--resume";
+			if (asprintf(&own[o], "%s/retrain", j->dir) < 0)
+				goto oom;
+			v[k++] = own[o++];
+			break;
+		}
 		if (asprintf(&own[o], "%s/config.cfg", j->dir) < 0)
 			goto oom;
 		v[k++] = own[o++];

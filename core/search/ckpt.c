@@ -341,3 +341,36 @@ void apnas_ckpt_free(apnas_ckpt *ck)
 	free(ck->sec);
 	memset(ck, 0, sizeof *ck);
 }
+
+/* Hands a section to a plugin's (or batcher's) load() and insists that
+ * it consumed the section exactly. */
+int apnas_ckpt_load_section(const apnas_ckpt *ck, const char *tag,
+                            int (*load)(void *obj, FILE *f,
+                                        apnas_error *err),
+                            void *obj, const char *who, apnas_error *err)
+{
+	FILE *f;
+	int rc = apnas_ckpt_stream(ck, tag, &f, err);
+	if (rc < 0)
+		return rc;
+	rc = load(obj, f, err);
+	if (rc == 0 && fgetc(f) != EOF)
+		rc = apnas_error_set(err, APNAS_EINVAL,
+			"%s left part of its checkpoint section unread", who);
+	else if (rc < 0)
+		apnas_error_prefix(err, "%s load", who);
+	fclose(f);
+	return rc;
+}
+
+static int batcher_load(void *b, FILE *f, apnas_error *err)
+{
+	return apnas_batcher_load(b, f, err);
+}
+
+int apnas_ckpt_load_batcher(const apnas_ckpt *ck, const char *tag,
+                            apnas_batcher *b, const char *who,
+                            apnas_error *err)
+{
+	return apnas_ckpt_load_section(ck, tag, batcher_load, b, who, err);
+}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <apnas/data.h>
 #include <apnas/error.h>
 
 #define APNAS_CKPT_MAGIC "APNASCKP"
@@ -68,6 +69,16 @@ int apnas_ckpt_get(const apnas_ckpt *ck, const char *tag,
 int apnas_ckpt_stream(const apnas_ckpt *ck, const char *tag, FILE **f,
                       apnas_error *err);
 void apnas_ckpt_free(apnas_ckpt *ck);
+
+/* Hands section tag to load() (a plugin's, a batcher's) and insists that
+ * it consumed the section exactly; errors are prefixed with who. */
+int apnas_ckpt_load_section(const apnas_ckpt *ck, const char *tag,
+                            int (*load)(void *obj, FILE *f,
+                                        apnas_error *err),
+                            void *obj, const char *who, apnas_error *err);
+int apnas_ckpt_load_batcher(const apnas_ckpt *ck, const char *tag,
+                            apnas_batcher *b, const char *who,
+                            apnas_error *err);
 
 /* ---- fixed little-endian fields inside a section ----------------------- */
 

@@ -250,31 +250,6 @@ out:
 	return rc;
 }
 
-/* Hands a section to a plugin's (or batcher's) load() and insists that
- * it consumed the section exactly. */
-static int load_section(const apnas_ckpt *ck, const char *tag,
-                        int (*load)(void *obj, FILE *f, apnas_error *err),
-                        void *obj, const char *who, apnas_error *err)
-{
-	FILE *f;
-	int rc = apnas_ckpt_stream(ck, tag, &f, err);
-	if (rc < 0)
-		return rc;
-	rc = load(obj, f, err);
-	if (rc == 0 && fgetc(f) != EOF)
-		rc = apnas_error_set(err, APNAS_EINVAL,
-			"%s left part of its checkpoint section unread", who);
-	else if (rc < 0)
-		apnas_error_prefix(err, "%s load", who);
-	fclose(f);
-	return rc;
-}
-
-static int batcher_load(void *b, FILE *f, apnas_error *err)
-{
-	return apnas_batcher_load(b, f, err);
-}
-
 int apnas_search_restore(apnas_search *s, apnas_error *err)
 {
 	char *path = apnas_search_path(s, "checkpoint/state.ckpt");
@@ -292,18 +267,19 @@ int apnas_search_restore(apnas_search *s, apnas_error *err)
 	if (rc == 0)
 		rc = read_core(s, d, n, err);
 	if (rc == 0 && s->trains) {
-		rc = load_section(&ck, "TRNB", batcher_load, s->train_b,
-		                  "training batcher", err);
+		rc = apnas_ckpt_load_batcher(&ck, "TRNB", s->train_b,
+		                             "training batcher", err);
 		if (rc == 0)
-			rc = load_section(&ck, "VALB", batcher_load, s->val_b,
-			                  "validation batcher", err);
+			rc = apnas_ckpt_load_batcher(&ck, "VALB", s->val_b,
+			                             "validation batcher", err);
 		if (rc == 0)
-			rc = load_section(&ck, "SPAC", s->sops->load,
-			                  s->space.self, "space", err);
+			rc = apnas_ckpt_load_section(&ck, "SPAC",
+			                             s->sops->load, s->space.self,
+			                             "space", err);
 	}
 	if (rc == 0)
-		rc = load_section(&ck, "CTRL", s->cops->load, s->ctl.self,
-		                  "controller", err);
+		rc = apnas_ckpt_load_section(&ck, "CTRL", s->cops->load,
+		                             s->ctl.self, "controller", err);
 	if (rc < 0)
 		apnas_error_prefix(err, "%s", path);
 	apnas_ckpt_free(&ck);

@@ -3,13 +3,18 @@
  * architecture ("all-conv3x3") costs as its file does, a bad architecture
  * file exits 2 naming file:line, and a short training on synthetic data
  * leaves its files, notes the file's space values that differ from the
- * config, and refuses to overwrite a finished run. */
+ * config, and refuses to overwrite a finished run; a training stopped by
+ * SIGINT and resumed ends with the weights of an uninterrupted one. */
 #include <check.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "space_harness.h"
 
@@ -203,6 +208,105 @@ START_TEST(train_refusals)
 }
 END_TEST
 
+static int exists(const char *name)
+{
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+/* The bytes of dir/name, malloc()ed; *n gets their count. */
+static unsigned char *read_bytes(const char *name, size_t *n)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	size_t cap = 1 << 16, len = 0;
+	unsigned char *b = malloc(cap);
+	size_t got;
+	while (b && (got = fread(b + len, 1, cap - len, f)) > 0)
+		if ((len += got) == cap)
+			b = realloc(b, cap *= 2);
+	ck_assert_ptr_nonnull(b);
+	fclose(f);
+	*n = len;
+	return b;
+}
+
+static const char *resume_cfg =
+	"run = { seed = 5; threads = 1; };\n"
+	"data = { dataset = \"synthetic\"; synthetic_n = 3000;\n"
+	"  synthetic_test_n = 200; synthetic_classes = 4;\n"
+	"  synthetic_h = 12; synthetic_w = 12; synthetic_noise = 0.5;\n"
+	"  batch_size = 32; eval_batch_size = 100; };\n";
+
+/* `apnas train ... --out part` in the background, stopped by SIGINT once
+ * its first checkpoint exists; returns its exit status. */
+static int train_then_interrupt(void)
+{
+	pid_t pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || chdir(dir) || dup2(fd, 2) < 0)
+			_exit(127);
+		execl(APNAS_EXE, "apnas", "train", "s.cfg", "--arch", "a.arch",
+		      "--epochs", "8", "--out", "part", (char *)NULL);
+		_exit(127);
+	}
+	struct timespec tick = {0, 2000000};
+	for (int i = 0; i < 60000 && !exists("part/checkpoint.ckpt"); i++)
+		nanosleep(&tick, NULL);
+	kill(pid, SIGINT);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+START_TEST(train_stopped_and_resumed_equals_uninterrupted)
+{
+	write_file("s.cfg", resume_cfg);
+	write_file("a.arch", arch3);
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --epochs 8 --out full "
+	                     "--quiet"), 0);
+	ck_assert(!exists("full/checkpoint.ckpt"));
+	/* 8 epochs: the signal lands well before the end */
+	int code = train_then_interrupt();
+	const char *e = slurp(err_path);
+	ck_assert_msg(code == 130, "exit %d: %s", code, e);
+	ck_assert_msg(strstr(e, "apnas train --resume part"), "%s", e);
+	ck_assert(exists("part/checkpoint.ckpt") && exists("part/config.cfg") &&
+	          !exists("part/summary.json"));
+	/* neither started over nor mixed with other arguments */
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --out part"), 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "--resume part"));
+	ck_assert_int_eq(run("train --resume part --arch a.arch"), 2);
+	/* a torn checkpoint is refused with its path */
+	char cmd[9000];
+	snprintf(cmd, sizeof cmd, "cd '%s' && cp -r part torn && truncate "
+	         "-s -9 torn/checkpoint.ckpt", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(run("train --resume torn"), 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "torn/checkpoint.ckpt"));
+
+	ck_assert_int_eq(run("train --resume part --quiet"), 0);
+	size_t na, nb;
+	unsigned char *a = read_bytes("full/weights.bin", &na);
+	unsigned char *b = read_bytes("part/weights.bin", &nb);
+	ck_assert_msg(na == nb && !memcmp(a, b, na),
+	              "resumed training ended with other weights");
+	free(a);
+	free(b);
+	ck_assert(exists("part/summary.json") &&
+	          !exists("part/checkpoint.ckpt"));
+	ck_assert_int_eq(run("train --resume part"), 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "finished"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("space_cli");
@@ -212,6 +316,7 @@ int main(void)
 	tcase_add_test(tc, cost_arch_matches_its_topology);
 	tcase_add_test(tc, cost_arch_refusals_name_file_line);
 	tcase_add_test(tc, cost_arch_accepts_a_named_architecture);
+	tcase_add_test(tc, train_stopped_and_resumed_equals_uninterrupted);
 	tcase_add_test(tc, train_synthetic_end_to_end);
 	tcase_add_test(tc, train_refusals);
 	suite_add_tcase(s, tc);
