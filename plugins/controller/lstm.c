@@ -61,6 +61,8 @@ void ctl_lstm_free(ctl_lstm *m)
 	free(m->tensors);
 	free(m->off_soft);
 	free(m->off_emb);
+	free(m->off_skip);
+	free(m->qbuf);
 	free(m->tok);
 	free(m->xin);
 	free(m->gates);
@@ -139,7 +141,8 @@ static int plan_blocks(ctl_lstm *m, apnas_error *err)
 	return 0;
 }
 
-/* One softmax head per distinct op size, in order of first appearance. */
+/* One softmax head per distinct op size, in order of first appearance,
+ * or one per op decision. */
 static int plan_heads(ctl_lstm *m, apnas_error *err)
 {
 	m->tok_head = malloc(m->n_dec * sizeof *m->tok_head);
@@ -153,6 +156,8 @@ static int plan_heads(ctl_lstm *m, apnas_error *err)
 		if (m->dec[i].kind != APNAS_DECISION_OP)
 			continue;
 		int k = 0;
+		if (m->cfg.head_per_decision)
+			k = m->n_heads;
 		while (k < m->n_heads && m->head_size[k] != m->dec[i].n_choices)
 			k++;
 		if (k == m->n_heads)
@@ -199,7 +204,8 @@ static void add_tensor(ctl_lstm *m, const char *name, size_t rows,
 static int alloc_params(ctl_lstm *m, apnas_rng *rng, apnas_error *err)
 {
 	size_t H = (size_t)m->cfg.hidden;
-	m->tensors = calloc(5 + 2 * (size_t)m->n_heads, sizeof *m->tensors);
+	m->tensors = calloc(5 + 2 * (size_t)m->n_heads + m->n_blocks,
+	                    sizeof *m->tensors);
 	m->off_soft = calloc((size_t)m->n_heads + 1, sizeof *m->off_soft);
 	m->off_emb = calloc((size_t)m->n_heads + 1, sizeof *m->off_emb);
 	if (!m->tensors || !m->off_soft || !m->off_emb)
@@ -209,12 +215,31 @@ static int alloc_params(ctl_lstm *m, apnas_rng *rng, apnas_error *err)
 	for (int k = 0; k < m->n_heads; k++) {
 		char name[32];
 		size_t n = (size_t)m->head_size[k];
-		snprintf(name, sizeof name, "w_soft_%d", (int)n);
+		/* per decision: named for the head's index, since sizes
+		 * repeat */
+		int tag = m->cfg.head_per_decision ? k : (int)n;
+		snprintf(name, sizeof name, "w_soft_%s%d",
+		         m->cfg.head_per_decision ? "d" : "", tag);
 		add_tensor(m, name, H, n, &m->off_soft[k]);
-		snprintf(name, sizeof name, "w_emb_%d", (int)n);
+		snprintf(name, sizeof name, "w_emb_%s%d",
+		         m->cfg.head_per_decision ? "d" : "", tag);
 		add_tensor(m, name, n, H, &m->off_emb[k]);
 	}
-	if (m->use_anchors) {
+	if (m->use_anchors && m->cfg.skip_linear) {
+		m->off_skip = calloc(m->n_blocks, sizeof *m->off_skip);
+		if (!m->off_skip)
+			return apnas_error_set(err, APNAS_ENOMEM,
+			                       "out of memory");
+		for (size_t b = 0; b < m->n_blocks; b++) {
+			const ctl_block *bl = &m->blocks[b];
+			if (!bl->n_skip)
+				continue;
+			char name[32];
+			snprintf(name, sizeof name, "w_skip_%d",
+			         (int)m->dec[bl->first].layer);
+			add_tensor(m, name, H, bl->n_skip, &m->off_skip[b]);
+		}
+	} else if (m->use_anchors) {
 		add_tensor(m, "w_attn1", H, H, &m->off_w1);
 		add_tensor(m, "w_attn2", H, H, &m->off_w2);
 		add_tensor(m, "v_attn", 1, H, &m->off_v);
@@ -263,6 +288,13 @@ static int alloc_trace(ctl_lstm *m, apnas_error *err)
 	m->dusum = calloc(H, sizeof(double));
 	m->dlog = calloc(maxn, sizeof(double));
 	m->zero = calloc(2 * H, sizeof(double));
+	size_t maxskip = 1;
+	for (size_t b = 0; b < nb; b++)
+		if (m->blocks[b].n_skip > maxskip)
+			maxskip = m->blocks[b].n_skip;
+	m->qbuf = calloc(maxskip, sizeof(double));
+	if (!m->qbuf)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	if (!m->tok || !m->xin || !m->gates || !m->c || !m->tc || !m->h ||
 	    !m->lraw || !m->lfin || !m->prob || !m->att_t || !m->att_q ||
 	    !m->a1 || !m->hw2 || !m->xnext || !m->d_a1 || !m->d_anc ||
@@ -443,12 +475,17 @@ static void anchor_step(ctl_lstm *m, size_t s, size_t b, apnas_rng *rng,
 	size_t H = (size_t)m->cfg.hidden;
 	const double *h = m->h + s * H;
 	const ctl_block *bl = &m->blocks[b];
-	vecmat(h, m->p + m->off_w1, H, H, m->a1 + b * H);
+	int lin = m->cfg.skip_linear;
+	if (!lin)
+		vecmat(h, m->p + m->off_w1, H, H, m->a1 + b * H);
 	if (!bl->n_skip) {
 		memcpy(m->xnext, m->p + m->off_gemb, H * sizeof *m->xnext);
 		return;
 	}
-	vecmat(h, m->p + m->off_w2, H, H, m->hw2);
+	if (lin)
+		vecmat(h, m->p + m->off_skip[b], H, bl->n_skip, m->qbuf);
+	else
+		vecmat(h, m->p + m->off_w2, H, H, m->hw2);
 	const double *v = m->p + m->off_v;
 	double st = m->cfg.skip_target, kl = 0;
 	int on = 0;
@@ -457,9 +494,13 @@ static void anchor_step(ctl_lstm *m, size_t s, size_t b, apnas_rng *rng,
 	     t++) {
 		size_t a = (size_t)m->tok_anchor[t];
 		double *tt = m->att_t + t * H, q = 0, d;
-		for (size_t j = 0; j < H; j++) {
-			tt[j] = tanh(m->a1[a * H + j] + m->hw2[j]);
-			q += tt[j] * v[j];
+		if (lin) {
+			q = m->qbuf[t - bl->first - bl->n_op];
+		} else {
+			for (size_t j = 0; j < H; j++) {
+				tt[j] = tanh(m->a1[a * H + j] + m->hw2[j]);
+				q += tt[j] * v[j];
+			}
 		}
 		m->att_q[t] = q;
 		double r = xform(&m->cfg, q, &d);
@@ -534,6 +575,28 @@ static void anchor_back(ctl_lstm *m, size_t s, size_t b, double c_logp,
 	const double *h = m->h + s * H;
 	const ctl_block *bl = &m->blocks[b];
 	double *dtmp = m->dxin; /* free until the cell's backward */
+	if (bl->n_skip && m->cfg.skip_linear) {
+		double st = m->cfg.skip_target;
+		double ckl = c_kl / (double)m->n_skip_blocks;
+		double lt = log(st / (1 - st));
+		size_t t0 = bl->first + bl->n_op;
+		for (size_t t = t0; t < t0 + bl->n_skip; t++) {
+			double d, r = xform(&m->cfg, m->att_q[t], &d);
+			double dlp = 2.0 * ((double)m->tok[t] - sigm(2 * r));
+			double dkl = sigm(r) * sigm(-r) * (r - lt);
+			m->qbuf[t - t0] = (c_logp * dlp + ckl * dkl) * d;
+		}
+		vecmat_back(h, m->pt + m->off_skip[b], H, bl->n_skip, m->qbuf,
+		            m->g + m->off_skip[b], dtmp);
+		for (size_t j = 0; j < H; j++)
+			m->dh[j] += dtmp[j] + m->d_anc[b * H + j];
+		return;
+	}
+	if (m->cfg.skip_linear) {
+		for (size_t j = 0; j < H; j++)
+			m->dh[j] += m->d_anc[b * H + j];
+		return;
+	}
 	if (bl->n_skip) {
 		const double *v = m->p + m->off_v;
 		double *gv = m->g + m->off_v;

@@ -14,13 +14,18 @@
  *   - every OP decision is one step: h = LSTM(x); logits = h W_soft[n];
  *     /temperature; tanh_c * tanh(); sample; x = W_emb[n][choice].  One
  *     (W_soft, W_emb) pair per distinct n_choices, shared by every op
- *     decision of that size, exactly as ENAS shares one pair across layers;
+ *     decision of that size, exactly as ENAS shares one pair across layers
+ *     (or, with head_per_decision, one pair per op decision, as NNI's
+ *     ReinforceController keeps one per choice);
  *   - when the list has any SKIP decision, every block then takes one more
  *     "anchor" step h_l = LSTM(x); the block's skip bits attend over the
  *     anchors of their skip_from layers: q_j = v . tanh(h_j W1 + h_l W2),
  *     logits [-q_j, q_j] (same temperature / tanh_c), each bit sampled
  *     independently; the next input is sum(chosen anchors) / (1 + count),
- *     which is ENAS's, and a zero vector when no bit is on; a block without
+ *     which is ENAS's, and a zero vector when no bit is on (with
+ *     skip_linear, q_j = (h_l W_skip[l])_j instead: one linear head per
+ *     layer, as NNI's ReinforceController scores an InputChoice); a
+ *     block without
  *     skip bits feeds the start embedding g_emb instead (ENAS's layer 0);
  *   - a list without SKIP decisions takes no anchor steps: a plain chain of
  *     categorical steps.
@@ -42,6 +47,10 @@ typedef struct ctl_lstm_cfg {
 	double tanh_c;       /* 0: off */
 	double temperature;  /* 0: off */
 	double skip_target;  /* in (0, 1) */
+	int head_per_decision; /* 0: one (W_soft, W_emb) per op size (ENAS);
+	                          1: one per op decision */
+	int skip_linear;     /* 0: skip logits by attention (ENAS); 1: by a
+	                        linear head per layer on the anchor's h */
 } ctl_lstm_cfg;
 
 /* One named parameter tensor, row-major, inside ctl_lstm.p. */
@@ -101,6 +110,7 @@ typedef struct ctl_lstm {
 	size_t n_tensors;
 	size_t off_lstm, off_gemb, off_w1, off_w2, off_v;
 	size_t *off_soft, *off_emb; /* [n_heads] */
+	size_t *off_skip;        /* [n_blocks] skip_linear: W_skip of a block */
 
 	/* trajectory of the last forward pass (read by backward) */
 	int32_t *tok;            /* [n_dec] */
@@ -118,6 +128,7 @@ typedef struct ctl_lstm {
 	/* backward workspace */
 	double *d_a1, *d_anc;    /* [n_blocks][H] */
 	double *dh, *dc, *dz, *dxin, *dusum, *dlog; /* H, H, 4H, 2H, H, max n */
+	double *qbuf;            /* [max n_skip] skip_linear: q, then dq */
 	double *zero;            /* [2H] zeros: the state before step 0 */
 } ctl_lstm;
 

@@ -7,8 +7,12 @@
  * (adam.c) follows each update() on the gradient averaged over its
  * samples, as ENAS's num_aggregate does.  Every hyper-parameter is an
  * option defaulting to the ENAS code's value; docs/controllers.md lists
- * the paper's values beside them.  Works on any decision list: a space
- * without skip decisions gets a plain categorical sampler per step. */
+ * the paper's values beside them.  Off by default, NNI's layout (one
+ * softmax per op decision, one linear skip head per layer) and advantages
+ * against the update's mean reward: what long decision lists need to be
+ * learned (docs/controllers.md, the 20-layer toy).  Works on any decision
+ * list: a space without skip decisions gets a plain categorical sampler
+ * per step. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -44,12 +48,24 @@ static const apnas_option rl_options[] = {
 	{"temperature", APNAS_OPT_FLOAT, "0", 0, 1e6, NULL,
 	 "logits are divided by it before tanh_c; 0: off (code off, "
 	 "paper 5)"},
+	{"op_heads", APNAS_OPT_STRING, "\"shared\"", 1, 0,
+	 "shared|per_decision",
+	 "one softmax and embedding per op size, shared across layers "
+	 "(ENAS), or one per op decision (NNI)"},
+	{"skip_heads", APNAS_OPT_STRING, "\"attention\"", 1, 0,
+	 "attention|per_layer",
+	 "skip logits by attention over earlier anchors (ENAS), or by one "
+	 "linear head per layer (NNI)"},
 	{"entropy_weight", APNAS_OPT_FLOAT, "0.0001", 0, 100, NULL,
 	 "reward += entropy_weight * entropy of the sample (ENAS 1e-4)"},
 	{"entropy_bonus", APNAS_OPT_STRING, "\"sampled\"", 1, 0,
 	 "sampled|full",
 	 "entropy in the bonus: ENAS's sum of -p log p over the sampled "
 	 "tokens, or the full entropy of every step"},
+	{"advantage", APNAS_OPT_STRING, "\"ema\"", 1, 0,
+	 "ema|batch_mean|normalized",
+	 "R - b against: ENAS's moving-average baseline, the mean of the "
+	 "update's rewards, or that standardised by their std"},
 	{"bl_dec", APNAS_OPT_FLOAT, "0.99", 0, 1, NULL,
 	 "baseline decay: b <- b - (1 - bl_dec) (b - R) (ENAS 0.99)"},
 	{"skip_target", APNAS_OPT_FLOAT, "0.4", 0.001, 0.999, NULL,
@@ -63,6 +79,8 @@ static const apnas_option rl_options[] = {
 	{.key = NULL},
 };
 
+enum { ADV_EMA, ADV_BATCH_MEAN, ADV_NORMALIZED };
+
 typedef struct rl_ctl {
 	ctl_lstm *net;          /* owned */
 	ctl_adam adam;          /* owned moments */
@@ -72,6 +90,7 @@ typedef struct rl_ctl {
 	int hidden;
 	double entropy_weight, bl_dec, skip_weight, grad_bound, l2_reg;
 	int bonus_full;         /* entropy_bonus = "full" */
+	int adv_mode;           /* ADV_EMA, ADV_BATCH_MEAN, ADV_NORMALIZED */
 	double baseline;
 	int64_t samples, updates;
 	double entropy;         /* mean full entropy of the last update's
@@ -106,6 +125,9 @@ static int rl_create(const apnas_plugin_ctx *ctx, void **self,
 	c->entropy_weight = apnas_opts_float(o, "entropy_weight");
 	c->bonus_full = !strcmp(apnas_opts_string(o, "entropy_bonus"),
 	                        "full");
+	const char *adv = apnas_opts_string(o, "advantage");
+	c->adv_mode = !strcmp(adv, "batch_mean") ? ADV_BATCH_MEAN
+	              : !strcmp(adv, "normalized") ? ADV_NORMALIZED : ADV_EMA;
 	c->bl_dec = apnas_opts_float(o, "bl_dec");
 	c->skip_weight = apnas_opts_float(o, "skip_weight");
 	c->grad_bound = apnas_opts_float(o, "grad_bound");
@@ -116,6 +138,10 @@ static int rl_create(const apnas_plugin_ctx *ctx, void **self,
 		.tanh_c = apnas_opts_float(o, "tanh_c"),
 		.temperature = apnas_opts_float(o, "temperature"),
 		.skip_target = apnas_opts_float(o, "skip_target"),
+		.head_per_decision = !strcmp(apnas_opts_string(o, "op_heads"),
+		                             "per_decision"),
+		.skip_linear = !strcmp(apnas_opts_string(o, "skip_heads"),
+		                       "per_layer"),
 	};
 	apnas_rng_derive(&c->rng, ctx->seed, "controller");
 	rc = ctl_lstm_create(&c->net, &cfg, ctx->decisions, ctx->n_decisions,
@@ -152,6 +178,53 @@ static int rl_sample(void *self, apnas_sample_purpose purpose, int32_t *tok,
 	return 0;
 }
 
+/* The batch advantage modes need every sample's R before the first
+ * backward pass: R_i (with the entropy bonus, which takes a scoring pass
+ * only when the bonus is on), their mean, and the factor the advantages
+ * are multiplied by (1, or 1 / std for "normalized").  R_i - mean is
+ * (n - 1) / n times R_i minus the mean of the OTHER samples, an unbiased
+ * (leave-one-out) baseline, so the policy gradient stays unbiased. */
+static int batch_rewards(rl_ctl *c, const int32_t *toks,
+                         const double *rewards, size_t n, double **out,
+                         double *mean, double *scale, apnas_error *err)
+{
+	if (n < 2)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "controller '%s': advantage = \"%s\" "
+		                       "needs at least 2 samples per update, "
+		                       "got %zu", NAME,
+		                       c->adv_mode == ADV_NORMALIZED
+		                       ? "normalized" : "batch_mean", n);
+	double *R = malloc(n * sizeof *R);
+	if (!R)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		R[i] = rewards[i];
+		if (c->entropy_weight != 0) {
+			ctl_lstm_out o;
+			ctl_lstm_forward(c->net, NULL,
+			                 (int32_t *)(toks + i * c->n_dec), &o);
+			R[i] += c->entropy_weight *
+			        (c->bonus_full ? o.entropy : o.entropy_sampled);
+		}
+		sum += R[i];
+	}
+	*mean = sum / (double)n;
+	*scale = 1;
+	if (c->adv_mode == ADV_NORMALIZED) {
+		double var = 0;
+		for (size_t i = 0; i < n; i++)
+			var += (R[i] - *mean) * (R[i] - *mean);
+		double sd = sqrt(var / (double)n);
+		/* equal rewards carry no signal: no policy-gradient step
+		 * rather than rounding noise blown up to unit size */
+		*scale = sd > 1e-12 ? 1.0 / sd : 0.0;
+	}
+	*out = R;
+	return 0;
+}
+
 static int rl_update(void *self, const int32_t *toks, const double *rewards,
                      size_t n, apnas_update_info *info, apnas_error *err)
 {
@@ -160,6 +233,13 @@ static int rl_update(void *self, const int32_t *toks, const double *rewards,
 	int rc = ctl_update_check(net->dec, c->n_dec, toks, rewards, n, err);
 	if (rc)
 		return rc;
+	double *Rs = NULL, mean = 0, scale = 1;
+	if (c->adv_mode != ADV_EMA) {
+		rc = batch_rewards(c, toks, rewards, n, &Rs, &mean, &scale,
+		                   err);
+		if (rc)
+			return rc;
+	}
 	memset(net->g, 0, net->n_params * sizeof *net->g);
 	double b = c->baseline, loss = 0, ent = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -169,14 +249,16 @@ static int rl_update(void *self, const int32_t *toks, const double *rewards,
 		                 &out);
 		double bonus = c->bonus_full ? out.entropy : out.entropy_sampled;
 		double R = rewards[i] + c->entropy_weight * bonus;
-		/* ENAS moves the baseline before it takes the advantage */
+		/* ENAS moves the baseline before it takes the advantage; the
+		 * batch modes keep it up to date for the logs only */
 		b -= (1.0 - c->bl_dec) * (b - R);
-		double adv = R - b;
+		double adv = Rs ? (Rs[i] - mean) * scale : R - b;
 		loss += -out.log_prob * adv + c->skip_weight * out.kl;
 		ent += out.entropy;
 		ctl_lstm_backward(net, -adv / (double)n,
 		                  c->skip_weight / (double)n);
 	}
+	free(Rs);
 	loss /= (double)n;
 	double norm2 = 0;
 	for (size_t k = 0; k < net->n_params; k++) {
@@ -207,12 +289,27 @@ static int rl_update(void *self, const int32_t *toks, const double *rewards,
 	return 0;
 }
 
+#define OP_HEADS(per_decision) ((per_decision) ? "per_decision" : "shared")
+#define SKIP_HEADS(linear) ((linear) ? "per_layer" : "attention")
+
+/* The network's shape as one word of the state: hidden in the low 32 bits,
+ * the head layouts above it.  With the default heads it is plain hidden,
+ * so states of ENAS's layout are the same bytes as before the head
+ * options existed, and a state of another layout is refused even when its
+ * parameter count happens to match. */
+static uint64_t shape_word(const rl_ctl *c)
+{
+	return (uint64_t)c->hidden |
+	       (uint64_t)(c->net->cfg.head_per_decision != 0) << 32 |
+	       (uint64_t)(c->net->cfg.skip_linear != 0) << 33;
+}
+
 static int rl_save(void *self, FILE *f, apnas_error *err)
 {
 	rl_ctl *c = self;
 	ctl_io io = {f, 0};
 	ctl_put_header(&io, NAME, STATE_VERSION, c->fingerprint);
-	ctl_put_u64(&io, (uint64_t)c->hidden);
+	ctl_put_u64(&io, shape_word(c));
 	ctl_put_u64(&io, c->net->n_params);
 	ctl_put_f64s(&io, c->net->p, c->net->n_params);
 	ctl_put_u64(&io, (uint64_t)c->adam.t);
@@ -235,13 +332,19 @@ static int rl_load(void *self, FILE *f, apnas_error *err)
 	                        err);
 	if (rc)
 		return rc;
-	uint64_t hidden = ctl_get_u64(&io), nsaved = ctl_get_u64(&io);
-	if (!io.bad && (hidden != (uint64_t)c->hidden || nsaved != np))
+	uint64_t shape = ctl_get_u64(&io), nsaved = ctl_get_u64(&io);
+	if (!io.bad && (shape != shape_word(c) || nsaved != np))
 		return apnas_error_set(err, APNAS_EINVAL,
 		                       "controller '%s': the state has hidden = "
-		                       "%" PRIu64 " (%" PRIu64 " parameters), "
-		                       "this instance hidden = %d (%zu)", NAME,
-		                       hidden, nsaved, c->hidden, np);
+		                       "%" PRIu64 ", op_heads = %s, skip_heads = "
+		                       "%s (%" PRIu64 " parameters), this instance "
+		                       "hidden = %d, op_heads = %s, skip_heads = "
+		                       "%s (%zu)", NAME, shape & 0xffffffffu,
+		                       OP_HEADS(shape >> 32 & 1),
+		                       SKIP_HEADS(shape >> 33 & 1), nsaved,
+		                       c->hidden, OP_HEADS(c->net->cfg.
+		                                           head_per_decision),
+		                       SKIP_HEADS(c->net->cfg.skip_linear), np);
 	/* Read everything aside first so a bad file changes nothing. */
 	double *buf = malloc(3 * np * sizeof *buf);
 	if (!buf)

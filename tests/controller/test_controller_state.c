@@ -1,9 +1,11 @@
-/* What every controller owes a run, checked for reinforce_lstm, random and
- * evolution loaded through the host: same seed, same samples bit for bit;
+/* What every controller owes a run, checked for reinforce_lstm (ENAS's
+ * layout, and NNI's heads with a batch advantage), random and evolution
+ * loaded through the host: same seed, same samples bit for bit;
  * save, load into a fresh instance, and both continue identically; bad
  * states, bad update() input, bad options and decision lists they cannot
  * use are refused with one clear line and change nothing.  Plus the
  * behaviour particular to each: REINFORCE's baseline and entropy bonus,
+ * its batch advantages, its state refused across head layouts,
  * evolution's random start, one-decision mutations and aging, random's
  * uniformity, and the LSTM as a plain categorical sampler on a list
  * without skip decisions. */
@@ -23,6 +25,11 @@ static const char *const toy6[] = {"layers=6", "ops=4", "target_seed=3"};
 /* Small but real settings, so every test takes milliseconds. */
 static const char *const rl_set[] = {"hidden=16", "lr=0.01"};
 static const char *const evo_set[] = {"population=12", "sample_size=4"};
+/* The LSTM with every non-ENAS layout and advantage on. */
+static const char *const rl_nni_set[] = {"hidden=16", "lr=0.01",
+                                         "op_heads=per_decision",
+                                         "skip_heads=per_layer",
+                                         "advantage=batch_mean"};
 
 typedef struct kind {
 	const char *name;
@@ -34,7 +41,9 @@ static const kind kinds[] = {
 	{"reinforce_lstm", rl_set, 2},
 	{"random", NULL, 0},
 	{"evolution", evo_set, 2},
+	{"reinforce_lstm", rl_nni_set, 5},
 };
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
 
 /* One step of a scripted run: an EVAL batch scored by the toy and
  * update()d, one TRAIN and one DERIVE sample.  Everything it produces is
@@ -279,6 +288,23 @@ START_TEST(shape_mismatch_is_refused)
 	refuses(&kinds[0], d, nd, &space, f, APNAS_EINVAL, "hidden = 24");
 	fclose(f);
 	cth_close(&src);
+	/* the same hidden, another head layout */
+	const char *const per_op[] = {"hidden=16", "lr=0.01",
+	                              "op_heads=per_decision"};
+	cth_controller(&src, "reinforce_lstm", per_op, 3, d, nd, 1);
+	f = saved(&src);
+	refuses(&kinds[0], d, nd, &space, f, APNAS_EINVAL,
+	        "op_heads = per_decision");
+	fclose(f);
+	cth_close(&src);
+	const char *const per_layer[] = {"hidden=16", "lr=0.01",
+	                                 "skip_heads=per_layer"};
+	cth_controller(&src, "reinforce_lstm", per_layer, 3, d, nd, 1);
+	f = saved(&src);
+	refuses(&kinds[0], d, nd, &space, f, APNAS_EINVAL,
+	        "skip_heads = per_layer");
+	fclose(f);
+	cth_close(&src);
 	const char *const big[] = {"population=13", "sample_size=4"};
 	cth_controller(&src, "evolution", big, 2, d, nd, 1);
 	f = saved(&src);
@@ -360,6 +386,12 @@ START_TEST(bad_options_are_refused)
 	create_fails("reinforce_lstm", s5, 1, d, nd, "entropy_bonus");
 	const char *const s6[] = {"hiden=8"};
 	create_fails("reinforce_lstm", s6, 1, d, nd, "hiden");
+	const char *const s7[] = {"advantage=mean"};
+	create_fails("reinforce_lstm", s7, 1, d, nd, "advantage");
+	const char *const s8[] = {"op_heads=per_layer"};
+	create_fails("reinforce_lstm", s8, 1, d, nd, "op_heads");
+	const char *const s9[] = {"skip_heads=linear"};
+	create_fails("reinforce_lstm", s9, 1, d, nd, "skip_heads");
 	cth_close(&space);
 }
 END_TEST
@@ -418,6 +450,119 @@ START_TEST(reinforce_baseline_and_entropy_bonus)
 	ck_assert_int_eq(cth_ctl(&c)->update(c.self, toks, rw, 1, &ui, &err),
 	                 0);
 	ck_assert_double_eq_tol(ui.baseline, 0.3 + 0.5 * info.entropy, 1e-12);
+	cth_close(&c);
+	cth_close(&space);
+}
+END_TEST
+
+/* advantage = batch_mean / normalized: the loss update() reports is
+ * -mean_i log pi(arch_i) A_i with A_i = R_i - mean(R), divided by the
+ * rewards' std for "normalized", R_i = reward + entropy_weight * the
+ * sample's entropy; parameters do not move between sample and update, so
+ * the sampled log_prob is the one the update sees. */
+static void batch_loss(const char *mode, double ew, const double *rw)
+{
+	cth space, c;
+	const apnas_decision *d;
+	size_t nd;
+	cth_toy(&space, toy6, 3, &d, &nd);
+	char adv[64], ews[64];
+	snprintf(adv, sizeof adv, "advantage=%s", mode);
+	snprintf(ews, sizeof ews, "entropy_weight=%g", ew);
+	const char *const set[] = {"hidden=8", "skip_weight=0",
+	                           "entropy_bonus=full", adv, ews};
+	cth_controller(&c, "reinforce_lstm", set, 5, d, nd, 3);
+	int32_t toks[4 * MAX_DEC];
+	double R[4], lp[4], mean = 0, var = 0, want = 0;
+	apnas_error err;
+	for (int k = 0; k < 4; k++) {
+		apnas_sample_info info;
+		ck_assert_int_eq(cth_ctl(&c)->sample(c.self, APNAS_SAMPLE_EVAL,
+		                                     toks + k * nd, &info,
+		                                     &err), 0);
+		lp[k] = info.log_prob;
+		R[k] = rw[k] + ew * info.entropy;
+		mean += R[k] / 4;
+	}
+	for (int k = 0; k < 4; k++)
+		var += (R[k] - mean) * (R[k] - mean) / 4;
+	double scale = strcmp(mode, "normalized") ? 1.0 : 1.0 / sqrt(var);
+	for (int k = 0; k < 4; k++)
+		want -= lp[k] * (R[k] - mean) * scale / 4;
+	apnas_update_info ui;
+	ck_assert_msg(cth_ctl(&c)->update(c.self, toks, rw, 4, &ui, &err) ==
+	              0, "update: %s", err.msg);
+	ck_assert_msg(fabs(ui.loss - want) <= 1e-12 * fmax(1, fabs(want)),
+	              "%s: loss %.15g, expected %.15g", mode, ui.loss, want);
+	cth_close(&c);
+	cth_close(&space);
+}
+
+START_TEST(reinforce_batch_advantages)
+{
+	const double rw[4] = {0.9, 0.2, 0.55, 0.1};
+	batch_loss("batch_mean", 0, rw);
+	batch_loss("normalized", 0, rw);
+	batch_loss("batch_mean", 0.05, rw);
+	batch_loss("normalized", 0.05, rw);
+
+	/* Equal rewards say nothing about which architecture is better: with
+	 * a batch advantage (and no skip penalty) such an update leaves the
+	 * policy exactly as it was, where ENAS's baseline (0 at the start)
+	 * takes them all as good news. */
+	cth space;
+	const apnas_decision *d;
+	size_t nd;
+	cth_toy(&space, toy6, 3, &d, &nd);
+	const char *const modes[] = {"advantage=batch_mean",
+	                             "advantage=normalized", "advantage=ema"};
+	for (int m = 0; m < 3; m++) {
+		const char *const set[] = {"hidden=8", "lr=0.05",
+		                           "skip_weight=0", "entropy_weight=0",
+		                           modes[m]};
+		cth c, twin;
+		cth_controller(&c, "reinforce_lstm", set, 5, d, nd, 4);
+		cth_controller(&twin, "reinforce_lstm", set, 5, d, nd, 4);
+		int32_t toks[AGG * MAX_DEC];
+		double rw6[AGG];
+		apnas_error err;
+		for (int k = 0; k < AGG; k++) {
+			cth_ctl(&c)->sample(c.self, APNAS_SAMPLE_EVAL,
+			                    toks + k * nd, NULL, &err);
+			cth_ctl(&twin)->sample(twin.self, APNAS_SAMPLE_EVAL,
+			                       toks + k * nd, NULL, &err);
+			rw6[k] = 0.5;
+		}
+		ck_assert_int_eq(cth_ctl(&c)->update(c.self, toks, rw6, AGG,
+		                                     NULL, &err), 0);
+		int32_t a[MAX_DEC], b[MAX_DEC];
+		int same = 1;
+		for (int k = 0; k < 20; k++) {
+			apnas_sample_info ia, ib;
+			cth_ctl(&c)->sample(c.self, APNAS_SAMPLE_EVAL, a, &ia,
+			                    &err);
+			cth_ctl(&twin)->sample(twin.self, APNAS_SAMPLE_EVAL, b,
+			                       &ib, &err);
+			same &= !memcmp(a, b, nd * sizeof *a) &&
+			        ia.log_prob == ib.log_prob;
+		}
+		ck_assert_msg(same == (m < 2), "%s: the policy %s", modes[m],
+		              same ? "did not move" : "moved");
+		cth_close(&c);
+		cth_close(&twin);
+	}
+
+	/* and they need a batch to take the mean of */
+	const char *const set[] = {"hidden=8", "advantage=batch_mean"};
+	cth c;
+	cth_controller(&c, "reinforce_lstm", set, 2, d, nd, 4);
+	int32_t toks[MAX_DEC];
+	double r1 = 0.5;
+	apnas_error err;
+	cth_ctl(&c)->sample(c.self, APNAS_SAMPLE_EVAL, toks, NULL, &err);
+	ck_assert_int_eq(cth_ctl(&c)->update(c.self, toks, &r1, 1, NULL, &err),
+	                 APNAS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "at least 2 samples"), "%s", err.msg);
 	cth_close(&c);
 	cth_close(&space);
 }
@@ -568,17 +713,18 @@ int main(void)
 	Suite *s = suite_create("controller_state");
 	TCase *tc = tcase_create("all");
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, same_seed_same_samples, 0, 3);
-	tcase_add_loop_test(tc, save_load_continues_identically, 0, 3);
-	tcase_add_loop_test(tc, bad_states_are_refused, 0, 3);
+	tcase_add_loop_test(tc, same_seed_same_samples, 0, N_KINDS);
+	tcase_add_loop_test(tc, save_load_continues_identically, 0, N_KINDS);
+	tcase_add_loop_test(tc, bad_states_are_refused, 0, N_KINDS);
 	tcase_add_test(tc, shape_mismatch_is_refused);
-	tcase_add_loop_test(tc, bad_update_input_is_refused, 0, 3);
+	tcase_add_loop_test(tc, bad_update_input_is_refused, 0, N_KINDS);
 	tcase_add_test(tc, bad_options_are_refused);
-	tcase_add_loop_test(tc, bad_decision_lists_are_refused, 0, 3);
+	tcase_add_loop_test(tc, bad_decision_lists_are_refused, 0, N_KINDS);
 	tcase_add_test(tc, reinforce_baseline_and_entropy_bonus);
 	tcase_add_test(tc, reinforce_on_a_list_without_skips);
 	tcase_add_test(tc, evolution_population_and_mutation);
 	tcase_add_test(tc, random_is_uniform);
+	tcase_add_test(tc, reinforce_batch_advantages);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

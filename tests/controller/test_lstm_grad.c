@@ -2,8 +2,9 @@
  * this test): the hand-written gradient of log pi(arch) and of the skip
  * penalty against central finite differences for every parameter tensor;
  * that the sampling distribution is a distribution (exhaustive sum over a
- * tiny space) and that sampling draws from it; and the decision lists the
- * LSTM refuses. */
+ * tiny space) and that sampling draws from it; all of it for ENAS's head
+ * layout and for NNI's (one softmax per op decision, one linear skip head
+ * per layer); and the decision lists the LSTM refuses. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -35,13 +36,19 @@ static const apnas_decision ops_only[] = {
 };
 #define N_OPS (sizeof ops_only / sizeof ops_only[0])
 
-static ctl_lstm *make(const apnas_decision *d, size_t n, double tanh_c,
-                      double temp, uint64_t seed)
+/* The head layouts (op_heads, skip_heads of reinforce_lstm): ENAS's, and
+ * NNI's one softmax per op decision and one linear skip head per layer. */
+enum { ENAS_HEADS = 0, OP_PER_DECISION = 1, SKIP_PER_LAYER = 2 };
+
+static ctl_lstm *make_heads(const apnas_decision *d, size_t n, double tanh_c,
+                            double temp, uint64_t seed, int heads)
 {
 	/* A wide init so that tanh, softmax and sigmoid are all off their
 	 * linear parts and a wrong derivative shows. */
 	ctl_lstm_cfg cfg = {.hidden = 5, .init_range = 0.8, .tanh_c = tanh_c,
-	                    .temperature = temp, .skip_target = 0.3};
+	                    .temperature = temp, .skip_target = 0.3,
+	                    .head_per_decision = !!(heads & OP_PER_DECISION),
+	                    .skip_linear = !!(heads & SKIP_PER_LAYER)};
 	apnas_rng rng;
 	apnas_rng_seed(&rng, seed);
 	apnas_error err = {0};
@@ -49,6 +56,12 @@ static ctl_lstm *make(const apnas_decision *d, size_t n, double tanh_c,
 	int rc = ctl_lstm_create(&m, &cfg, d, n, &rng, &err);
 	ck_assert_msg(rc == 0, "create: %s", err.msg);
 	return m;
+}
+
+static ctl_lstm *make(const apnas_decision *d, size_t n, double tanh_c,
+                      double temp, uint64_t seed)
+{
+	return make_heads(d, n, tanh_c, temp, seed, ENAS_HEADS);
 }
 
 /* Checks d f / dp for f = c_logp * log_prob + c_kl * kl at tokens tok. */
@@ -90,11 +103,11 @@ static void check_grad(ctl_lstm *m, int32_t *tok, double c_logp, double c_kl)
 	}
 }
 
-static void grad_case(const apnas_decision *d, size_t n, double tanh_c,
-                      double temp)
+static void grad_case_heads(const apnas_decision *d, size_t n,
+                            double tanh_c, double temp, int heads)
 {
 	for (uint64_t seed = 1; seed <= 3; seed++) {
-		ctl_lstm *m = make(d, n, tanh_c, temp, seed);
+		ctl_lstm *m = make_heads(d, n, tanh_c, temp, seed, heads);
 		int32_t tok[64];
 		apnas_rng rng;
 		apnas_rng_seed(&rng, 100 + seed);
@@ -116,6 +129,12 @@ static void grad_case(const apnas_decision *d, size_t n, double tanh_c,
 	}
 }
 
+static void grad_case(const apnas_decision *d, size_t n, double tanh_c,
+                      double temp)
+{
+	grad_case_heads(d, n, tanh_c, temp, ENAS_HEADS);
+}
+
 START_TEST(grad_mixed_plain)
 {
 	grad_case(mixed, N_MIXED, 0, 0);
@@ -131,6 +150,18 @@ END_TEST
 START_TEST(grad_ops_only)
 {
 	grad_case(ops_only, N_OPS, 2.5, 0);
+}
+END_TEST
+
+/* NNI's layouts, each alone and together, plain and transformed: the
+ * per-decision op heads and the per-layer skip heads (including a layer
+ * without skips between layers with them) against finite differences. */
+START_TEST(grad_mixed_other_heads)
+{
+	for (int heads = 1; heads <= 3; heads++) {
+		grad_case_heads(mixed, N_MIXED, 0, 0, heads);
+		grad_case_heads(mixed, N_MIXED, 1.5, 2.0, heads);
+	}
 }
 END_TEST
 
@@ -153,6 +184,47 @@ START_TEST(tensor_set)
 	m = make(ops_only, N_OPS, 0, 0, 1);
 	ck_assert_uint_eq(m->n_tensors, 2 + 2 * 3);
 	ck_assert(!m->use_anchors);
+	ctl_lstm_free(m);
+}
+END_TEST
+
+/* NNI's layouts: one (w_soft, w_emb) pair per op decision, numbered in
+ * token order, and one w_skip per layer with skip bits, H x its bits, in
+ * place of the attention tensors. */
+START_TEST(tensor_set_other_heads)
+{
+	ctl_lstm *m = make_heads(mixed, N_MIXED, 0, 0, 1,
+	                         OP_PER_DECISION | SKIP_PER_LAYER);
+	const char *want[] = {"w_lstm", "g_emb",
+	                      "w_soft_d0", "w_emb_d0", "w_soft_d1", "w_emb_d1",
+	                      "w_soft_d2", "w_emb_d2", "w_soft_d3", "w_emb_d3",
+	                      "w_soft_d4", "w_emb_d4", "w_soft_d5", "w_emb_d5",
+	                      "w_skip_1", "w_skip_2", "w_skip_4"};
+	const size_t op_n[] = {5, 3, 5, 5, 3, 5}, skip_n[] = {1, 2, 3};
+	ck_assert_uint_eq(m->n_tensors, 17);
+	size_t total = 0;
+	for (size_t t = 0; t < 17; t++) {
+		const ctl_tensor *ts = &m->tensors[t];
+		ck_assert_str_eq(ts->name, want[t]);
+		if (t >= 2 && t < 14)
+			ck_assert_uint_eq(t % 2 ? ts->rows : ts->cols,
+			                  op_n[(t - 2) / 2]);
+		if (t >= 14) {
+			ck_assert_uint_eq(ts->rows, 5);
+			ck_assert_uint_eq(ts->cols, skip_n[t - 14]);
+		}
+		total += ts->rows * ts->cols;
+	}
+	ck_assert_uint_eq(total, m->n_params);
+	ctl_lstm_free(m);
+	/* each option alone changes only its own tensors */
+	m = make_heads(mixed, N_MIXED, 0, 0, 1, SKIP_PER_LAYER);
+	ck_assert_uint_eq(m->n_tensors, 2 + 2 * 2 + 3);
+	ck_assert_str_eq(m->tensors[2].name, "w_soft_5");
+	ctl_lstm_free(m);
+	m = make_heads(mixed, N_MIXED, 0, 0, 1, OP_PER_DECISION);
+	ck_assert_uint_eq(m->n_tensors, 2 + 2 * 6 + 3);
+	ck_assert_str_eq(m->tensors[14].name, "w_attn1");
 	ctl_lstm_free(m);
 }
 END_TEST
@@ -180,9 +252,10 @@ static void tiny_tokens(size_t k, int32_t *t)
 	}
 }
 
+/* For each head layout (the loop index). */
 START_TEST(distribution_sums_to_one_and_matches_sampling)
 {
-	ctl_lstm *m = make(tiny, N_TINY, 1.5, 0, 7);
+	ctl_lstm *m = make_heads(tiny, N_TINY, 1.5, 0, 7, _i);
 	double p[TINY_ARCHS], sum = 0;
 	int32_t tok[N_TINY];
 	ctl_lstm_out o;
@@ -276,8 +349,11 @@ int main(void)
 	tcase_add_test(tc, grad_mixed_plain);
 	tcase_add_test(tc, grad_mixed_tanh_temperature);
 	tcase_add_test(tc, grad_ops_only);
+	tcase_add_test(tc, grad_mixed_other_heads);
 	tcase_add_test(tc, tensor_set);
-	tcase_add_test(tc, distribution_sums_to_one_and_matches_sampling);
+	tcase_add_test(tc, tensor_set_other_heads);
+	tcase_add_loop_test(tc, distribution_sums_to_one_and_matches_sampling,
+	                    0, 4);
 	tcase_add_test(tc, entropy_bounds);
 	tcase_add_test(tc, refuses_structures_it_cannot_walk);
 	suite_add_tcase(s, tc);
