@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "data/threads.h"
 #include "search/json_out.h"
+#include "testhook.h"
 #include "train_ckpt.h"
 
 typedef struct train_args {
@@ -59,6 +60,7 @@ typedef struct trainer {
 	long done;           /* epochs finished (a resumed run starts there) */
 	int64_t step;        /* optimiser steps taken */
 	char *ckpt;          /* owned: DIR/checkpoint.ckpt */
+	apnas_test_hook hook; /* events: optimiser steps (testhook.h) */
 } trainer;
 
 
@@ -385,6 +387,7 @@ static int train_epoch(trainer *t, long e, epoch_rec *r)
 		right += st.correct;
 		seen += b.n;
 		t->step++;
+		apnas_test_hook_tick(&t->hook);
 	}
 	t->images += seen;
 	r->loss = seen ? loss / (double)seen : 0;
@@ -715,6 +718,7 @@ int cmd_train(int argc, char **argv)
 		        "%d, %d threads -> %s\n", t.a.path, t.epochs, from, desc,
 		        (int)t.batch, t.threads, t.dir);
 	}
+	apnas_test_hook_init(&t.hook);
 	cli_stop_on_signals();
 	rc = run(&t, a.quiet);
 	cli_stop_default();

@@ -544,10 +544,7 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	s.lock_fd = -1;
 	s.target_cycles = NAN;
 	apnas_progress_init(&s.prog, a->msg, a->quiet);
-	const char *hook = getenv("APNAS_TEST_KILL_AT");
-	s.kill_at = hook ? atoll(hook) : 0;
-	hook = getenv("APNAS_TEST_TERM_AT");
-	s.term_at = hook ? atoll(hook) : 0;
+	apnas_test_hook_init(&s.hook);
 
 	int have_ckpt = 0;
 	int rc = setup(&s, &have_ckpt, err);

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "costcache.h"
 #include "progress.h"
+#include "testhook.h"
 #include "search.h"
 
 /* Phases of an epoch, as the checkpoint records them. */
@@ -115,8 +116,7 @@ typedef struct apnas_search {
 	/* this session's throughput, for the ETA (not checkpointed) */
 	double rate_train_s, rate_sample_s;
 	int64_t rate_train_n, rate_sample_n, rate_images;
-	long long kill_at, term_at;    /* test hooks, see apnas_search_tick() */
-	long long ticks;
+	apnas_test_hook hook;          /* see apnas_search_tick() */
 	char stop_reason[32];          /* "", "time_limit", "signal" */
 } apnas_search;
 

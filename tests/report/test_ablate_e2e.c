@@ -297,7 +297,8 @@ START_TEST(signal_stops_and_resumes)
 END_TEST
 
 /* A search first, then the same grid with --retrain: only the training
- * runs, and the report gets the test accuracy.  A tiny trainable search
+ * runs (stopped once by a signal, then resumed from its checkpoint), and
+ * the report gets the test accuracy.  A tiny trainable search
  * (enas_macro on synthetic data) keeps it to a second or two. */
 START_TEST(retrain_after_search)
 {
@@ -330,13 +331,32 @@ START_TEST(retrain_after_search)
 	ck_assert(!fr_exists(run_dir, "retrain"));
 
 	const char *retrain[] = {"ablate", cfg, "--out", grid, "--retrain",
-	                         "--retrain-epochs", "1", "--no-plots", NULL};
+	                         "--retrain-epochs", "3", "--no-plots", NULL};
+	/* 6 steps an epoch: the retraining gets SIGTERM in its second
+	 * epoch and keeps the first epoch's checkpoint */
+	setenv("APNAS_TEST_TERM_AT", "8", 1);
+	rc = run(tmp, retrain);
+	unsetenv("APNAS_TEST_TERM_AT");
+	err = read_in(tmp, "err.txt");
+	ck_assert_msg(rc != 0, "ablate with a stopped retraining exit 0");
+	free(err);
+	ck_assert(fr_exists(run_dir, "retrain/checkpoint.ckpt"));
+	ck_assert(!fr_exists(run_dir, "retrain/summary.json"));
+
 	rc = run(tmp, retrain);
 	err = read_in(tmp, "err.txt");
 	ck_assert_msg(rc == 0, "ablate --retrain exit %d: %s", rc, err);
 	ck_assert_ptr_nonnull(strstr(err, "1 to retrain only"));
 	free(err);
 	ck_assert(fr_exists(run_dir, "retrain/summary.json"));
+	/* it went on from the checkpoint instead of starting over */
+	char *log = read_in(grid, "base/seed-1.log");
+	ck_assert_msg(strstr(log, "train --resume") &&
+	              strstr(log, "from epoch 2"), "%s", log);
+	free(log);
+	char *sum = read_in(run_dir, "retrain/summary.json");
+	ck_assert_ptr_nonnull(strstr(sum, "\"epochs\": 3"));
+	free(sum);
 	char *js = read_in(grid, "report/report.json");
 	apnas_json *j = NULL;
 	apnas_error e;
