@@ -27,7 +27,7 @@ arm() { # name, then extra ablate arguments
 		--set run.threads=1 --retrain --out "$out/$name" "$@"
 }
 arm enas
-arm apnas_hard --vary cost.rows+cost.cols=8,16,32 --vary reward.target=0.5,0.7
+arm apnas_hard --vary cost.rows+cost.cols=8,16,32 --vary reward.target=0.5,0.7,1.0
 arm apnas --vary cost.rows+cost.cols=8,16,32
 arm apnas_adam --vary cost.rows+cost.cols=8,16,32
 arm apnas_macs
