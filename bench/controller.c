@@ -7,6 +7,9 @@
  * 20 samples), the figure to compare with a search epoch.  Rates are
  * given per CPU second (the machine may be shared) and per wall second.
  *
+ * Also the LSTM with NNI's heads (docs/controllers.md), the layout that
+ * learns long decision lists.
+ *
  * Run: meson devenv -C build ./bench/controller [updates]
  * (or set APNAS_PLUGIN_PATH to build/plugins). */
 #include <stdio.h>
@@ -41,7 +44,10 @@ static void enas_macro_decisions(apnas_decision *d)
 	}
 }
 
-static int bench(const char *name, const apnas_decision *d, int updates)
+/* label: the line's name; settings: "key=value" options (n of them). */
+static int bench(const char *name, const char *label,
+                 const char *const *settings, size_t n_settings,
+                 const apnas_decision *d, int updates)
 {
 	apnas_error err;
 	apnas_error_clear(&err);
@@ -53,8 +59,8 @@ static int bench(const char *name, const apnas_decision *d, int updates)
 	apnas_opts *opts = NULL;
 	const apnas_controller_ops *ops = lib.desc->ops;
 	void *self = NULL;
-	int rc = apnas_opts_from_settings(lib.desc->options, name, NULL, 0,
-	                                  &opts, &err);
+	int rc = apnas_opts_from_settings(lib.desc->options, name, settings,
+	                                  n_settings, &opts, &err);
 	apnas_plugin_ctx ctx = {.opts = opts, .seed = 1, .threads = 1,
 	                        .decisions = d, .n_decisions = N_DEC};
 	if (!rc)
@@ -88,7 +94,7 @@ static int bench(const char *name, const apnas_decision *d, int updates)
 		double n = (double)updates * AGGREGATE;
 		char line[256];
 		ops->describe(self, line, sizeof line);
-		printf("%-16s %12.0f %12.0f %12.2f %12.1f   %s\n", name,
+		printf("%-16s %12.0f %12.0f %12.2f %12.1f   %s\n", label,
 		       n / cpu, n / wall, 1e6 * cpu / n,
 		       50.0 * AGGREGATE * cpu / n * 1e3, line);
 	}
@@ -115,9 +121,14 @@ int main(int argc, char **argv)
 	       AGGREGATE);
 	printf("%-16s %12s %12s %12s %12s   %s\n", "controller", "samples/s",
 	       "(wall)", "us/sample", "ms/phase", "state after");
-	const char *names[] = {"reinforce_lstm", "evolution", "random"};
-	int fails = 0;
-	for (int i = 0; i < 3; i++)
-		fails += bench(names[i], d, updates);
+	/* the layout that learns long decision lists (docs/controllers.md) */
+	static const char *const nni[] = {"op_heads=per_decision",
+	                                  "skip_heads=per_layer",
+	                                  "advantage=batch_mean"};
+	int fails = bench("reinforce_lstm", "reinforce_lstm", NULL, 0, d,
+	                  updates);
+	fails += bench("reinforce_lstm", "  (NNI heads)", nni, 3, d, updates);
+	fails += bench("evolution", "evolution", NULL, 0, d, updates);
+	fails += bench("random", "random", NULL, 0, d, updates);
 	return fails ? 1 : 0;
 }
