@@ -1,7 +1,7 @@
 #!/bin/sh
 # The Fashion-MNIST study of docs/results.md: APNAS against ENAS, random
 # search, regularized evolution and APNAS with MACs in place of cycles, on
-# 8x8, 16x16 and 32x32 output-stationary arrays, 3 seeds each, every best
+# 8x8, 16x16 and 32x32 output-stationary arrays, 5 seeds each, every best
 # architecture retrained.  Resumable: run it again after an interruption
 # and finished runs are skipped (apnas ablate).  Then
 # scripts/study_table.py writes the comparison table.
@@ -23,7 +23,7 @@ start=$(date +%s)
 arm() { # name, then extra ablate arguments
 	name=$1
 	shift
-	$apnas ablate "configs/study/$name.cfg" --seeds 3 --jobs 2 \
+	$apnas ablate "configs/study/$name.cfg" --seeds 5 --jobs 2 \
 		--set run.threads=1 --retrain --out "$out/$name" "$@"
 }
 arm enas
