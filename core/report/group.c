@@ -298,30 +298,53 @@ static int make_labels(apnas_report *r, char **keys, size_t nkeys,
 		if (!keys && varying_keys(r, pass == 0, &vk, &nvk) < 0)
 			return apnas_error_set(err, APNAS_ENOMEM,
 			                       "out of memory");
+		const char *const *ks = keys ? (const char *const *)keys : vk;
+		size_t nk = keys ? nkeys : nvk;
+		int pairs = 1; /* every label is key=value pairs of ks */
 		for (size_t g = 0; g < r->ngroups; g++) {
 			const apnas_report_run *run = rep(r, g);
-			strbuf b = {0};
-			const char *const *ks = keys ? (const char *const *)keys
-			                             : vk;
-			size_t nk = keys ? nkeys : nvk;
+			strbuf b = {0}, vals = {0};
 			if (!keys && !run->nset) {
 				ablate_parent(run->name, &b);
+				pairs = 0;
 			} else if (nk == 0) {
 				sb_add(&b, "all");
+				pairs = 0;
 			} else {
 				for (size_t i = 0; i < nk; i++) {
 					const char *v =
 						apnas_report_setting(run, ks[i]);
-					if (i)
+					if (i) {
 						sb_add(&b, ",");
+						sb_add(&vals, ", ");
+					}
 					sb_add(&b, ks[i]);
 					sb_add(&b, "=");
 					sb_add(&b, v ? v : "-");
+					sb_add(&vals, v ? v : "-");
 				}
 			}
 			free(r->groups[g].label);
+			free(r->groups[g].values);
 			r->groups[g].label = b.s;
-			if (b.oom || !b.s) {
+			r->groups[g].values = vals.s;
+			if (b.oom || !b.s || vals.oom) {
+				free(vk);
+				return apnas_error_set(err, APNAS_ENOMEM,
+				                       "out of memory");
+			}
+		}
+		free(r->label_keys);
+		r->label_keys = NULL;
+		if (pairs) {
+			strbuf t = {0};
+			for (size_t i = 0; i < nk; i++) {
+				if (i)
+					sb_add(&t, ", ");
+				sb_add(&t, ks[i]);
+			}
+			r->label_keys = t.s;
+			if (t.oom) {
 				free(vk);
 				return apnas_error_set(err, APNAS_ENOMEM,
 				                       "out of memory");

@@ -35,7 +35,56 @@ typedef struct plot_ctx {
 	int logx;
 	int reward;       /* some run has a reward curve */
 	pid_t pid;        /* names the temporary plot files */
+	size_t key_cols;  /* legend under the plot: columns, or 0 for a */
+	size_t key_rows;  /* boxed legend beside it; rows under the plot */
+	int key_values;   /* legend names groups by their values alone,
+	                     under a title of the keys */
 } plot_ctx;
+
+/* About this many legend characters fit across the plot at the font
+ * used (960 px of SVG, 1200 px of PNG at 12 points). */
+#define KEY_WIDTH_CHARS 120
+
+static const char *legend_name(const plot_ctx *c, size_t g)
+{
+	return c->key_values ? c->r->groups[g].values : c->r->groups[g].label;
+}
+
+static size_t longest_name(const plot_ctx *c)
+{
+	size_t longest = 0;
+	for (size_t g = 0; g < c->r->ngroups; g++)
+		if (strlen(legend_name(c, g)) > longest)
+			longest = strlen(legend_name(c, g));
+	return longest;
+}
+
+/* Long group names beside the plot would squeeze it: they go under it,
+ * in as many columns as their length allows, and the canvas grows by the
+ * legend's rows so the plot keeps its size and no name overprints it.
+ * Names of many key=value pairs that would not fit two to a line are
+ * shortened to their values, the keys said once in the legend's title. */
+static void key_layout(plot_ctx *c)
+{
+	const apnas_report *r = c->r;
+	c->key_cols = c->key_rows = 0;
+	c->key_values = 0;
+	size_t longest = longest_name(c);
+	if (longest <= 20)
+		return;
+	int all_values = r->label_keys != NULL;
+	for (size_t g = 0; g < r->ngroups && all_values; g++)
+		all_values = r->groups[g].values != NULL;
+	if (all_values && longest + 8 > KEY_WIDTH_CHARS / 2) {
+		c->key_values = 1;
+		longest = longest_name(c);
+	}
+	size_t entries = r->ngroups + 1; /* and the front */
+	size_t cols = KEY_WIDTH_CHARS / (longest + 8);
+	cols = cols < 1 ? 1 : cols > 4 ? 4 : cols;
+	c->key_cols = cols;
+	c->key_rows = (entries + cols - 1) / cols + (c->key_values != 0);
+}
 
 /* A gnuplot single-quoted string: only ' needs escaping, as ''. */
 static void gp_str(FILE *f, const char *s)
@@ -127,23 +176,19 @@ static int write_reward(FILE *f, void *ud, apnas_error *err)
 	                 : 0;
 }
 
-/* entries: legend lines besides the groups (the front's). */
-static void style(FILE *f, const apnas_report *r, size_t entries)
+static void style(FILE *f, const plot_ctx *c)
 {
 	fputs("set encoding utf8\nset termoption noenhanced\n"
 	      "set grid lc rgb '#dddddd'\nset border lc rgb '#555555'\n", f);
-	/* Long group names beside the plot would squeeze it: put them
-	 * under it instead. */
-	size_t longest = 0;
-	for (size_t g = 0; g < r->ngroups; g++)
-		if (strlen(r->groups[g].label) > longest)
-			longest = strlen(r->groups[g].label);
-	if (longest > 20) {
-		size_t cols = r->ngroups + entries > 8 ? 3 : 2;
-		size_t rows = (r->ngroups + entries + cols - 1) / cols;
-		fprintf(f, "set key outside below center horizontal maxcols "
-		        "%zu spacing 1.1\nset bmargin %zu\n", cols,
-		        4 + (rows * 12 + 9) / 10);
+	if (c->key_cols) {
+		fprintf(f, "set key outside below left Left reverse horizontal "
+		        "maxcols %zu spacing 1.1\nset bmargin %zu\n", c->key_cols,
+		        4 + (c->key_rows * 12 + 9) / 10);
+		if (c->key_values) {
+			fputs("set key title ", f);
+			gp_str(f, c->r->label_keys);
+			fputs(" left\n", f);
+		}
 	} else
 		fputs("set key outside right top box lc rgb '#bbbbbb'\n", f);
 	for (size_t i = 0; i < N_COLOURS; i++)
@@ -156,7 +201,7 @@ static void pareto_body(FILE *f, const plot_ctx *c)
 {
 	const apnas_report *r = c->r;
 	fputs("reset\n", f);
-	style(f, r, 1);
+	style(f, c);
 	fputs("set title 'Pareto points of every run and the combined front'"
 	      "\nset xlabel 'cycles on the accelerator'\n"
 	      "set ylabel 'validation accuracy (shared weights)'\n"
@@ -171,7 +216,7 @@ static void pareto_body(FILE *f, const plot_ctx *c)
 		fprintf(f, "  'plot_points.dat' index %zu using 1:2 with points "
 		        "lt %zu pt %d ps 1.2 title ", g, g % N_COLOURS + 1,
 		        markers[g % N_MARKERS]);
-		gp_str(f, r->groups[g].label);
+		gp_str(f, legend_name(c, g));
 		fputs(", \\\n", f);
 	}
 	fputs("  'plot_front.dat' using 1:2 with steps lw 2 dt 2 "
@@ -187,7 +232,7 @@ static void reward_body(FILE *f, const plot_ctx *c)
 {
 	const apnas_report *r = c->r;
 	fputs("reset\n", f);
-	style(f, r, 0);
+	style(f, c);
 	fputs("set title 'Mean reward of the sampled architectures per "
 	      "epoch (one line per run)'\nset xlabel 'epoch'\n"
 	      "set ylabel 'mean reward'\nset xtics 1\n"
@@ -214,7 +259,7 @@ static void reward_body(FILE *f, const plot_ctx *c)
 		        markers[g % N_MARKERS]);
 		if (titled) {
 			fputs("title ", f);
-			gp_str(f, r->groups[g].label);
+			gp_str(f, legend_name(c, g));
 		} else {
 			fputs("notitle", f);
 		}
@@ -231,22 +276,23 @@ static int write_script(FILE *f, void *ud, apnas_error *err)
 	      "apnas_suffix to draw into temporary files that it\n# renames "
 	      "once gnuplot has succeeded.\n"
 	      "if (!exists(\"apnas_suffix\")) apnas_suffix = ''\n", f);
-	static const struct {
-		const char *term, *ext;
-	} terms[] = {
-		{"svg size 960,620 dynamic font 'sans,12' background "
-		 "rgb 'white'", "svg"},
-		{"pngcairo size 1200,780 font 'sans,12'", "png"},
-	};
+	/* a legend row is about 19 px of SVG and 24 of PNG */
+	char svg[128], png[128];
+	snprintf(svg, sizeof svg, "svg size 960,%zu dynamic font 'sans,12' "
+	         "background rgb 'white'", 560 + 19 * c->key_rows);
+	snprintf(png, sizeof png, "pngcairo size 1200,%zu font 'sans,12'",
+	         700 + 24 * c->key_rows);
+	static const char *const exts[] = {"svg", "png"};
+	const char *const terms[] = {svg, png};
 	for (size_t t = 0; t < 2; t++) {
 		fprintf(f, "\nset terminal %s\nset output 'pareto.%s'."
-		        "apnas_suffix\n", terms[t].term, terms[t].ext);
+		        "apnas_suffix\n", terms[t], exts[t]);
 		pareto_body(f, c);
 		fputs("unset output\n", f);
 		if (!c->reward)
 			continue;
 		fprintf(f, "\nset terminal %s\nset output 'reward.%s'."
-		        "apnas_suffix\n", terms[t].term, terms[t].ext);
+		        "apnas_suffix\n", terms[t], exts[t]);
 		reward_body(f, c);
 		fputs("unset output\n", f);
 	}
@@ -366,7 +412,8 @@ int apnas_report_plot(const apnas_report *r, const char *out_dir,
 	char *gnuplot = find_gnuplot();
 	if (!gnuplot)
 		return 1;
-	plot_ctx c = {r, 0, 0, getpid()};
+	plot_ctx c = {.r = r, .pid = getpid()};
+	key_layout(&c);
 	double lo = INFINITY, hi = 0;
 	for (size_t i = 0; i < r->nruns; i++) {
 		const apnas_report_run *run = &r->runs[i];

@@ -64,6 +64,9 @@ typedef struct apnas_report_stat {
 typedef struct apnas_report_group {
 	char *key;               /* owned: what its runs share (identity) */
 	char *label;             /* owned: what tells it from the others */
+	char *values;            /* owned: when the label is key=value pairs
+	                            of apnas_report.label_keys, the values
+	                            alone ("evolution, 8"); else NULL */
 	size_t *runs;            /* owned: indices into runs, in run order */
 	size_t nruns;
 	apnas_report_stat stat[APNAS_RM_COUNT];
@@ -81,6 +84,9 @@ typedef struct apnas_report {
 	size_t nruns;
 	apnas_report_group *groups; /* owned; natural order of labels */
 	size_t ngroups;
+	char *label_keys;        /* owned: the keys of the groups' values
+	                            ("controller.plugin, cost.rows"), or
+	                            NULL */
 	apnas_report_point *front; /* owned: non-dominated points, cycles
 	                              ascending */
 	size_t nfront;

@@ -247,9 +247,11 @@ void apnas_report_free(apnas_report *r)
 	for (size_t g = 0; g < r->ngroups; g++) {
 		free(r->groups[g].key);
 		free(r->groups[g].label);
+		free(r->groups[g].values);
 		free(r->groups[g].runs);
 	}
 	free(r->groups);
+	free(r->label_keys);
 	free(r->front);
 	free(r->first_unfinished);
 	memset(r, 0, sizeof *r);

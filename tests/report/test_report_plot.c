@@ -1,6 +1,8 @@
 /* The plots: with gnuplot installed, `apnas report` draws pareto and
  * reward as SVG and PNG, leaves no temporary file behind, and the script
- * it keeps redraws them.  Without gnuplot this test is skipped (exit 77)
+ * it keeps redraws them; groups named by many long key=value pairs get a
+ * legend of their values under a title of the keys, on a canvas grown to
+ * hold it.  Without gnuplot this test is skipped (exit 77)
  * with a message saying so; the tables-without-gnuplot path is covered
  * in test_report_runs. */
 #include <check.h>
@@ -95,6 +97,61 @@ START_TEST(plots_drawn)
 }
 END_TEST
 
+START_TEST(long_group_names_shortened_to_values)
+{
+	char *root = fr_tempdir();
+	/* 6 groups of 5 keys: "controller.plugin=reinforce_lstm,
+	 * controller.lr=0.001,reward.plugin=mnas,..." is ~110 characters */
+	for (int g = 0; g < 6; g++) {
+		char rel[64], cfg[512];
+		snprintf(rel, sizeof rel, "g%d/seed-1", g);
+		snprintf(cfg, sizeof cfg,
+		         "controller = { plugin = \"reinforce_lstm\"; "
+		         "lr = %g; };\nreward = { plugin = \"mnas\"; "
+		         "target = 0.5; beta = -%g; };\ncost = { plugin = "
+		         "\"systolic\"; rows = %d; };\n", 0.001 * (1 + g % 2),
+		         0.07 * (1 + g / 3), 8 << (g % 3));
+		fake_run f = {rel, cfg, 1, 0.6, 0.7, 3e4 * (g + 1), 10, 10, 3,
+		              pa, 2, ea, 4, -1};
+		fr_write(root, &f);
+	}
+	char *out = NULL;
+	if (asprintf(&out, "%s/report", root) < 0)
+		abort();
+	FILE *m = tmpfile();
+	apnas_report_args args = {
+		.dirs = (const char *[]){root}, .ndirs = 1,
+		.format = APNAS_REPORT_TABLE, .msg = m,
+		.group_by = "controller.plugin,controller.lr,reward.plugin,"
+		            "reward.beta,cost.rows"};
+	apnas_error e;
+	ck_assert_msg(apnas_report_main(&args, &e) == 0, "%s", e.msg);
+	char p[4096];
+	snprintf(p, sizeof p, "%s/plots.gp", out);
+	char *gp = fr_read(p);
+	ck_assert_msg(strstr(gp, "set key title 'controller.plugin, "
+	                     "controller.lr, reward.plugin, reward.beta, "
+	                     "cost.rows'"), "%s", gp);
+	ck_assert_ptr_nonnull(strstr(gp, "title 'reinforce_lstm, 0.001, "
+	                                 "mnas, -0.14, 16'"));
+	ck_assert_ptr_null(strstr(gp, "title 'controller.plugin="));
+	/* taller than the 620 px of a plot with its legend beside it */
+	int h = 0;
+	const char *t = strstr(gp, "svg size 960,");
+	ck_assert(t && sscanf(t, "svg size 960,%d", &h) == 1);
+	ck_assert_int_gt(h, 620);
+	free(gp);
+	snprintf(p, sizeof p, "%s/pareto.svg", out);
+	char *svg = fr_read(p);
+	ck_assert_ptr_nonnull(strstr(svg, "reinforce_lstm, 0.001, mnas"));
+	free(svg);
+	fclose(m);
+	free(out);
+	fr_rmtree(root);
+	free(root);
+}
+END_TEST
+
 static int have_gnuplot(void)
 {
 	return system("command -v gnuplot >/dev/null 2>&1") == 0;
@@ -111,6 +168,7 @@ int main(void)
 	TCase *t = tcase_create("plot");
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, plots_drawn);
+	tcase_add_test(t, long_group_names_shortened_to_values);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
