@@ -110,23 +110,35 @@ for n in ARRAYS:
 
 
 def compare(arm):
-    cut, loss = [], []
+    """Cycles cut and accuracy loss against ENAS, averaged over the
+    arrays, then per array the loss with the standard error of the
+    difference of two means (sqrt(sd_a^2/n_a + sd_e^2/n_e))."""
+    cut, loss, per = [], [], []
     for n in ARRAYS:
         a, e = rows.get((arm, n), []), rows.get(("enas", n), [])
         if not a or not e:
             continue
         ca, ce = mean(c for _, c, _ in a), mean(c for _, c, _ in e)
         cut.append(1 - ca / ce)
-        aa, ae = mean(x for x, _, _ in a), mean(x for x, _, _ in e)
-        if aa is not None and ae is not None:
-            loss.append(100 * (ae - aa))
+        xa = [x for x, _, _ in a if x is not None]
+        xe = [x for x, _, _ in e if x is not None]
+        if xa and xe:
+            d = 100 * (statistics.mean(xe) - statistics.mean(xa))
+            loss.append(d)
+            se = None
+            if len(xa) > 1 and len(xe) > 1:
+                se = 100 * (statistics.variance(xa) / len(xa) +
+                            statistics.variance(xe) / len(xe)) ** 0.5
+            per.append("%dx%d %.2f%s" % (
+                n, n, d, "" if se is None else " ± %.2f" % se))
     if not cut:
         return
     print("%s vs enas, averaged over %d array sizes: %.1f%% fewer cycles"
           % (arm, len(cut), 100 * statistics.mean(cut)), end="")
     if loss:
-        print(", %.2f percentage points lower test accuracy"
-              % statistics.mean(loss))
+        print(", %.2f percentage points lower test accuracy (per array, "
+              "± standard error: %s)" % (statistics.mean(loss),
+                                         "; ".join(per)))
     else:
         print()
 
