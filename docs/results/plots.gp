@@ -3,15 +3,16 @@
 # renames once gnuplot has succeeded.
 if (!exists("apnas_suffix")) apnas_suffix = ''
 
-set terminal svg size 960,620 dynamic font 'sans,12' background rgb 'white'
+set terminal svg size 960,1035 dynamic font 'sans,12' background rgb 'white'
 set output 'pareto.svg'.apnas_suffix
 reset
 set encoding utf8
 set termoption noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
-set key outside below center horizontal maxcols 3 spacing 1.1
-set bmargin 10
+set key outside below left Left reverse horizontal maxcols 1 spacing 1.1
+set bmargin 34
+set key title 'controller.plugin, controller.lr, reward.plugin, reward.beta, reward.target, cost.plugin, cost.rows' left
 set linetype 1 lc rgb '#4e79a7' lw 1.5
 set linetype 2 lc rgb '#f28e2b' lw 1.5
 set linetype 3 lc rgb '#e15759' lw 1.5
@@ -30,33 +31,43 @@ set offsets graph 0.03, graph 0.12, graph 0.06, graph 0.06
 set logscale x
 set format x '%.0s%c'
 plot \
-  'plot_points.dat' index 0 using 1:2 with points lt 1 pt 7 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 1 using 1:2 with points lt 2 pt 5 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 2 using 1:2 with points lt 3 pt 9 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 3 using 1:2 with points lt 4 pt 11 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 4 using 1:2 with points lt 5 pt 13 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 5 using 1:2 with points lt 6 pt 15 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 6 using 1:2 with points lt 7 pt 6 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 7 using 1:2 with points lt 8 pt 4 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
-  'plot_points.dat' index 8 using 1:2 with points lt 9 pt 8 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 9 using 1:2 with points lt 10 pt 10 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 10 using 1:2 with points lt 1 pt 12 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 11 using 1:2 with points lt 2 pt 14 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 12 using 1:2 with points lt 3 pt 7 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 13 using 1:2 with points lt 4 pt 5 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 0 using 1:2 with points lt 1 pt 7 ps 1.2 title 'evolution, -, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_points.dat' index 1 using 1:2 with points lt 2 pt 5 ps 1.2 title 'evolution, -, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_points.dat' index 2 using 1:2 with points lt 3 pt 9 ps 1.2 title 'evolution, -, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_points.dat' index 3 using 1:2 with points lt 4 pt 11 ps 1.2 title 'random, -, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_points.dat' index 4 using 1:2 with points lt 5 pt 13 ps 1.2 title 'random, -, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_points.dat' index 5 using 1:2 with points lt 6 pt 15 ps 1.2 title 'random, -, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_points.dat' index 6 using 1:2 with points lt 7 pt 6 ps 1.2 title 'reinforce_lstm, 0.001, accuracy, -, -, systolic, 16', \
+  'plot_points.dat' index 7 using 1:2 with points lt 8 pt 4 ps 1.2 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, macs, -', \
+  'plot_points.dat' index 8 using 1:2 with points lt 9 pt 8 ps 1.2 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_points.dat' index 9 using 1:2 with points lt 10 pt 10 ps 1.2 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_points.dat' index 10 using 1:2 with points lt 1 pt 12 ps 1.2 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_points.dat' index 11 using 1:2 with points lt 2 pt 14 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_points.dat' index 12 using 1:2 with points lt 3 pt 7 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_points.dat' index 13 using 1:2 with points lt 4 pt 5 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_points.dat' index 14 using 1:2 with points lt 5 pt 9 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 8', \
+  'plot_points.dat' index 15 using 1:2 with points lt 6 pt 11 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 16', \
+  'plot_points.dat' index 16 using 1:2 with points lt 7 pt 13 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 32', \
+  'plot_points.dat' index 17 using 1:2 with points lt 8 pt 15 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 8', \
+  'plot_points.dat' index 18 using 1:2 with points lt 9 pt 6 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 16', \
+  'plot_points.dat' index 19 using 1:2 with points lt 10 pt 4 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 32', \
+  'plot_points.dat' index 20 using 1:2 with points lt 1 pt 8 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 8', \
+  'plot_points.dat' index 21 using 1:2 with points lt 2 pt 10 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 16', \
+  'plot_points.dat' index 22 using 1:2 with points lt 3 pt 12 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 32', \
   'plot_front.dat' using 1:2 with steps lw 2 dt 2 lc rgb '#222222' title 'combined front', \
   'plot_front.dat' using 1:2:3 with labels left offset 0.6,0.5 font ',8' tc rgb '#333333' notitle
 unset output
 
-set terminal svg size 960,620 dynamic font 'sans,12' background rgb 'white'
+set terminal svg size 960,1035 dynamic font 'sans,12' background rgb 'white'
 set output 'reward.svg'.apnas_suffix
 reset
 set encoding utf8
 set termoption noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
-set key outside below center horizontal maxcols 3 spacing 1.1
-set bmargin 10
+set key outside below left Left reverse horizontal maxcols 1 spacing 1.1
+set bmargin 34
+set key title 'controller.plugin, controller.lr, reward.plugin, reward.beta, reward.target, cost.plugin, cost.rows' left
 set linetype 1 lc rgb '#4e79a7' lw 1.5
 set linetype 2 lc rgb '#f28e2b' lw 1.5
 set linetype 3 lc rgb '#e15759' lw 1.5
@@ -74,45 +85,133 @@ set ylabel 'mean reward'
 set xtics 1
 set offsets 0.2, 0.2, graph 0.05, graph 0.05
 plot \
-  'plot_reward.dat' index 0 using 1:2 with linespoints lt 1 pt 7 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 0 using 1:2 with linespoints lt 1 pt 7 ps 0.6 title 'evolution, -, mnas, -0.07, 0.5, systolic, 8', \
   'plot_reward.dat' index 1 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
-  'plot_reward.dat' index 2 using 1:2 with linespoints lt 2 pt 5 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 3 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
-  'plot_reward.dat' index 4 using 1:2 with linespoints lt 3 pt 9 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 5 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
-  'plot_reward.dat' index 6 using 1:2 with linespoints lt 4 pt 11 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_reward.dat' index 7 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
-  'plot_reward.dat' index 8 using 1:2 with linespoints lt 5 pt 13 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 9 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
-  'plot_reward.dat' index 10 using 1:2 with linespoints lt 6 pt 15 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 11 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
-  'plot_reward.dat' index 12 using 1:2 with linespoints lt 7 pt 6 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 13 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
-  'plot_reward.dat' index 14 using 1:2 with linespoints lt 8 pt 4 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
-  'plot_reward.dat' index 15 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
-  'plot_reward.dat' index 16 using 1:2 with linespoints lt 9 pt 8 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_reward.dat' index 17 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
-  'plot_reward.dat' index 18 using 1:2 with linespoints lt 10 pt 10 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 19 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
-  'plot_reward.dat' index 20 using 1:2 with linespoints lt 1 pt 12 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 21 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
-  'plot_reward.dat' index 22 using 1:2 with linespoints lt 2 pt 14 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_reward.dat' index 23 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
-  'plot_reward.dat' index 24 using 1:2 with linespoints lt 3 pt 7 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 25 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
-  'plot_reward.dat' index 26 using 1:2 with linespoints lt 4 pt 5 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 27 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle
+  'plot_reward.dat' index 2 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 3 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 4 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 5 using 1:2 with linespoints lt 2 pt 5 ps 0.6 title 'evolution, -, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_reward.dat' index 6 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 7 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 8 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 9 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 10 using 1:2 with linespoints lt 3 pt 9 ps 0.6 title 'evolution, -, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_reward.dat' index 11 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 12 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 13 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 14 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 15 using 1:2 with linespoints lt 4 pt 11 ps 0.6 title 'random, -, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_reward.dat' index 16 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 17 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 18 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 19 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 20 using 1:2 with linespoints lt 5 pt 13 ps 0.6 title 'random, -, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_reward.dat' index 21 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 22 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 23 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 24 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 25 using 1:2 with linespoints lt 6 pt 15 ps 0.6 title 'random, -, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_reward.dat' index 26 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 27 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 28 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 29 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 30 using 1:2 with linespoints lt 7 pt 6 ps 0.6 title 'reinforce_lstm, 0.001, accuracy, -, -, systolic, 16', \
+  'plot_reward.dat' index 31 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 32 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 33 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 34 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 35 using 1:2 with linespoints lt 8 pt 4 ps 0.6 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, macs, -', \
+  'plot_reward.dat' index 36 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 37 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 38 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 39 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 40 using 1:2 with linespoints lt 9 pt 8 ps 0.6 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_reward.dat' index 41 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 42 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 43 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 44 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 45 using 1:2 with linespoints lt 10 pt 10 ps 0.6 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_reward.dat' index 46 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 47 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 48 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 49 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 50 using 1:2 with linespoints lt 1 pt 12 ps 0.6 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_reward.dat' index 51 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 52 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 53 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 54 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 55 using 1:2 with linespoints lt 2 pt 14 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_reward.dat' index 56 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 57 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 58 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 59 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 60 using 1:2 with linespoints lt 3 pt 7 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_reward.dat' index 61 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 62 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 63 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 64 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 65 using 1:2 with linespoints lt 4 pt 5 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_reward.dat' index 66 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 67 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 68 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 69 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 70 using 1:2 with linespoints lt 5 pt 9 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 8', \
+  'plot_reward.dat' index 71 using 1:2 with linespoints lt 5 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 72 using 1:2 with linespoints lt 5 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 73 using 1:2 with linespoints lt 5 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 74 using 1:2 with linespoints lt 5 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 75 using 1:2 with linespoints lt 6 pt 11 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 16', \
+  'plot_reward.dat' index 76 using 1:2 with linespoints lt 6 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 77 using 1:2 with linespoints lt 6 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 78 using 1:2 with linespoints lt 6 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 79 using 1:2 with linespoints lt 6 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 80 using 1:2 with linespoints lt 7 pt 13 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 32', \
+  'plot_reward.dat' index 81 using 1:2 with linespoints lt 7 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 82 using 1:2 with linespoints lt 7 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 83 using 1:2 with linespoints lt 7 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 84 using 1:2 with linespoints lt 7 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 85 using 1:2 with linespoints lt 8 pt 15 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 8', \
+  'plot_reward.dat' index 86 using 1:2 with linespoints lt 8 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 87 using 1:2 with linespoints lt 8 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 88 using 1:2 with linespoints lt 8 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 89 using 1:2 with linespoints lt 8 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 90 using 1:2 with linespoints lt 9 pt 6 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 16', \
+  'plot_reward.dat' index 91 using 1:2 with linespoints lt 9 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 92 using 1:2 with linespoints lt 9 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 93 using 1:2 with linespoints lt 9 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 94 using 1:2 with linespoints lt 9 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 95 using 1:2 with linespoints lt 10 pt 4 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 32', \
+  'plot_reward.dat' index 96 using 1:2 with linespoints lt 10 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 97 using 1:2 with linespoints lt 10 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 98 using 1:2 with linespoints lt 10 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 99 using 1:2 with linespoints lt 10 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 100 using 1:2 with linespoints lt 1 pt 8 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 8', \
+  'plot_reward.dat' index 101 using 1:2 with linespoints lt 1 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 102 using 1:2 with linespoints lt 1 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 103 using 1:2 with linespoints lt 1 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 104 using 1:2 with linespoints lt 1 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 105 using 1:2 with linespoints lt 2 pt 10 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 16', \
+  'plot_reward.dat' index 106 using 1:2 with linespoints lt 2 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 107 using 1:2 with linespoints lt 2 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 108 using 1:2 with linespoints lt 2 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 109 using 1:2 with linespoints lt 2 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 110 using 1:2 with linespoints lt 3 pt 12 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 32', \
+  'plot_reward.dat' index 111 using 1:2 with linespoints lt 3 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 112 using 1:2 with linespoints lt 3 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 113 using 1:2 with linespoints lt 3 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 114 using 1:2 with linespoints lt 3 pt 12 ps 0.6 notitle
 unset output
 
-set terminal pngcairo size 1200,780 font 'sans,12'
+set terminal pngcairo size 1200,1300 font 'sans,12'
 set output 'pareto.png'.apnas_suffix
 reset
 set encoding utf8
 set termoption noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
-set key outside below center horizontal maxcols 3 spacing 1.1
-set bmargin 10
+set key outside below left Left reverse horizontal maxcols 1 spacing 1.1
+set bmargin 34
+set key title 'controller.plugin, controller.lr, reward.plugin, reward.beta, reward.target, cost.plugin, cost.rows' left
 set linetype 1 lc rgb '#4e79a7' lw 1.5
 set linetype 2 lc rgb '#f28e2b' lw 1.5
 set linetype 3 lc rgb '#e15759' lw 1.5
@@ -131,33 +230,43 @@ set offsets graph 0.03, graph 0.12, graph 0.06, graph 0.06
 set logscale x
 set format x '%.0s%c'
 plot \
-  'plot_points.dat' index 0 using 1:2 with points lt 1 pt 7 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 1 using 1:2 with points lt 2 pt 5 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 2 using 1:2 with points lt 3 pt 9 ps 1.2 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 3 using 1:2 with points lt 4 pt 11 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 4 using 1:2 with points lt 5 pt 13 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 5 using 1:2 with points lt 6 pt 15 ps 1.2 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 6 using 1:2 with points lt 7 pt 6 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 7 using 1:2 with points lt 8 pt 4 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
-  'plot_points.dat' index 8 using 1:2 with points lt 9 pt 8 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 9 using 1:2 with points lt 10 pt 10 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 10 using 1:2 with points lt 1 pt 12 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_points.dat' index 11 using 1:2 with points lt 2 pt 14 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_points.dat' index 12 using 1:2 with points lt 3 pt 7 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_points.dat' index 13 using 1:2 with points lt 4 pt 5 ps 1.2 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
+  'plot_points.dat' index 0 using 1:2 with points lt 1 pt 7 ps 1.2 title 'evolution, -, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_points.dat' index 1 using 1:2 with points lt 2 pt 5 ps 1.2 title 'evolution, -, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_points.dat' index 2 using 1:2 with points lt 3 pt 9 ps 1.2 title 'evolution, -, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_points.dat' index 3 using 1:2 with points lt 4 pt 11 ps 1.2 title 'random, -, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_points.dat' index 4 using 1:2 with points lt 5 pt 13 ps 1.2 title 'random, -, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_points.dat' index 5 using 1:2 with points lt 6 pt 15 ps 1.2 title 'random, -, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_points.dat' index 6 using 1:2 with points lt 7 pt 6 ps 1.2 title 'reinforce_lstm, 0.001, accuracy, -, -, systolic, 16', \
+  'plot_points.dat' index 7 using 1:2 with points lt 8 pt 4 ps 1.2 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, macs, -', \
+  'plot_points.dat' index 8 using 1:2 with points lt 9 pt 8 ps 1.2 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_points.dat' index 9 using 1:2 with points lt 10 pt 10 ps 1.2 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_points.dat' index 10 using 1:2 with points lt 1 pt 12 ps 1.2 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_points.dat' index 11 using 1:2 with points lt 2 pt 14 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_points.dat' index 12 using 1:2 with points lt 3 pt 7 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_points.dat' index 13 using 1:2 with points lt 4 pt 5 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_points.dat' index 14 using 1:2 with points lt 5 pt 9 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 8', \
+  'plot_points.dat' index 15 using 1:2 with points lt 6 pt 11 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 16', \
+  'plot_points.dat' index 16 using 1:2 with points lt 7 pt 13 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 32', \
+  'plot_points.dat' index 17 using 1:2 with points lt 8 pt 15 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 8', \
+  'plot_points.dat' index 18 using 1:2 with points lt 9 pt 6 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 16', \
+  'plot_points.dat' index 19 using 1:2 with points lt 10 pt 4 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 32', \
+  'plot_points.dat' index 20 using 1:2 with points lt 1 pt 8 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 8', \
+  'plot_points.dat' index 21 using 1:2 with points lt 2 pt 10 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 16', \
+  'plot_points.dat' index 22 using 1:2 with points lt 3 pt 12 ps 1.2 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 32', \
   'plot_front.dat' using 1:2 with steps lw 2 dt 2 lc rgb '#222222' title 'combined front', \
   'plot_front.dat' using 1:2:3 with labels left offset 0.6,0.5 font ',8' tc rgb '#333333' notitle
 unset output
 
-set terminal pngcairo size 1200,780 font 'sans,12'
+set terminal pngcairo size 1200,1300 font 'sans,12'
 set output 'reward.png'.apnas_suffix
 reset
 set encoding utf8
 set termoption noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
-set key outside below center horizontal maxcols 3 spacing 1.1
-set bmargin 10
+set key outside below left Left reverse horizontal maxcols 1 spacing 1.1
+set bmargin 34
+set key title 'controller.plugin, controller.lr, reward.plugin, reward.beta, reward.target, cost.plugin, cost.rows' left
 set linetype 1 lc rgb '#4e79a7' lw 1.5
 set linetype 2 lc rgb '#f28e2b' lw 1.5
 set linetype 3 lc rgb '#e15759' lw 1.5
@@ -175,32 +284,119 @@ set ylabel 'mean reward'
 set xtics 1
 set offsets 0.2, 0.2, graph 0.05, graph 0.05
 plot \
-  'plot_reward.dat' index 0 using 1:2 with linespoints lt 1 pt 7 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
+  'plot_reward.dat' index 0 using 1:2 with linespoints lt 1 pt 7 ps 0.6 title 'evolution, -, mnas, -0.07, 0.5, systolic, 8', \
   'plot_reward.dat' index 1 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
-  'plot_reward.dat' index 2 using 1:2 with linespoints lt 2 pt 5 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 3 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
-  'plot_reward.dat' index 4 using 1:2 with linespoints lt 3 pt 9 ps 0.6 title 'controller.plugin=evolution,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 5 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
-  'plot_reward.dat' index 6 using 1:2 with linespoints lt 4 pt 11 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_reward.dat' index 7 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
-  'plot_reward.dat' index 8 using 1:2 with linespoints lt 5 pt 13 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 9 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
-  'plot_reward.dat' index 10 using 1:2 with linespoints lt 6 pt 15 ps 0.6 title 'controller.plugin=random,controller.lr=-,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 11 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
-  'plot_reward.dat' index 12 using 1:2 with linespoints lt 7 pt 6 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=accuracy,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 13 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
-  'plot_reward.dat' index 14 using 1:2 with linespoints lt 8 pt 4 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=macs,cost.rows=-', \
-  'plot_reward.dat' index 15 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
-  'plot_reward.dat' index 16 using 1:2 with linespoints lt 9 pt 8 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_reward.dat' index 17 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
-  'plot_reward.dat' index 18 using 1:2 with linespoints lt 10 pt 10 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 19 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
-  'plot_reward.dat' index 20 using 1:2 with linespoints lt 1 pt 12 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.001,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 21 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
-  'plot_reward.dat' index 22 using 1:2 with linespoints lt 2 pt 14 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=8', \
-  'plot_reward.dat' index 23 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
-  'plot_reward.dat' index 24 using 1:2 with linespoints lt 3 pt 7 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=16', \
-  'plot_reward.dat' index 25 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
-  'plot_reward.dat' index 26 using 1:2 with linespoints lt 4 pt 5 ps 0.6 title 'controller.plugin=reinforce_lstm,controller.lr=0.002,reward.plugin=mnas,cost.plugin=systolic,cost.rows=32', \
-  'plot_reward.dat' index 27 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle
+  'plot_reward.dat' index 2 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 3 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 4 using 1:2 with linespoints lt 1 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 5 using 1:2 with linespoints lt 2 pt 5 ps 0.6 title 'evolution, -, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_reward.dat' index 6 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 7 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 8 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 9 using 1:2 with linespoints lt 2 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 10 using 1:2 with linespoints lt 3 pt 9 ps 0.6 title 'evolution, -, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_reward.dat' index 11 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 12 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 13 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 14 using 1:2 with linespoints lt 3 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 15 using 1:2 with linespoints lt 4 pt 11 ps 0.6 title 'random, -, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_reward.dat' index 16 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 17 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 18 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 19 using 1:2 with linespoints lt 4 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 20 using 1:2 with linespoints lt 5 pt 13 ps 0.6 title 'random, -, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_reward.dat' index 21 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 22 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 23 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 24 using 1:2 with linespoints lt 5 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 25 using 1:2 with linespoints lt 6 pt 15 ps 0.6 title 'random, -, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_reward.dat' index 26 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 27 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 28 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 29 using 1:2 with linespoints lt 6 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 30 using 1:2 with linespoints lt 7 pt 6 ps 0.6 title 'reinforce_lstm, 0.001, accuracy, -, -, systolic, 16', \
+  'plot_reward.dat' index 31 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 32 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 33 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 34 using 1:2 with linespoints lt 7 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 35 using 1:2 with linespoints lt 8 pt 4 ps 0.6 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, macs, -', \
+  'plot_reward.dat' index 36 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 37 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 38 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 39 using 1:2 with linespoints lt 8 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 40 using 1:2 with linespoints lt 9 pt 8 ps 0.6 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_reward.dat' index 41 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 42 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 43 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 44 using 1:2 with linespoints lt 9 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 45 using 1:2 with linespoints lt 10 pt 10 ps 0.6 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_reward.dat' index 46 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 47 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 48 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 49 using 1:2 with linespoints lt 10 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 50 using 1:2 with linespoints lt 1 pt 12 ps 0.6 title 'reinforce_lstm, 0.001, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_reward.dat' index 51 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 52 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 53 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 54 using 1:2 with linespoints lt 1 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 55 using 1:2 with linespoints lt 2 pt 14 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 8', \
+  'plot_reward.dat' index 56 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 57 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 58 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 59 using 1:2 with linespoints lt 2 pt 14 ps 0.6 notitle, \
+  'plot_reward.dat' index 60 using 1:2 with linespoints lt 3 pt 7 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 16', \
+  'plot_reward.dat' index 61 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 62 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 63 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 64 using 1:2 with linespoints lt 3 pt 7 ps 0.6 notitle, \
+  'plot_reward.dat' index 65 using 1:2 with linespoints lt 4 pt 5 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -0.07, 0.5, systolic, 32', \
+  'plot_reward.dat' index 66 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 67 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 68 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 69 using 1:2 with linespoints lt 4 pt 5 ps 0.6 notitle, \
+  'plot_reward.dat' index 70 using 1:2 with linespoints lt 5 pt 9 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 8', \
+  'plot_reward.dat' index 71 using 1:2 with linespoints lt 5 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 72 using 1:2 with linespoints lt 5 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 73 using 1:2 with linespoints lt 5 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 74 using 1:2 with linespoints lt 5 pt 9 ps 0.6 notitle, \
+  'plot_reward.dat' index 75 using 1:2 with linespoints lt 6 pt 11 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 16', \
+  'plot_reward.dat' index 76 using 1:2 with linespoints lt 6 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 77 using 1:2 with linespoints lt 6 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 78 using 1:2 with linespoints lt 6 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 79 using 1:2 with linespoints lt 6 pt 11 ps 0.6 notitle, \
+  'plot_reward.dat' index 80 using 1:2 with linespoints lt 7 pt 13 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.5, systolic, 32', \
+  'plot_reward.dat' index 81 using 1:2 with linespoints lt 7 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 82 using 1:2 with linespoints lt 7 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 83 using 1:2 with linespoints lt 7 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 84 using 1:2 with linespoints lt 7 pt 13 ps 0.6 notitle, \
+  'plot_reward.dat' index 85 using 1:2 with linespoints lt 8 pt 15 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 8', \
+  'plot_reward.dat' index 86 using 1:2 with linespoints lt 8 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 87 using 1:2 with linespoints lt 8 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 88 using 1:2 with linespoints lt 8 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 89 using 1:2 with linespoints lt 8 pt 15 ps 0.6 notitle, \
+  'plot_reward.dat' index 90 using 1:2 with linespoints lt 9 pt 6 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 16', \
+  'plot_reward.dat' index 91 using 1:2 with linespoints lt 9 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 92 using 1:2 with linespoints lt 9 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 93 using 1:2 with linespoints lt 9 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 94 using 1:2 with linespoints lt 9 pt 6 ps 0.6 notitle, \
+  'plot_reward.dat' index 95 using 1:2 with linespoints lt 10 pt 4 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 0.7, systolic, 32', \
+  'plot_reward.dat' index 96 using 1:2 with linespoints lt 10 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 97 using 1:2 with linespoints lt 10 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 98 using 1:2 with linespoints lt 10 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 99 using 1:2 with linespoints lt 10 pt 4 ps 0.6 notitle, \
+  'plot_reward.dat' index 100 using 1:2 with linespoints lt 1 pt 8 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 8', \
+  'plot_reward.dat' index 101 using 1:2 with linespoints lt 1 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 102 using 1:2 with linespoints lt 1 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 103 using 1:2 with linespoints lt 1 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 104 using 1:2 with linespoints lt 1 pt 8 ps 0.6 notitle, \
+  'plot_reward.dat' index 105 using 1:2 with linespoints lt 2 pt 10 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 16', \
+  'plot_reward.dat' index 106 using 1:2 with linespoints lt 2 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 107 using 1:2 with linespoints lt 2 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 108 using 1:2 with linespoints lt 2 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 109 using 1:2 with linespoints lt 2 pt 10 ps 0.6 notitle, \
+  'plot_reward.dat' index 110 using 1:2 with linespoints lt 3 pt 12 ps 0.6 title 'reinforce_lstm, 0.002, mnas, -1, 1, systolic, 32', \
+  'plot_reward.dat' index 111 using 1:2 with linespoints lt 3 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 112 using 1:2 with linespoints lt 3 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 113 using 1:2 with linespoints lt 3 pt 12 ps 0.6 notitle, \
+  'plot_reward.dat' index 114 using 1:2 with linespoints lt 3 pt 12 ps 0.6 notitle
 unset output
