@@ -142,3 +142,13 @@ int apnas_mkdir_p(const char *dir, apnas_error *err)
 		                       "%s exists and is not a directory", dir);
 	return 0;
 }
+
+int apnas_exists_in(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return 0;
+	int ok = access(p, F_OK) == 0;
+	free(p);
+	return ok;
+}

@@ -35,6 +35,10 @@ int apnas_write_atomic_with(const char *path, int binary,
                             int (*fn)(FILE *f, void *ud, apnas_error *err),
                             void *ud, apnas_error *err);
 
+/* 1 when dir/name exists (of any type), else 0 (also when out of
+ * memory): how a run directory's state is read from the files in it. */
+int apnas_exists_in(const char *dir, const char *name);
+
 /* Creates dir and its missing parents (like mkdir -p); refuses a path
  * that exists and is not a directory. */
 int apnas_mkdir_p(const char *dir, apnas_error *err);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <apnas/data.h>
@@ -204,26 +203,17 @@ static char *join(const char *dir, const char *name)
 	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
-static int has_file(const char *dir, const char *name)
-{
-	char *p = join(dir, name);
-	struct stat st;
-	int yes = p && stat(p, &st) == 0;
-	free(p);
-	return yes;
-}
-
 /* A directory holding a finished training is somebody's result, and one
  * holding a checkpoint a training to resume, not to start over. */
 static int claim_dir(trainer *t, int resuming)
 {
-	if (has_file(t->dir, "summary.json")) {
+	if (apnas_exists_in(t->dir, "summary.json")) {
 		cli_errorf("train: %s already holds a finished training "
 		           "(summary.json)%s", t->dir,
 		           resuming ? "" : "; choose another --out");
 		return CLI_EXIT_USAGE;
 	}
-	if (!resuming && has_file(t->dir, "checkpoint.ckpt")) {
+	if (!resuming && apnas_exists_in(t->dir, "checkpoint.ckpt")) {
 		cli_errorf("train: %s holds an unfinished training "
 		           "(checkpoint.ckpt); go on with apnas train --resume "
 		           "%s, or choose another --out", t->dir, t->dir);
@@ -420,7 +410,7 @@ static int save_checkpoint(trainer *t)
  * training stopped in its first epoch left none and starts over). */
 static int restore(trainer *t)
 {
-	if (!has_file(t->dir, "checkpoint.ckpt"))
+	if (!apnas_exists_in(t->dir, "checkpoint.ckpt"))
 		return CLI_EXIT_OK;
 	if (!t->a.ops->load) {
 		cli_errorf("train: space '%s' cannot load its state (no load)",

@@ -62,16 +62,6 @@ static double now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int file_exists(const char *dir, const char *name)
-{
-	char *p = NULL;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return 0;
-	int ok = access(p, F_OK) == 0;
-	free(p);
-	return ok;
-}
-
 /* The --set list of one run: the user's, the grid point's, the seed. */
 static const char **run_sets(const ablate *ab, size_t point, int64_t seed,
                              char **seed_set, size_t *n)
@@ -236,15 +226,15 @@ static int plan(ablate *ab, apnas_error *err)
 			if (!j->label || !j->dir || !j->log)
 				return apnas_error_set(err, APNAS_ENOMEM,
 				                       "out of memory");
-			int searched = file_exists(j->dir, "summary.json");
+			int searched = apnas_exists_in(j->dir, "summary.json");
 			int train = a->retrain &&
-			            !file_exists(j->dir,
-			                         "retrain/summary.json");
+			            !apnas_exists_in(j->dir,
+			                             "retrain/summary.json");
 			if (!searched)
 				j->steps[j->nsteps++] =
-					file_exists(j->dir, "config.cfg") ||
-					file_exists(j->dir,
-					            "checkpoint/state.ckpt")
+					apnas_exists_in(j->dir, "config.cfg") ||
+					apnas_exists_in(j->dir,
+					                "checkpoint/state.ckpt")
 					? STEP_RESUME : STEP_SEARCH;
 			if (train)
 				j->steps[j->nsteps++] = STEP_TRAIN;
@@ -297,7 +287,7 @@ static char **step_argv(const ablate *ab, const job *j, char ***owned,
 	default:
 		v[k++] = (char *)"train";
 		/* a retraining stopped after an epoch goes on from there */
-		if (file_exists(j->dir, "retrain/checkpoint.ckpt")) {
+		if (apnas_exists_in(j->dir, "retrain/checkpoint.ckpt")) {
 			v[k++] = (char *)"--resume";
 			if (asprintf(&own[o], "%s/retrain", j->dir) < 0)
 				goto oom;

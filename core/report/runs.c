@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "report/csvread.h"
 #include "report/json.h"
 #include "report/report.h"
@@ -31,14 +32,6 @@ static char *join(const char *a, const char *b)
 	p[na] = '/';
 	memcpy(p + na + 1, b, nb + 1);
 	return p;
-}
-
-static int exists(const char *dir, const char *name)
-{
-	char *p = join(dir, name);
-	int ok = p && access(p, F_OK) == 0;
-	free(p);
-	return ok;
 }
 
 static char *dup_or_null(const char *s)
@@ -201,7 +194,7 @@ int apnas_report_load_run(const char *dir, const char *name,
 	}
 	if ((rc = load_pareto(sum, run, path, err)) < 0)
 		goto out;
-	if (exists(dir, "config.cfg")) {
+	if (apnas_exists_in(dir, "config.cfg")) {
 		char *cfg = join(dir, "config.cfg");
 		rc = cfg ? apnas_report_read_settings(cfg, &run->set,
 		                                      &run->nset, err)
@@ -302,15 +295,15 @@ static int add_run(apnas_report *r, const char *dir, const char *name,
 static int scan(apnas_report *r, const char *dir, const char *name,
                 int depth, apnas_error *err)
 {
-	if (exists(dir, "summary.json")) {
+	if (apnas_exists_in(dir, "summary.json")) {
 		int yes = 0;
 		int rc = is_search_summary(dir, &yes, err);
 		if (rc < 0)
 			return rc;
 		if (yes)
 			return add_run(r, dir, name, err);
-	} else if (exists(dir, "config.cfg") &&
-	           exists(dir, "checkpoint")) {
+	} else if (apnas_exists_in(dir, "config.cfg") &&
+	           apnas_exists_in(dir, "checkpoint")) {
 		if (!r->unfinished++ && !(r->first_unfinished = strdup(dir)))
 			return apnas_error_set(err, APNAS_ENOMEM,
 			                       "out of memory");
@@ -409,7 +402,7 @@ int apnas_report_scan(apnas_report *r, const char *root, int several,
 	char base[4096];
 	base_name(dir, base, sizeof base);
 	/* A run given directly is named after itself. */
-	int is_run = exists(dir, "summary.json");
+	int is_run = apnas_exists_in(dir, "summary.json");
 	int rc = scan(r, dir, several || is_run ? base : "", 0, err);
 	free(dir);
 	return rc;

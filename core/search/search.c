@@ -30,13 +30,6 @@ char *apnas_search_path(const apnas_search *s, const char *name)
 	return p;
 }
 
-static int file_exists(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	return access(path, F_OK) == 0;
-}
-
 /* Writes and removes a probe file, so that a read-only or full run
  * directory is reported before any training. */
 static int probe_dir(const char *dir, apnas_error *err)
@@ -389,13 +382,13 @@ static int claim_dir(apnas_search *s, int *have_ckpt, apnas_error *err)
 	const apnas_search_args *a = s->args;
 	*have_ckpt = 0;
 	if (!a->resume_dir) {
-		if (file_exists(s->dir, "summary.json"))
+		if (apnas_exists_in(s->dir, "summary.json"))
 			return apnas_error_set(err, APNAS_EINVAL,
 				"%s holds a finished run; continue it with "
 				"--resume %s (e.g. --set search.epochs=N) or "
 				"choose another --out", s->dir, s->dir);
-		if (file_exists(s->dir, "config.cfg") ||
-		    file_exists(s->dir, "checkpoint/state.ckpt"))
+		if (apnas_exists_in(s->dir, "config.cfg") ||
+		    apnas_exists_in(s->dir, "checkpoint/state.ckpt"))
 			return apnas_error_set(err, APNAS_EINVAL,
 				"%s holds an unfinished run; continue it with "
 				"--resume %s or choose another --out", s->dir,
@@ -427,7 +420,7 @@ static int claim_dir(apnas_search *s, int *have_ckpt, apnas_error *err)
 	free(ck);
 	free(top);
 	if (a->resume_dir)
-		*have_ckpt = file_exists(s->dir, "checkpoint/state.ckpt");
+		*have_ckpt = apnas_exists_in(s->dir, "checkpoint/state.ckpt");
 	return 0;
 }
 
@@ -575,7 +568,7 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 		goto out;
 
 	if (s.resumed && s.ct.epoch >= s.epochs &&
-	    file_exists(s.dir, "summary.json")) {
+	    apnas_exists_in(s.dir, "summary.json")) {
 		apnas_progress_note(&s.prog,
 			"%s: run already finished (%lld epochs); to continue, "
 			"resume with --set search.epochs=N", s.dir,
@@ -641,8 +634,8 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 		snprintf(msg, sizeof msg, "%s", err->msg);
 		apnas_error_set(err, APNAS_ENUM,
 			"%s; stopped, %s", msg,
-			s.checkpoint_on && file_exists(s.dir,
-			                               "checkpoint/state.ckpt")
+			s.checkpoint_on && apnas_exists_in(s.dir,
+			                                   "checkpoint/state.ckpt")
 				? "the last good checkpoint is kept in "
 				  "checkpoint/ (a lower learning rate may help)"
 				: "no checkpoint was written yet");
