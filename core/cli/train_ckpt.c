@@ -29,27 +29,6 @@ static void write_tran(FILE *f, const train_progress *p,
 		apnas_put_u32(f, (uint32_t)parts->tok[i]);
 }
 
-static int section(apnas_ckpt_writer *w, const char *tag,
-                   int (*save)(void *obj, FILE *f, apnas_error *err),
-                   void *obj, const char *who, apnas_error *err)
-{
-	FILE *f;
-	int rc = apnas_ckpt_section_begin(w, tag, &f, err);
-	if (rc < 0)
-		return rc;
-	rc = save(obj, f, err);
-	if (rc < 0) {
-		apnas_error_prefix(err, "%s save", who);
-		return rc;
-	}
-	return apnas_ckpt_section_end(w, err);
-}
-
-static int batcher_save(void *b, FILE *f, apnas_error *err)
-{
-	return apnas_batcher_save(b, f, err);
-}
-
 int train_ckpt_save(const char *path, const train_progress *p,
                     const train_ckpt_parts *parts, apnas_error *err)
 {
@@ -62,12 +41,12 @@ int train_ckpt_save(const char *path, const train_progress *p,
 		goto out;
 	write_tran(f, p, parts);
 	if ((rc = apnas_ckpt_section_end(&w, err)) < 0 ||
-	    (rc = section(&w, "TRNB", batcher_save, parts->train_b,
-	                  "training batcher", err)) < 0 ||
-	    (rc = section(&w, "TSTB", batcher_save, parts->test_b,
-	                  "test batcher", err)) < 0 ||
-	    (rc = section(&w, "SPAC", parts->ops->save, parts->space, "space",
-	                  err)) < 0)
+	    (rc = apnas_ckpt_save_batcher(&w, "TRNB", parts->train_b,
+	                                  "training batcher", err)) < 0 ||
+	    (rc = apnas_ckpt_save_batcher(&w, "TSTB", parts->test_b,
+	                                  "test batcher", err)) < 0 ||
+	    (rc = apnas_ckpt_save_section(&w, "SPAC", parts->ops->save,
+	                                  parts->space, "space", err)) < 0)
 		goto out;
 	rc = apnas_ckpt_commit(&w, path, NULL, NULL, err);
 out:

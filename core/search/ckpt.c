@@ -374,3 +374,33 @@ int apnas_ckpt_load_batcher(const apnas_ckpt *ck, const char *tag,
 {
 	return apnas_ckpt_load_section(ck, tag, batcher_load, b, who, err);
 }
+
+int apnas_ckpt_save_section(apnas_ckpt_writer *w, const char *tag,
+                            int (*save)(void *obj, FILE *f,
+                                        apnas_error *err),
+                            void *obj, const char *who, apnas_error *err)
+{
+	FILE *f;
+	int rc = apnas_ckpt_section_begin(w, tag, &f, err);
+	if (rc < 0)
+		return rc;
+	rc = save(obj, f, err);
+	if (rc < 0) {
+		if (who)
+			apnas_error_prefix(err, "%s save", who);
+		return rc;
+	}
+	return apnas_ckpt_section_end(w, err);
+}
+
+static int batcher_save(void *b, FILE *f, apnas_error *err)
+{
+	return apnas_batcher_save(b, f, err);
+}
+
+int apnas_ckpt_save_batcher(apnas_ckpt_writer *w, const char *tag,
+                            apnas_batcher *b, const char *who,
+                            apnas_error *err)
+{
+	return apnas_ckpt_save_section(w, tag, batcher_save, b, who, err);
+}

@@ -45,6 +45,16 @@ int apnas_ckpt_commit(apnas_ckpt_writer *w, const char *path,
                       apnas_error *err);
 void apnas_ckpt_writer_free(apnas_ckpt_writer *w);
 
+/* Section tag holding what save() (a plugin's, a batcher's) writes; its
+ * error is prefixed "<who> save" when who is not NULL. */
+int apnas_ckpt_save_section(apnas_ckpt_writer *w, const char *tag,
+                            int (*save)(void *obj, FILE *f,
+                                        apnas_error *err),
+                            void *obj, const char *who, apnas_error *err);
+int apnas_ckpt_save_batcher(apnas_ckpt_writer *w, const char *tag,
+                            apnas_batcher *b, const char *who,
+                            apnas_error *err);
+
 /* ---- reading ---------------------------------------------------------- */
 
 typedef struct apnas_ckpt {

@@ -204,39 +204,19 @@ int apnas_search_checkpoint(apnas_search *s, apnas_error *err)
 	if ((rc = apnas_ckpt_section_end(&w, err)) < 0)
 		goto out;
 	if (s->trains) {
-		if ((rc = apnas_ckpt_section_begin(&w, "TRNB", &f, err)) < 0)
-			goto out;
-		rc = apnas_batcher_save(s->train_b, f, err);
-		if (rc < 0)
-			goto out;
-		if ((rc = apnas_ckpt_section_end(&w, err)) < 0)
-			goto out;
-		if ((rc = apnas_ckpt_section_begin(&w, "VALB", &f, err)) < 0)
-			goto out;
-		rc = apnas_batcher_save(s->val_b, f, err);
-		if (rc < 0)
-			goto out;
-		if ((rc = apnas_ckpt_section_end(&w, err)) < 0)
-			goto out;
-		if ((rc = apnas_ckpt_section_begin(&w, "SPAC", &f, err)) < 0)
-			goto out;
-		rc = s->sops->save(s->space.self, f, err);
-		if (rc < 0) {
-			apnas_error_prefix(err, "space '%s' save",
-			                   s->space_name);
-			goto out;
-		}
-		if ((rc = apnas_ckpt_section_end(&w, err)) < 0)
+		char who[300];
+		snprintf(who, sizeof who, "space '%s'", s->space_name);
+		if ((rc = apnas_ckpt_save_batcher(&w, "TRNB", s->train_b,
+		                                  NULL, err)) < 0 ||
+		    (rc = apnas_ckpt_save_batcher(&w, "VALB", s->val_b, NULL,
+		                                  err)) < 0 ||
+		    (rc = apnas_ckpt_save_section(&w, "SPAC", s->sops->save,
+		                                  s->space.self, who, err)) < 0)
 			goto out;
 	}
-	if ((rc = apnas_ckpt_section_begin(&w, "CTRL", &f, err)) < 0)
-		goto out;
-	rc = s->cops->save(s->ctl.self, f, err);
-	if (rc < 0) {
-		apnas_error_prefix(err, "controller save");
-		goto out;
-	}
-	if ((rc = apnas_ckpt_section_end(&w, err)) < 0)
+	if ((rc = apnas_ckpt_save_section(&w, "CTRL", s->cops->save,
+	                                  s->ctl.self, "controller",
+	                                  err)) < 0)
 		goto out;
 	char *path = apnas_search_path(s, "checkpoint/state.ckpt");
 	if (!path) {
