@@ -1,5 +1,6 @@
 /* Writers for fake run directories: the report tests' fixtures, made at
  * test time so the numbers sit next to the assertions that use them. */
+#include "../common/readfile.h"
 #include "../common/tmpdir.h"
 #include "fake_runs.h"
 
@@ -51,18 +52,7 @@ void fr_write_file(const char *root, const char *rel, const char *text)
 
 char *fr_read(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *b = malloc((size_t)n + 1);
-	if (fread(b, 1, (size_t)n, f) != (size_t)n)
-		abort();
-	b[n] = '\0';
-	fclose(f);
-	return b;
+	return t_read_file(path, NULL);
 }
 
 int fr_exists(const char *dir, const char *rel)

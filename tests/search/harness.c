@@ -1,6 +1,7 @@
 /* Search test helpers: child processes, file reading, a strict JSON
  * syntax checker, an RFC 4180 record splitter and the run comparison the
  * resume tests rely on. */
+#include "../common/readfile.h"
 #include "../common/tmpdir.h"
 #include "harness.h"
 
@@ -59,22 +60,7 @@ char *h_write(const char *dir, const char *name, const char *text)
 
 char *h_read(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap);
-	size_t got;
-	while ((got = fread(b + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (cap - n < 2) {
-			cap *= 2;
-			b = realloc(b, cap);
-		}
-	}
-	fclose(f);
-	b[n] = '\0';
-	return b;
+	return t_read_file(path, NULL);
 }
 
 char *h_readf(const char *dir, const char *name)

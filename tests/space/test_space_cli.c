@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "../common/readfile.h"
 #include "space_harness.h"
 
 static char *dir;
@@ -213,21 +214,12 @@ static int exists(const char *name)
 }
 
 /* The bytes of dir/name, malloc()ed; *n gets their count. */
-static unsigned char *read_bytes(const char *name, size_t *n)
+static char *read_bytes(const char *name, size_t *n)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	size_t cap = 1 << 16, len = 0;
-	unsigned char *b = malloc(cap);
-	size_t got;
-	while (b && (got = fread(b + len, 1, cap - len, f)) > 0)
-		if ((len += got) == cap)
-			b = realloc(b, cap *= 2);
-	ck_assert_ptr_nonnull(b);
-	fclose(f);
-	*n = len;
+	char *b = t_read_file(path, n);
+	ck_assert_msg(b != NULL, "cannot read %s", path);
 	return b;
 }
 
@@ -269,8 +261,8 @@ START_TEST(train_stopped_and_resumed_equals_uninterrupted)
 
 	ck_assert_int_eq(run("train --resume part --quiet"), 0);
 	size_t na, nb;
-	unsigned char *a = read_bytes("full/weights.bin", &na);
-	unsigned char *b = read_bytes("part/weights.bin", &nb);
+	char *a = read_bytes("full/weights.bin", &na);
+	char *b = read_bytes("part/weights.bin", &nb);
 	ck_assert_msg(na == nb && !memcmp(a, b, na),
 	              "resumed training ended with other weights");
 	free(a);
