@@ -23,7 +23,7 @@
 #include "arch_load.h"
 #include "atomic.h"
 #include "cli.h"
-#include "data/threads.h"
+#include "util/threads.h"
 #include "search/json_out.h"
 #include "testhook.h"
 #include "train_ckpt.h"

@@ -12,7 +12,7 @@
 #include <apnas/data.h>
 
 #include "config.h"
-#include "data/threads.h"
+#include "util/threads.h"
 
 static apnas_data_spec synth(int64_t n, int64_t val)
 {

@@ -1,5 +1,6 @@
-/* How many worker threads a run uses.  Internal to libapnas; lives in
- * core/data for now but serves the whole core (engine, search, CLI). */
+/* How many worker threads a run uses: the one place that turns run.threads
+ * into a number, for search, train and ablate alike.  Internal to
+ * libapnas. */
 #ifndef APNAS_CORE_THREADS_H
 #define APNAS_CORE_THREADS_H
 
