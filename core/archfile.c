@@ -22,6 +22,8 @@
 
 #include "archfile.h"
 #include "atomic.h"
+#include "hw/textfile.h"
+#include "opts_internal.h"
 
 #define ARCH_MAGIC "apnas-arch"
 #define ARCH_VERSION 1
@@ -37,53 +39,6 @@ void apnas_archfile_free(apnas_archfile *a)
 	free(a->settings);
 	free(a->body);
 	memset(a, 0, sizeof *a);
-}
-
-static char *slurp(const char *path, apnas_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		apnas_error_set(err, APNAS_EIO, "%s: cannot open: %s", path,
-		                strerror(errno));
-		return NULL;
-	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t got = fread(buf + n, 1, cap - 1 - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (!buf) {
-		apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (bad) {
-		free(buf);
-		apnas_error_set(err, APNAS_EIO, "%s: read error", path);
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n)) {
-		free(buf);
-		apnas_error_set(err, APNAS_EINVAL,
-		                "%s: not a text file (NUL byte)", path);
-		return NULL;
-	}
-	return buf;
 }
 
 /* Line without its newline (and a '\r' before it) or trailing blanks. */
@@ -217,10 +172,14 @@ static int read_text(const char *path, const char *text, apnas_archfile *a,
 			const char *v = q + strlen(ARCH_MAGIC);
 			if (v < end && (size_t)(end - v) < sizeof vbuf)
 				memcpy(vbuf, v, (size_t)(end - v));
-			int ver = 0;
-			char tail = 0;
-			if (!starts_word(q, end, ARCH_MAGIC) ||
-			    sscanf(vbuf, "%d %c", &ver, &tail) != 1)
+			char *vend = NULL;
+			errno = 0;
+			long long ver = strtoll(vbuf, &vend, 10);
+			int range = errno == ERANGE;
+			while (vend && (*vend == ' ' || *vend == '\t'))
+				vend++;
+			if (!starts_word(q, end, ARCH_MAGIC) || vend == vbuf ||
+			    !isspace((unsigned char)vbuf[0]) || *vend)
 				return apnas_error_set(err, APNAS_EINVAL,
 				                       "%s:%d: not an apnas "
 				                       "architecture file: "
@@ -228,10 +187,18 @@ static int read_text(const char *path, const char *text, apnas_archfile *a,
 				                       "first line",
 				                       path, ln, ARCH_MAGIC,
 				                       ARCH_VERSION);
+			if (range)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "%s:%d: architecture "
+				                       "format version %.*s is "
+				                       "out of range; this apnas "
+				                       "reads version %d", path,
+				                       ln, (int)(end - v), v,
+				                       ARCH_VERSION);
 			if (ver != ARCH_VERSION)
 				return apnas_error_set(err, APNAS_EINVAL,
 				                       "%s:%d: architecture "
-				                       "format version %d; this "
+				                       "format version %lld; this "
 				                       "apnas reads version %d",
 				                       path, ln, ver,
 				                       ARCH_VERSION);
@@ -294,21 +261,35 @@ static int read_text(const char *path, const char *text, apnas_archfile *a,
 	                       "body", path, ln, ARCH_BODY_MARK);
 }
 
-int apnas_archfile_read(const char *path, apnas_archfile *out,
-                        apnas_error *err)
+int apnas_archfile_parse(const char *path, const char *text, size_t len,
+                         apnas_archfile *out, apnas_error *err)
 {
 	memset(out, 0, sizeof *out);
-	char *text = slurp(path, err);
-	if (!text)
-		return err ? err->code : APNAS_EIO;
+	if (memchr(text, '\0', len))
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "%s: not a text file (NUL byte)", path);
 	int rc = read_text(path, text, out, err);
-	free(text);
 	if (rc) {
 		int line = err ? err->line : 0;
 		apnas_archfile_free(out);
 		if (err)
 			err->line = line;
 	}
+	return rc;
+}
+
+int apnas_archfile_read(const char *path, apnas_archfile *out,
+                        apnas_error *err)
+{
+	memset(out, 0, sizeof *out);
+	char *text = NULL;
+	size_t len = 0;
+	int rc = apnas_text_read(path, APNAS_CONFIG_MAX_BYTES, &text, &len,
+	                         err);
+	if (rc)
+		return rc;
+	rc = apnas_archfile_parse(path, text, len, out, err);
+	free(text);
 	return rc;
 }
 

@@ -27,6 +27,10 @@ typedef struct apnas_archfile {
 /* Reads and splits a file; refusals name path:line. */
 int apnas_archfile_read(const char *path, apnas_archfile *out,
                         apnas_error *err);
+/* The same on text already in memory (len bytes, NUL-terminated after
+ * them); path only names it in messages. */
+int apnas_archfile_parse(const char *path, const char *text, size_t len,
+                         apnas_archfile *out, apnas_error *err);
 void apnas_archfile_free(apnas_archfile *a);
 
 /* Writes an architecture atomically (temporary file, then rename): the

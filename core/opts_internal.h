@@ -11,6 +11,10 @@
 
 #include <apnas/options.h>
 
+/* A config file, each file it @includes and an architecture file are
+ * refused past this size before they are read whole (docs/limits.md). */
+#define APNAS_CONFIG_MAX_BYTES (1u << 20)
+
 /* "bool", "int", "float", "string", "list of ints", "list of strings". */
 const char *apnas_opt_type_name(apnas_opt_type t);
 

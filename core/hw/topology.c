@@ -11,12 +11,11 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "nameset.h"
 #include "systolic_model.h"
 #include "textfile.h"
 
 #define MAX_FIELDS 16
-/* Far above any real network (ResNet-50 is 2 kB), far below trouble. */
-#define TOPOLOGY_MAX_BYTES ((size_t)256 << 20)
 
 static const char *const field_label[] = {
 	"Layer name", "IFMAP Height", "IFMAP Width", "Filter Height",
@@ -179,49 +178,33 @@ int apnas_topology_layer(const apnas_topo_row *r, apnas_layer *l,
 	return 0;
 }
 
-/* Refuses a name already in the net; lines[i] is the line layer i came
- * from (0: it was there before this parse). */
-static int check_unique(const apnas_net *net, const int *lines,
-                        size_t first_new, const char *name, const where *w,
-                        int col, apnas_error *err)
-{
-	for (size_t i = 0; i < net->n; i++) {
-		if (strcmp(net->layers[i].name, name))
-			continue;
-		if (i >= first_new)
-			return fail(err, w, col, "duplicate layer name '%s' (first "
-			            "on line %d)", name, lines[i - first_new]);
-		return fail(err, w, col, "duplicate layer name '%s' (already in "
-		            "the network)", name);
-	}
-	return 0;
-}
-
 typedef struct parse_state {
 	apnas_net *net;
 	size_t first_new;
-	int *lines;       /* line of each appended layer */
-	size_t lines_cap;
+	apnas_nameset names; /* every layer's name; tag: its line, 0 for
+	                        layers there before this parse */
 } parse_state;
 
+/* Refuses a name already in the net (hashed: a topology of many rows is
+ * checked in linear time), else appends l. */
 static int append(parse_state *ps, const apnas_layer *l, const where *w,
                   int col, apnas_error *err)
 {
-	int rc;
-	if ((rc = check_unique(ps->net, ps->lines, ps->first_new, l->name, w,
-	                       col, err)))
-		return rc;
-	size_t k = ps->net->n - ps->first_new;
-	if (k == ps->lines_cap) {
-		size_t cap = ps->lines_cap ? 2 * ps->lines_cap : 64;
-		int *p = realloc(ps->lines, cap * sizeof *p);
-		if (!p)
-			return apnas_error_set(err, APNAS_ENOMEM,
-			                       "out of memory reading a topology");
-		ps->lines = p;
-		ps->lines_cap = cap;
-	}
-	ps->lines[k] = w->line;
+	int first = 0;
+	int rc = apnas_nameset_add(&ps->names, l->name, w->line, &first);
+	if (rc < 0)
+		return apnas_error_set(err, APNAS_ENOMEM,
+		                       "out of memory reading a topology");
+	if (rc > 0 && first > 0)
+		return fail(err, w, col, "duplicate layer name '%s' (first on "
+		            "line %d)", l->name, first);
+	if (rc > 0)
+		return fail(err, w, col, "duplicate layer name '%s' (already in "
+		            "the network)", l->name);
+	if (ps->net->n - ps->first_new >= APNAS_TOPOLOGY_MAX_LAYERS)
+		return fail(err, w, col, "more than %d layers: a topology holds "
+		            "at most %d (depthwise rows count one per channel)",
+		            APNAS_TOPOLOGY_MAX_LAYERS, APNAS_TOPOLOGY_MAX_LAYERS);
 	return apnas_net_add(ps->net, l, err);
 }
 
@@ -284,7 +267,20 @@ static int parse_row(parse_state *ps, const field *f, int nf, int eol_col,
 		return append(ps, &l, w, f[0].col, err);
 	}
 	/* SCALE-Sim's depthwise rows: one single-channel layer per channel,
-	 * named as SCALE-Sim names them, so the totals agree. */
+	 * named as SCALE-Sim names them, so the totals agree.  Refused
+	 * before the expansion when it would pass a limit. */
+	if (r.channels > APNAS_TOPOLOGY_MAX_DP_CHANNELS)
+		return fail(err, w, f[5].col, "Channels %d in a depthwise (DP) "
+		            "row: expected at most %d (SCALE-Sim makes one layer "
+		            "per channel)", r.channels,
+		            APNAS_TOPOLOGY_MAX_DP_CHANNELS);
+	size_t have = ps->net->n - ps->first_new;
+	if (have + (size_t)r.channels > APNAS_TOPOLOGY_MAX_LAYERS)
+		return fail(err, w, f[5].col, "depthwise (DP) row of %d channels "
+		            "makes %zu layers with the %zu before it: a topology "
+		            "holds at most %d", r.channels,
+		            have + (size_t)r.channels, have,
+		            APNAS_TOPOLOGY_MAX_LAYERS);
 	apnas_topo_row one = r;
 	one.channels = 1;
 	for (int32_t c = 0; c < r.channels; c++) {
@@ -305,11 +301,23 @@ int apnas_topology_parse(const char *text, size_t len, const char *file,
                          apnas_net *net, apnas_error *err)
 {
 	field f[MAX_FIELDS];
-	parse_state ps = {net, net->n, NULL, 0};
+	parse_state ps = {net, net->n, {0}};
 	where w = {file ? file : "<topology>", 0};
 	int header = 0, rc = 0;
 	size_t rows = 0;
 
+	apnas_nameset_init(&ps.names);
+	if (len > APNAS_TOPOLOGY_MAX_BYTES)
+		return apnas_error_set(err, APNAS_EINVAL, "%s: %zu bytes: a "
+		                       "topology holds at most %zu", w.file, len,
+		                       (size_t)APNAS_TOPOLOGY_MAX_BYTES);
+	for (size_t i = 0; i < net->n; i++)
+		if (apnas_nameset_add(&ps.names, net->layers[i].name, 0,
+		                      NULL) < 0 && net->layers[i].name[0]) {
+			apnas_nameset_free(&ps.names);
+			return apnas_error_set(err, APNAS_ENOMEM,
+			                       "out of memory reading a topology");
+		}
 	for (size_t pos = 0; pos < len && !rc;) {
 		const char *line = text + pos;
 		size_t n = 0;
@@ -345,7 +353,7 @@ int apnas_topology_parse(const char *text, size_t len, const char *file,
 		rc = parse_row(&ps, f, nf, eol, &w, err);
 		rows++;
 	}
-	free(ps.lines);
+	apnas_nameset_free(&ps.names);
 	if (rc)
 		return rc;
 	if (!header || rows == 0) {
@@ -361,7 +369,7 @@ int apnas_topology_load(const char *path, apnas_net *net, apnas_error *err)
 {
 	char *buf;
 	size_t len;
-	int rc = apnas_text_read(path, TOPOLOGY_MAX_BYTES, &buf, &len, err);
+	int rc = apnas_text_read(path, APNAS_TOPOLOGY_MAX_BYTES, &buf, &len, err);
 	if (rc)
 		return rc;
 	rc = apnas_topology_parse(buf, len, path, net, err);
@@ -458,22 +466,50 @@ static int write_row(FILE *f, const apnas_topo_row *r)
 	               r->filters, r->stride) < 0;
 }
 
+/* Export names are cleaned of characters a topology cannot hold, so two
+ * layers may come out alike ("a\tb", "a_b"); a later one gets "_2",
+ * "_3", ... so that the file reads back. */
+static int unique_name(apnas_nameset *seen, char *name, apnas_error *err)
+{
+	char base[64];
+	snprintf(base, sizeof base, "%s", name);
+	for (unsigned k = 2;; k++) {
+		int rc = apnas_nameset_add(seen, name, 1, NULL);
+		if (rc == 0)
+			return 0;
+		if (rc < 0)
+			return apnas_error_set(err, APNAS_ENOMEM,
+			                       "out of memory writing a topology");
+		char suffix[16];
+		int sl = snprintf(suffix, sizeof suffix, "_%u", k);
+		int keep = (int)sizeof base - 1 - sl;
+		snprintf(name, sizeof base, "%.*s%s", keep, base, suffix);
+	}
+}
+
 int apnas_topology_write(FILE *f, const apnas_net *net, apnas_error *err)
 {
 	apnas_topo_row r;
-	int skip, rc;
+	apnas_nameset seen;
+	int skip, rc = 0;
+	apnas_nameset_init(&seen);
 	int bad = fprintf(f, "%s\n", HEADER) < 0;
-	for (size_t i = 0; i < net->n && !bad; i++) {
+	for (size_t i = 0; i < net->n && !bad && !rc; i++) {
 		const apnas_layer *l = &net->layers[i];
 		int32_t chans = l->type == APNAS_LAYER_DWCONV ? l->in.c : 1;
-		for (int32_t c = 0; c < chans && !bad; c++) {
+		for (int32_t c = 0; c < chans && !bad && !rc; c++) {
 			if ((rc = apnas_topology_row(l, c, &r, &skip, err)))
-				return rc;
+				break;
 			if (skip)
+				break;
+			if ((rc = unique_name(&seen, r.name, err)))
 				break;
 			bad = write_row(f, &r);
 		}
 	}
+	apnas_nameset_free(&seen);
+	if (rc)
+		return rc;
 	if (bad)
 		return apnas_error_set(err, APNAS_EIO, "writing a topology: %s",
 		                       strerror(errno));

@@ -28,6 +28,14 @@
 #include <apnas/error.h>
 #include <apnas/net.h>
 
+/* Limits of a topology read in (docs/limits.md), each refused with the
+ * number and the limit before anything is allocated for it.  Far above
+ * any real network (ResNet-50 is 2 kB and 53 rows; MobileNet's widest
+ * depthwise layer has 1024 channels), far below trouble. */
+#define APNAS_TOPOLOGY_MAX_BYTES (64u << 20)
+#define APNAS_TOPOLOGY_MAX_LAYERS 200000
+#define APNAS_TOPOLOGY_MAX_DP_CHANNELS 65536
+
 /* One row of a topology, as SCALE-Sim reads it; owned by the holder,
  * every member a plain value. */
 typedef struct apnas_topo_row {

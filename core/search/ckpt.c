@@ -5,6 +5,7 @@
 #include "ckpt.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,11 @@ int apnas_ckpt_commit(apnas_ckpt_writer *w, const char *path,
 	le_store((unsigned char *)w->buf + 12, w->n_sections, 4);
 	unsigned char crc[4];
 	le_store(crc, crc32(0L, (const Bytef *)w->buf, (uInt)w->len), 4);
+	/* Whether a previous checkpoint exists decides what a failure
+	 * message may promise. */
+	const char *kept = access(path, F_OK) == 0 ?
+		"the previous checkpoint is kept" :
+		"there is no previous checkpoint";
 	apnas_atomic a;
 	int rc = apnas_atomic_open(&a, path, 1, err);
 	if (rc < 0)
@@ -187,15 +193,15 @@ int apnas_ckpt_commit(apnas_ckpt_writer *w, const char *path,
 		int e = errno;
 		apnas_atomic_abort(&a);
 		return apnas_error_set(err, APNAS_EIO,
-			"cannot write checkpoint %s: %s (the previous "
-			"checkpoint is kept)", path, strerror(e ? e : EIO));
+			"cannot write checkpoint %s: %s (%s)", path,
+			strerror(e ? e : EIO), kept);
 	}
 	if (before_rename)
 		before_rename(ud);
 	rc = apnas_atomic_commit(&a, err);
 	if (rc < 0)
-		return apnas_error_prefix(err,
-			"checkpoint not written, the previous one is kept");
+		return apnas_error_prefix(err, "checkpoint not written, %s",
+		                          kept);
 	sync_dir_of(path);
 	return 0;
 }
@@ -212,6 +218,89 @@ void apnas_ckpt_writer_free(apnas_ckpt_writer *w)
 
 /* ---- reader ----------------------------------------------------------- */
 
+/* Errors are formatted before the checkpoint is freed: the message may
+ * name a section tag that lives in the buffer being released. */
+static int ckpt_refuse(apnas_ckpt *ck, apnas_error *err, int code,
+                       const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int ckpt_refuse(apnas_ckpt *ck, apnas_error *err, int code,
+                       const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	apnas_ckpt_free(ck);
+	return apnas_error_set(err, code, "%s", msg);
+}
+
+int apnas_ckpt_parse(unsigned char *buf, size_t len, const char *path,
+                     apnas_ckpt *ck, apnas_error *err)
+{
+	memset(ck, 0, sizeof *ck);
+	ck->buf = buf;
+	ck->len = len;
+	if (len < 20)
+		return ckpt_refuse(ck, err, APNAS_EINVAL,
+			"%s: not a checkpoint (too short)", path);
+	if (memcmp(ck->buf, APNAS_CKPT_MAGIC, 8) != 0)
+		return ckpt_refuse(ck, err, APNAS_EINVAL,
+			"%s: not an apnas checkpoint (bad magic)", path);
+	uint32_t ver = (uint32_t)le_load(ck->buf + 8, 4);
+	if (ver != APNAS_CKPT_VERSION)
+		return ckpt_refuse(ck, err, APNAS_EINVAL,
+			"%s: checkpoint format %u, this apnas reads %u", path,
+			ver, APNAS_CKPT_VERSION);
+	size_t body = ck->len - 4;
+	uint32_t want = (uint32_t)le_load(ck->buf + body, 4);
+	uint32_t have = (uint32_t)crc32(0L, ck->buf, (uInt)body);
+	if (want != have)
+		return ckpt_refuse(ck, err, APNAS_EINVAL,
+			"%s: checkpoint damaged (CRC mismatch)", path);
+	uint32_t n_sections = (uint32_t)le_load(ck->buf + 12, 4);
+	if (n_sections > APNAS_CKPT_MAX_SECTIONS)
+		return ckpt_refuse(ck, err, APNAS_EINVAL,
+			"%s: checkpoint damaged (%u sections, at most %u)",
+			path, n_sections, APNAS_CKPT_MAX_SECTIONS);
+	ck->sec = calloc(n_sections ? n_sections : 1, sizeof *ck->sec);
+	if (!ck->sec)
+		return ckpt_refuse(ck, err, APNAS_ENOMEM,
+			"%s: out of memory", path);
+	ck->n_sections = n_sections;
+	size_t off = 16;
+	for (uint32_t i = 0; i < ck->n_sections; i++) {
+		if (body - off < 12)
+			return ckpt_refuse(ck, err, APNAS_EINVAL,
+				"%s: checkpoint damaged (section %u header)",
+				path, i);
+		char tag[5];
+		memcpy(tag, ck->buf + off, 4);
+		tag[4] = '\0';
+		for (int k = 0; k < 4; k++)
+			if (tag[k] < 0x21 || tag[k] > 0x7e)
+				return ckpt_refuse(ck, err, APNAS_EINVAL,
+					"%s: checkpoint damaged (section %u "
+					"tag is not printable)", path, i);
+		memcpy(ck->sec[i].tag, tag, 5);
+		uint64_t n = le_load(ck->buf + off + 4, 8);
+		off += 12;
+		if (n > body - off)
+			return ckpt_refuse(ck, err, APNAS_EINVAL,
+				"%s: checkpoint damaged (section %u, %s: "
+				"length %llu, %zu bytes left)", path, i, tag,
+				(unsigned long long)n, body - off);
+		ck->sec[i].data = ck->buf + off;
+		ck->sec[i].len = n;
+		off += n;
+	}
+	if (off != body)
+		return ckpt_refuse(ck, err, APNAS_EINVAL,
+			"%s: checkpoint damaged (trailing bytes)", path);
+	return 0;
+}
+
 int apnas_ckpt_read(const char *path, apnas_ckpt *ck, apnas_error *err)
 {
 	memset(ck, 0, sizeof *ck);
@@ -225,81 +314,27 @@ int apnas_ckpt_read(const char *path, apnas_ckpt *ck, apnas_error *err)
 		return apnas_error_set(err, APNAS_EINVAL,
 			"%s: not a checkpoint (too short)", path);
 	}
-	ck->len = (size_t)st.st_size;
-	ck->buf = malloc(ck->len);
-	if (!ck->buf) {
+	if ((uint64_t)st.st_size > APNAS_CKPT_MAX_BYTES) {
+		fclose(f);
+		return apnas_error_set(err, APNAS_EINVAL,
+			"%s: checkpoint of %lld bytes, at most %llu", path,
+			(long long)st.st_size,
+			(unsigned long long)APNAS_CKPT_MAX_BYTES);
+	}
+	size_t len = (size_t)st.st_size;
+	unsigned char *buf = malloc(len);
+	if (!buf) {
 		fclose(f);
 		return apnas_error_set(err, APNAS_ENOMEM,
 			"%s: out of memory", path);
 	}
-	size_t got = fread(ck->buf, 1, ck->len, f);
+	size_t got = fread(buf, 1, len, f);
 	fclose(f);
-	if (got != ck->len) {
-		apnas_ckpt_free(ck);
+	if (got != len) {
+		free(buf);
 		return apnas_error_set(err, APNAS_EIO, "%s: short read", path);
 	}
-	if (memcmp(ck->buf, APNAS_CKPT_MAGIC, 8) != 0) {
-		apnas_ckpt_free(ck);
-		return apnas_error_set(err, APNAS_EINVAL,
-			"%s: not an apnas checkpoint (bad magic)", path);
-	}
-	uint32_t ver = (uint32_t)le_load(ck->buf + 8, 4);
-	if (ver != APNAS_CKPT_VERSION) {
-		apnas_ckpt_free(ck);
-		return apnas_error_set(err, APNAS_EINVAL,
-			"%s: checkpoint format %u, this apnas reads %u", path,
-			ver, APNAS_CKPT_VERSION);
-	}
-	size_t body = ck->len - 4;
-	uint32_t want = (uint32_t)le_load(ck->buf + body, 4);
-	uint32_t have = (uint32_t)crc32(0L, ck->buf, (uInt)body);
-	if (want != have) {
-		apnas_ckpt_free(ck);
-		return apnas_error_set(err, APNAS_EINVAL,
-			"%s: checkpoint damaged (CRC mismatch)", path);
-	}
-	ck->n_sections = (uint32_t)le_load(ck->buf + 12, 4);
-	if (ck->n_sections > 1024) {
-		apnas_ckpt_free(ck);
-		return apnas_error_set(err, APNAS_EINVAL,
-			"%s: checkpoint damaged (%u sections)", path,
-			ck->n_sections);
-	}
-	ck->sec = calloc(ck->n_sections ? ck->n_sections : 1,
-	                 sizeof *ck->sec);
-	if (!ck->sec) {
-		apnas_ckpt_free(ck);
-		return apnas_error_set(err, APNAS_ENOMEM,
-			"%s: out of memory", path);
-	}
-	size_t off = 16;
-	for (uint32_t i = 0; i < ck->n_sections; i++) {
-		if (body - off < 12) {
-			apnas_ckpt_free(ck);
-			return apnas_error_set(err, APNAS_EINVAL,
-				"%s: checkpoint damaged (section %u header)",
-				path, i);
-		}
-		memcpy(ck->sec[i].tag, ck->buf + off, 4);
-		ck->sec[i].tag[4] = '\0';
-		uint64_t n = le_load(ck->buf + off + 4, 8);
-		off += 12;
-		if (n > body - off) {
-			apnas_ckpt_free(ck);
-			return apnas_error_set(err, APNAS_EINVAL,
-				"%s: checkpoint damaged (section %s length)",
-				path, ck->sec[i].tag);
-		}
-		ck->sec[i].data = ck->buf + off;
-		ck->sec[i].len = n;
-		off += n;
-	}
-	if (off != body) {
-		apnas_ckpt_free(ck);
-		return apnas_error_set(err, APNAS_EINVAL,
-			"%s: checkpoint damaged (trailing bytes)", path);
-	}
-	return 0;
+	return apnas_ckpt_parse(buf, len, path, ck, err);
 }
 
 int apnas_ckpt_get(const apnas_ckpt *ck, const char *tag,

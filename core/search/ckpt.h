@@ -17,6 +17,11 @@
 
 #define APNAS_CKPT_MAGIC "APNASCKP"
 #define APNAS_CKPT_VERSION 1u
+/* Limits of a file read back (docs/limits.md): a checkpoint holds a few
+ * dozen sections; its size is bounded so that a foreign file is refused
+ * before it is read whole. */
+#define APNAS_CKPT_MAX_SECTIONS 1024u
+#define APNAS_CKPT_MAX_BYTES (4ull << 30)
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -70,6 +75,10 @@ typedef struct apnas_ckpt {
 
 /* Reads and validates (magic, version, section bounds, CRC) a file. */
 int apnas_ckpt_read(const char *path, apnas_ckpt *ck, apnas_error *err);
+/* The same checks on bytes already in memory: ck takes buf (malloc'd)
+ * whatever the outcome; path only names it in messages. */
+int apnas_ckpt_parse(unsigned char *buf, size_t len, const char *path,
+                     apnas_ckpt *ck, apnas_error *err);
 /* The bytes of section tag, or APNAS_EINVAL naming the missing tag. */
 int apnas_ckpt_get(const apnas_ckpt *ck, const char *tag,
                    const unsigned char **data, size_t *len,

@@ -255,7 +255,10 @@ static int em_create(const apnas_plugin_ctx *ctx, void **self,
 			s->classes = 10;
 		}
 	}
-	if (!rc && s->have_data)
+	/* Data without training images is a geometry only (apnas cost
+	 * --arch): the networks are described, so the supernet's weights,
+	 * gigabytes at the largest channels and layers, are not made. */
+	if (!rc && s->have_data && ctx->data->train_n > 0)
 		rc = em_params_build(s, err);
 	if (rc) {
 		em_destroy(s);
