@@ -9,13 +9,10 @@
 
 #define PIXELS (APNAS_CIFAR_RECORD - 1)
 
-static int append_file(const char *path, apnas_raw *out, apnas_error *err)
+int apnas_cifar_append(const char *path, uint8_t *b, size_t len,
+                       apnas_raw *out, apnas_error *err)
 {
-	uint8_t *b;
-	size_t len;
-	int rc = apnas_read_file(path, &b, &len, err);
-	if (rc)
-		return rc;
+	int rc = 0;
 	if (len == 0 || len % APNAS_CIFAR_RECORD) {
 		rc = apnas_error_set(err, APNAS_EINVAL,
 		        "%s: %zu bytes is not a whole number of %d-byte "
@@ -65,7 +62,11 @@ int apnas_cifar_read(const char *const *paths, size_t n_paths,
 {
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < n_paths; i++) {
-		int rc = append_file(paths[i], out, err);
+		uint8_t *b;
+		size_t len;
+		int rc = apnas_read_file(paths[i], &b, &len, err);
+		if (!rc)
+			rc = apnas_cifar_append(paths[i], b, len, out, err);
 		if (rc) {
 			apnas_raw_free(out);
 			return rc;

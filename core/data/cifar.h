@@ -17,4 +17,9 @@
 int apnas_cifar_read(const char *const *paths, size_t n_paths,
                      apnas_raw *out, apnas_error *err);
 
+/* Appends the records of one batch file's contents (b, len bytes,
+ * malloc()ed: taken whatever the outcome) to out; path names it. */
+int apnas_cifar_append(const char *path, uint8_t *b, size_t len,
+                       apnas_raw *out, apnas_error *err);
+
 #endif

@@ -153,6 +153,15 @@ static int load(const apnas_data_spec *s, apnas_dataset *ds,
 	if (rc)
 		return rc;
 	const apnas_raw *a = &ds->train_file, *b = &ds->test_file;
+	/* A named dataset has one image size, which the commands that read
+	 * no images (apnas cost) assume: other images are not that dataset. */
+	int side = !strcmp(d, "fashion_mnist") || !strcmp(d, "mnist") ? 28 : 0;
+	if (side && (a->c != 1 || a->h != side || a->w != side))
+		return apnas_error_set(err, APNAS_EINVAL,
+		        "data: %s training images are %dx%dx%d, expected "
+		        "1x%dx%d (%s): another dataset, or set data.dataset "
+		        "accordingly", d, a->c, a->h, a->w, side, side,
+		        path ? path : FASHION_MNIST_DIR);
 	if (b->n && (a->c != b->c || a->h != b->h || a->w != b->w))
 		return apnas_error_set(err, APNAS_EINVAL,
 		        "data: %s test images are %dx%dx%d but training images "

@@ -57,14 +57,10 @@ static int check_length(const char *path, size_t len, uint64_t want,
 	return 0;
 }
 
-static int read_images(const char *path, apnas_raw *out, apnas_error *err)
+int apnas_idx_parse_images(const char *path, uint8_t *b, size_t len,
+                           apnas_raw *out, apnas_error *err)
 {
-	uint8_t *b;
-	size_t len;
-	int rc = apnas_read_file(path, &b, &len, err);
-	if (rc)
-		return rc;
-	rc = check_header(path, b, len, 3, "idx3-ubyte images", err);
+	int rc = check_header(path, b, len, 3, "idx3-ubyte images", err);
 	if (rc)
 		goto done;
 	uint32_t n = be32(b + 4), rows = be32(b + 8), cols = be32(b + 12);
@@ -100,16 +96,12 @@ done:
 	return rc;
 }
 
-static int read_labels(const char *path, int64_t n_images,
-                       const char *images_path, int32_t classes,
-                       apnas_raw *out, apnas_error *err)
+int apnas_idx_parse_labels(const char *path, uint8_t *b, size_t len,
+                           int64_t n_images, const char *images_path,
+                           int32_t classes, apnas_raw *out,
+                           apnas_error *err)
 {
-	uint8_t *b;
-	size_t len;
-	int rc = apnas_read_file(path, &b, &len, err);
-	if (rc)
-		return rc;
-	rc = check_header(path, b, len, 1, "idx1-ubyte labels", err);
+	int rc = check_header(path, b, len, 1, "idx1-ubyte labels", err);
 	if (rc)
 		goto done;
 	uint32_t n = be32(b + 4);
@@ -148,10 +140,16 @@ int apnas_idx_read(const char *images_path, const char *labels_path,
                    int32_t classes, apnas_raw *out, apnas_error *err)
 {
 	memset(out, 0, sizeof *out);
-	int rc = read_images(images_path, out, err);
+	uint8_t *b;
+	size_t len;
+	int rc = apnas_read_file(images_path, &b, &len, err);
 	if (!rc)
-		rc = read_labels(labels_path, out->n, images_path, classes,
-		                 out, err);
+		rc = apnas_idx_parse_images(images_path, b, len, out, err);
+	if (!rc)
+		rc = apnas_read_file(labels_path, &b, &len, err);
+	if (!rc)
+		rc = apnas_idx_parse_labels(labels_path, b, len, out->n,
+		                            images_path, classes, out, err);
 	if (rc) {
 		apnas_raw_free(out);
 		return rc;

@@ -11,6 +11,10 @@
  * hostile header cannot ask for absurd allocations. */
 #define APNAS_DATA_MAX_SIDE 4096
 #define APNAS_DATA_MAX_IMAGES INT32_MAX
+/* A dataset file (after decompression) is refused past this size while
+ * it is read, so a gzip bomb or a device stops early (docs/limits.md);
+ * the largest real file, CIFAR-10's training batches, is 30 MB. */
+#define APNAS_DATA_MAX_FILE_BYTES (2ull << 30)
 
 typedef struct apnas_raw {
 	uint8_t *px;     /* owned: n * c * h * w bytes, image-major, CHW */

@@ -2,6 +2,7 @@
  * dataset may be stored compressed or not.  The buffer grows with what is
  * actually read: no header field is trusted for the allocation size. */
 #include "readfile.h"
+#include "raw.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +42,15 @@ int apnas_read_file(const char *path, uint8_t **buf, size_t *len,
 		                       "%s: out of memory", path);
 	}
 	for (;;) {
+		if (n > APNAS_DATA_MAX_FILE_BYTES) {
+			free(b);
+			gzclose(gz);
+			return apnas_error_set(err, APNAS_EINVAL,
+			        "%s: over %llu bytes (decompressed): a dataset "
+			        "file holds at most %llu", path,
+			        (unsigned long long)APNAS_DATA_MAX_FILE_BYTES,
+			        (unsigned long long)APNAS_DATA_MAX_FILE_BYTES);
+		}
 		if (n == cap) {
 			uint8_t *nb = cap > SIZE_MAX / 2 ? NULL
 			                                 : realloc(b, cap * 2);
@@ -57,17 +67,22 @@ int apnas_read_file(const char *path, uint8_t **buf, size_t *len,
 		size_t want = cap - n;
 		if (want > (1u << 30))
 			want = 1u << 30;
+		if (want > APNAS_DATA_MAX_FILE_BYTES + 1 - n)
+			want = (size_t)(APNAS_DATA_MAX_FILE_BYTES + 1 - n);
 		int got = gzread(gz, b + n, (unsigned)want);
 		if (got < 0) {
 			int zerr;
 			const char *msg = gzerror(gz, &zerr);
-			apnas_error_set(err, APNAS_EIO,
+			/* damaged data is bad input, like a truncated plain
+			 * file; only the system's read error is I/O */
+			int code = zerr == Z_ERRNO ? APNAS_EIO : APNAS_EINVAL;
+			apnas_error_set(err, code,
 			                "%s: damaged or truncated gzip data after "
 			                "%zu bytes (%s)", path, n,
 			                msg && *msg ? msg : "read error");
 			free(b);
 			gzclose(gz);
-			return APNAS_EIO;
+			return code;
 		}
 		if (got == 0)
 			break;
@@ -80,14 +95,16 @@ int apnas_read_file(const char *path, uint8_t **buf, size_t *len,
 	int rc = gzclose(gz);
 	if (zerr == Z_BUF_ERROR || rc == Z_BUF_ERROR) {
 		free(b);
-		return apnas_error_set(err, APNAS_EIO,
+		return apnas_error_set(err, APNAS_EINVAL,
 		        "%s: truncated gzip data (stream ends after %zu bytes)",
 		        path, n);
 	}
 	if (zerr != Z_OK || rc != Z_OK) {
 		free(b);
-		return apnas_error_set(err, APNAS_EIO,
-		                       "%s: damaged gzip data", path);
+		int code = zerr == Z_ERRNO || rc == Z_ERRNO ? APNAS_EIO
+		                                            : APNAS_EINVAL;
+		return apnas_error_set(err, code, "%s: damaged gzip data",
+		                       path);
 	}
 	*buf = b;
 	*len = n;

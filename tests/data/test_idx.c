@@ -66,18 +66,18 @@ static void put(const char *base, int gz, const uint8_t *b, size_t len)
 START_TEST(reads_fixture)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 9, 4, 5, 3, gz);
+	fx_mnist_set(dir, 9, 4, 28, 28, gz);
 	apnas_dataset *ds;
 	apnas_error err = {0};
 	ck_assert_msg(open_mnist(2, &ds, &err) == 0, "%s", err.msg);
 	const apnas_data_info *i = apnas_data_get_info(ds);
 	ck_assert_int_eq(i->c, 1);
-	ck_assert_int_eq(i->h, 5);
-	ck_assert_int_eq(i->w, 3);
+	ck_assert_int_eq(i->h, 28);
+	ck_assert_int_eq(i->w, 28);
 	ck_assert_int_eq(i->train_n, 7);
 	ck_assert_int_eq(i->val_n, 2);
 	ck_assert_int_eq(i->test_n, 4);
-	float x[15];
+	float x[784];
 	int32_t y;
 	/* normalize off: exactly pixel / 255, image i of the file. */
 	for (int64_t k = 0; k < 9; k++) {
@@ -85,7 +85,7 @@ START_TEST(reads_fixture)
 		int64_t at = k < 7 ? k : k - 7;
 		ck_assert_int_eq(apnas_data_image(ds, sp, at, x, &y, NULL), 0);
 		ck_assert_int_eq(y, (k * 3) % 10);
-		for (int p = 0; p < 15; p++)
+		for (int p = 0; p < 784; p++)
 			ck_assert_float_eq(x[p], (float)(fx_pixel(k, p) / 255.0));
 	}
 	ck_assert_int_eq(apnas_data_image(ds, APNAS_SPLIT_TEST, 3, x, &y,
@@ -101,9 +101,9 @@ END_TEST
 START_TEST(truncated_images)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
-	uint8_t pix[6 * 16] = {0};
-	uint32_t d[3] = {6, 4, 4};
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
+	uint8_t pix[6 * 784] = {0};
+	uint32_t d[3] = {6, 28, 28};
 	size_t len;
 	uint8_t *f = fx_idx(0x08, d, 3, pix, sizeof pix, &len);
 	put("train-images-idx3-ubyte", gz, f, len - 5);
@@ -115,8 +115,8 @@ END_TEST
 START_TEST(truncated_header)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
-	uint32_t d[3] = {6, 4, 4};
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
+	uint32_t d[3] = {6, 28, 28};
 	size_t len;
 	uint8_t *f = fx_idx(0x08, d, 3, NULL, 0, &len);
 	put("t10k-images-idx3-ubyte", gz, f, 10);
@@ -129,7 +129,7 @@ END_TEST
  * but valid file. */
 START_TEST(truncated_gzip_stream)
 {
-	fx_mnist_set(dir, 50, 2, 8, 8, 1);
+	fx_mnist_set(dir, 50, 2, 28, 28, 1);
 	char p[1024];
 	snprintf(p, sizeof p, "%s/train-images-idx3-ubyte.gz", dir);
 	FILE *f = fopen(p, "rb");
@@ -146,7 +146,7 @@ END_TEST
 START_TEST(trailing_bytes)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
 	uint8_t lab[9] = {0};
 	uint32_t d[1] = {6};
 	size_t len;
@@ -160,7 +160,7 @@ END_TEST
 START_TEST(wrong_magic_images)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
 	/* A labels file where the images should be. */
 	uint8_t lab[6] = {0};
 	uint32_t d[1] = {6};
@@ -175,7 +175,7 @@ END_TEST
 START_TEST(wrong_magic_labels)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
 	uint8_t lab[6] = {0};
 	uint32_t d[1] = {6};
 	size_t len;
@@ -189,7 +189,7 @@ END_TEST
 START_TEST(label_count_mismatch)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
 	uint8_t lab[5] = {0};
 	uint32_t d[1] = {5};
 	size_t len;
@@ -210,7 +210,7 @@ END_TEST
 START_TEST(label_out_of_range)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
 	uint8_t lab[6] = {1, 2, 3, 10, 4, 5};
 	uint32_t d[1] = {6};
 	size_t len;
@@ -224,8 +224,8 @@ END_TEST
 START_TEST(bad_dims)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
-	uint32_t d[3] = {6, 0, 4};
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
+	uint32_t d[3] = {6, 0, 28};
 	size_t len;
 	uint8_t *f = fx_idx(0x08, d, 3, NULL, 0, &len);
 	put("train-images-idx3-ubyte", gz, f, len);
@@ -243,7 +243,7 @@ END_TEST
 START_TEST(test_images_differ_in_shape)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
 	/* Test images of another shape than the training images. */
 	uint8_t pix[2 * 9] = {0};
 	uint32_t d[3] = {2, 3, 3};
@@ -254,7 +254,7 @@ START_TEST(test_images_differ_in_shape)
 	apnas_dataset *ds = NULL;
 	apnas_error err = {0};
 	ck_assert_int_lt(open_mnist(1, &ds, &err), 0);
-	ck_assert_msg(strstr(err.msg, "4x4") && strstr(err.msg, "3x3"), "%s",
+	ck_assert_msg(strstr(err.msg, "28x28") && strstr(err.msg, "3x3"), "%s",
 	              err.msg);
 }
 END_TEST
@@ -262,7 +262,7 @@ END_TEST
 START_TEST(missing_file)
 {
 	int gz = _i;
-	fx_mnist_set(dir, 6, 2, 4, 4, gz);
+	fx_mnist_set(dir, 6, 2, 28, 28, gz);
 	char p[1024];
 	snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte%s", dir, sfx(gz));
 	ck_assert_int_eq(remove(p), 0);
@@ -293,6 +293,56 @@ START_TEST(missing_directory_and_path)
 }
 END_TEST
 
+/* Issue 17, item 5: the named dataset fixes the image size that
+ * `apnas cost` assumes; a fashion_mnist directory of 32x32 images is
+ * another dataset and is refused, naming both sizes. */
+START_TEST(fashion_mnist_image_size_checked)
+{
+	fx_mnist_set(dir, 6, 2, 32, 32, 0);
+	apnas_data_spec s;
+	apnas_data_spec_init(&s);
+	s.dataset = "fashion_mnist";
+	s.path = dir;
+	s.val_size = 1;
+	apnas_dataset *ds = NULL;
+	apnas_error err = {0};
+	ck_assert_int_eq(apnas_data_open_spec(&s, 1, &ds, &err), APNAS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "1x32x32") && strstr(err.msg, "1x28x28"),
+	              "%s", err.msg);
+	s.dataset = "mnist";
+	ck_assert_int_eq(apnas_data_open_spec(&s, 1, &ds, &err), APNAS_EINVAL);
+}
+END_TEST
+
+/* Issue 17, item 8: damaged gzip data is bad input (exit 2) exactly like
+ * a truncated plain file, not an I/O failure (exit 1). */
+START_TEST(damaged_gzip_is_bad_input)
+{
+	fx_mnist_set(dir, 6, 2, 28, 28, 1);
+	char p[1024];
+	snprintf(p, sizeof p, "%s/train-images-idx3-ubyte.gz", dir);
+	FILE *f = fopen(p, "r+b");
+	ck_assert_ptr_nonnull(f);
+	/* past the 10-byte gzip header: the deflate data itself */
+	fseek(f, 12, SEEK_SET);
+	for (int k = 0; k < 64; k++)
+		fputc(0xff, f);
+	fclose(f);
+	apnas_dataset *ds = NULL;
+	apnas_error err = {0};
+	ck_assert_int_eq(open_mnist(1, &ds, &err), APNAS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "gzip"), "%s", err.msg);
+	/* and a truncated plain file gives the same code */
+	fx_mnist_set(dir, 6, 2, 28, 28, 0);
+	uint32_t d[3] = {6, 28, 28};
+	size_t len;
+	uint8_t *b = fx_idx(0x08, d, 3, NULL, 0, &len);
+	put("train-images-idx3-ubyte", 0, b, len);
+	free(b);
+	ck_assert_int_eq(open_mnist(1, &ds, &err), APNAS_EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("idx");
@@ -312,6 +362,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_images_differ_in_shape, 0, 2);
 	tcase_add_loop_test(tc, missing_file, 0, 2);
 	tcase_add_test(tc, missing_directory_and_path);
+	tcase_add_test(tc, fashion_mnist_image_size_checked);
+	tcase_add_test(tc, damaged_gzip_is_bad_input);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
