@@ -232,6 +232,11 @@ static int parse_number(parser *p, apnas_json *v)
 	buf[n] = '\0';
 	v->type = APNAS_JSON_NUMBER;
 	v->num = strtod(buf, NULL);
+	/* JSON has no infinity: a number past a double's range is refused,
+	 * not turned into one */
+	if (!isfinite(v->num))
+		return fail(p, "a number in range of a double (no infinity "
+		            "in JSON), got one out of range");
 	p->pos = i;
 	return 0;
 }

@@ -49,6 +49,19 @@ static double retrain_accuracy(const apnas_json *j)
 	return v;
 }
 
+/* A value read back must mean something: finite and in its range (NaN,
+ * an absent optional value, passes).  The report's tables print these. */
+static int check_range(const char *path, const char *what, double v,
+                       double lo, double hi, apnas_error *err)
+{
+	if (isnan(v) || (v >= lo && v <= hi))
+		return 0;
+	return apnas_error_set(err, APNAS_EINVAL,
+		"%s: %s %g is outside %g..%g", path, what, v, lo, hi);
+}
+
+#define COUNT_MAX 1e30 /* cycles, params, MACs: far past any network */
+
 static int load_pareto(const apnas_json *sum, apnas_report_run *run,
                        const char *path, apnas_error *err)
 {
@@ -68,6 +81,13 @@ static int load_pareto(const apnas_json *sum, apnas_report_run *run,
 			return apnas_error_set(err, APNAS_EINVAL,
 				"%s: pareto point %zu lacks a numeric "
 				"\"accuracy\" or \"cycles\"", path, i + 1);
+		char what[64];
+		snprintf(what, sizeof what, "pareto point %zu accuracy", i + 1);
+		if (check_range(path, what, a, 0, 1, err))
+			return APNAS_EINVAL;
+		snprintf(what, sizeof what, "pareto point %zu cycles", i + 1);
+		if (check_range(path, what, c, 0, COUNT_MAX, err))
+			return APNAS_EINVAL;
 		run->pareto_acc[i] = a;
 		run->pareto_cyc[i] = c;
 	}
@@ -111,6 +131,14 @@ static int load_epochs(const char *dir, apnas_report_run *run,
 					err->line = (int)r + 1;
 				break;
 			}
+			if (!isfinite(v)) {
+				rc = apnas_error_set(err, APNAS_EINVAL,
+					"%s:%zu: mean_reward %g is not finite",
+					path, r + 1, v);
+				if (err)
+					err->line = (int)r + 1;
+				break;
+			}
 			run->epoch_reward[run->nepochs++] = v;
 		}
 	}
@@ -135,6 +163,10 @@ static int load_retrain(const char *dir, apnas_report_run *run,
 				rc = apnas_error_set(err, APNAS_EINVAL,
 					"%s: no numeric \"test_accuracy\" (nor "
 					"\"test\": {\"accuracy\"})", path);
+			else
+				rc = check_range(path, "test accuracy",
+				                 run->m[APNAS_RM_TEST_ACC], 0, 1,
+				                 err);
 		}
 		apnas_json_free(j);
 	}
@@ -180,7 +212,32 @@ int apnas_report_load_run(const char *dir, const char *name,
 			"\"cycles\"", path);
 		goto out;
 	}
+	static const struct {
+		int m;
+		const char *what;
+		double lo, hi;
+	} range[] = {
+		{APNAS_RM_REWARD, "best reward", -COUNT_MAX, COUNT_MAX},
+		{APNAS_RM_VAL_ACC, "best accuracy", 0, 1},
+		{APNAS_RM_CYCLES, "best cycles", 0, COUNT_MAX},
+		{APNAS_RM_PARAMS, "best params", 0, COUNT_MAX},
+		{APNAS_RM_MACS, "best macs", 0, COUNT_MAX},
+		{APNAS_RM_WALL, "wall_seconds", 0, COUNT_MAX},
+	};
+	for (size_t k = 0; k < sizeof range / sizeof range[0]; k++)
+		if ((rc = check_range(path, range[k].what, run->m[range[k].m],
+		                      range[k].lo, range[k].hi, err)))
+			goto out;
 	double seed = apnas_json_num_at(sum, "seed");
+	/* a seed is a whole number a uint64 config value held; converting
+	 * anything else to an integer is undefined */
+	if (!isnan(seed) && !(seed >= 0 && seed < 9223372036854775808.0 &&
+	                      seed == floor(seed))) {
+		rc = apnas_error_set(err, APNAS_EINVAL,
+			"%s: \"seed\" %g is not a whole number in 0..2^63-1",
+			path, seed);
+		goto out;
+	}
 	if (!isnan(seed))
 		run->seed = (int64_t)seed;
 	run->status = strdup(apnas_json_str_at(sum, "status") ?

@@ -295,6 +295,46 @@ START_TEST(damaged_inputs)
 }
 END_TEST
 
+/* Issue 17, item 7: a summary whose numbers are out of range (a seed no
+ * integer holds, infinite cycles, an accuracy of 1e308) is refused with
+ * the file and the value, never printed as an empty field. */
+static void refused_summary(const char *root, const char *json,
+                            const char *want)
+{
+	fr_write_file(root, "r/summary.json", json);
+	apnas_report r;
+	memset(&r, 0, sizeof r);
+	apnas_error e;
+	apnas_error_clear(&e);
+	ck_assert_int_eq(apnas_report_scan(&r, root, 0, &e), APNAS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "r/summary.json") && strstr(e.msg, want),
+	              "%s (wanted '%s')", e.msg, want);
+	apnas_report_free(&r);
+}
+
+START_TEST(report_values_out_of_range)
+{
+	char *root = fr_tempdir();
+	refused_summary(root, "{\"seed\": 1e300, \"best\": {\"accuracy\": "
+	                "0.5, \"cycles\": 12}}\n", "seed");
+	refused_summary(root, "{\"seed\": 1.5, \"best\": {\"accuracy\": "
+	                "0.5, \"cycles\": 12}}\n", "seed");
+	refused_summary(root, "{\"best\": {\"accuracy\": 0.5, \"cycles\": "
+	                "1e999}}\n", "out of range");
+	refused_summary(root, "{\"best\": {\"accuracy\": 1e308, \"cycles\": "
+	                "12}}\n", "accuracy");
+	refused_summary(root, "{\"best\": {\"accuracy\": 0.5, \"cycles\": "
+	                "-3}}\n", "cycles");
+	refused_summary(root, "{\"best\": {\"accuracy\": 0.5, \"cycles\": "
+	                "12, \"reward\": -1e31}}\n", "reward");
+	refused_summary(root, "{\"best\": {\"accuracy\": 0.5, \"cycles\": "
+	                "12}, \"pareto\": [{\"accuracy\": 2, \"cycles\": "
+	                "5}]}\n", "pareto point 1 accuracy");
+	fr_rmtree(root);
+	free(root);
+}
+END_TEST
+
 static char *slurp(const char *dir, const char *name)
 {
 	char *p = NULL;
@@ -424,6 +464,7 @@ int main(void)
 	tcase_add_test(t, groups_without_config);
 	tcase_add_test(t, plugin_switch_labels);
 	tcase_add_test(t, damaged_inputs);
+	tcase_add_test(t, report_values_out_of_range);
 	tcase_add_test(t, outputs_read_back);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
