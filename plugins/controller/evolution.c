@@ -264,7 +264,14 @@ static int evo_load(void *self, FILE *f, apnas_error *err)
 	apnas_rng rng;
 	ctl_get_rng(&io, &rng);
 	rc = ctl_io_done(&io, NAME, 0, err);
-	if (!rc && count)
+	if (!rc && (evaluated < 0 || eval_drawn < 0 ||
+	            (uint64_t)evaluated < count))
+		rc = apnas_error_set(err, APNAS_EINVAL,
+		                     "controller '%s': state counts "
+		                     "impossible: %" PRId64 " evaluated, %"
+		                     PRId64 " drawn, %" PRIu64 " members",
+		                     NAME, evaluated, eval_drawn, count);
+	else if (!rc && count)
 		rc = ctl_update_check(c->dec, c->n_dec, pop, fit, count, err);
 	if (rc) {
 		if (rc == APNAS_EINVAL)

@@ -108,6 +108,12 @@ static int rnd_load(void *self, FILE *f, apnas_error *err)
 	rc = ctl_io_done(&io, NAME, 0, err);
 	if (rc)
 		return rc;
+	if (samples < 0 || rewarded < 0 || rewarded > samples)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "controller '%s': state counts "
+		                       "impossible: %" PRId64 " rewarded of %"
+		                       PRId64 " samples", NAME, rewarded,
+		                       samples);
 	c->rng = rng;
 	c->samples = samples;
 	c->rewarded = rewarded;

@@ -366,10 +366,32 @@ static int rl_load(void *self, FILE *f, apnas_error *err)
 				rc = apnas_error_set(err, APNAS_EINVAL,
 				                     "controller '%s': state holds "
 				                     "a non-finite parameter", NAME);
-		if (!rc && (t < 0 || !isfinite(baseline)))
+		/* Adam's second moments are averages of squares: one below
+		 * zero would surface later as a "non-finite gradient" that
+		 * points at the learning rate, not at the file */
+		for (size_t k = 0; k < np && !rc; k++)
+			if (buf[2 * np + k] < 0)
+				rc = apnas_error_set(err, APNAS_EINVAL,
+				                     "controller '%s': state holds "
+				                     "Adam second moment %g of "
+				                     "parameter %zu, expected >= 0",
+				                     NAME, buf[2 * np + k], k);
+		/* one Adam step per update */
+		if (!rc && (t < 0 || samples < 0 || updates < 0 ||
+		            t != updates))
 			rc = apnas_error_set(err, APNAS_EINVAL,
-			                     "controller '%s': state is corrupt",
-			                     NAME);
+			                     "controller '%s': state counts "
+			                     "impossible: %" PRId64 " Adam steps, "
+			                     "%" PRId64 " updates, %" PRId64
+			                     " samples", NAME, t, updates,
+			                     samples);
+		if (!rc && (!isfinite(baseline) || !isfinite(entropy) ||
+		            entropy < 0))
+			rc = apnas_error_set(err, APNAS_EINVAL,
+			                     "controller '%s': state holds "
+			                     "baseline %g, entropy %g: expected "
+			                     "finite, entropy >= 0", NAME,
+			                     baseline, entropy);
 	}
 	if (!rc) {
 		memcpy(c->net->p, buf, np * sizeof *buf);

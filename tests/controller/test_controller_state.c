@@ -276,6 +276,84 @@ START_TEST(bad_states_are_refused)
 }
 END_TEST
 
+/* The bytes a warmed-up controller of kind k saves. */
+static unsigned char *saved_bytes(const kind *k, cth *space,
+                                  const apnas_decision *d, size_t nd,
+                                  size_t *len)
+{
+	cth src;
+	cth_controller(&src, k->name, k->set, k->n_set, d, nd, 1);
+	trace w = {0};
+	run_steps(&src, space, nd, 3, &w);
+	free(w.buf);
+	FILE *f = saved(&src);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	unsigned char *b = malloc(*len);
+	rewind(f);
+	ck_assert_int_eq(fread(b, 1, *len, f), *len);
+	fclose(f);
+	cth_close(&src);
+	return b;
+}
+
+static void put_word(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void refuses_bytes(const kind *k, const apnas_decision *d, size_t nd,
+                          cth *space, const unsigned char *b, size_t len,
+                          const char *needle)
+{
+	FILE *f = tmpfile();
+	fwrite(b, 1, len, f);
+	rewind(f);
+	refuses(k, d, nd, space, f, APNAS_EINVAL, needle);
+	fclose(f);
+}
+
+/* Issue 17, item 6: a well-formed state that no run can have written is
+ * refused when read back, naming what is impossible, instead of failing
+ * later with a misleading message.  Offsets count from the end of each
+ * controller's layout (state_io.h words: 8 bytes each). */
+START_TEST(impossible_states_are_refused)
+{
+	cth space;
+	const apnas_decision *d;
+	size_t nd, len;
+	cth_toy(&space, toy6, 3, &d, &nd);
+	double minus1 = -1.0;
+	uint64_t m1;
+	memcpy(&m1, &minus1, 8);
+
+	/* reinforce_lstm: ... v[np], baseline, rng[4], samples, updates,
+	 * entropy: the last second moment sits 9 words before the end */
+	unsigned char *b = saved_bytes(&kinds[0], &space, d, nd, &len);
+	put_word(b + len - 72, m1);
+	refuses_bytes(&kinds[0], d, nd, &space, b, len, "second moment");
+	free(b);
+	b = saved_bytes(&kinds[0], &space, d, nd, &len);
+	put_word(b + len - 16, 1000000000000ull); /* updates */
+	refuses_bytes(&kinds[0], d, nd, &space, b, len, "impossible");
+	free(b);
+
+	/* random: ... rng[4], samples, rewarded */
+	b = saved_bytes(&kinds[1], &space, d, nd, &len);
+	put_word(b + len - 8, 1000000000000ull);
+	refuses_bytes(&kinds[1], d, nd, &space, b, len, "impossible");
+	free(b);
+
+	/* evolution: ... eval_drawn, evaluated, rng[4] */
+	b = saved_bytes(&kinds[2], &space, d, nd, &len);
+	put_word(b + len - 40, UINT64_MAX);
+	refuses_bytes(&kinds[2], d, nd, &space, b, len, "impossible");
+	free(b);
+	cth_close(&space);
+}
+END_TEST
+
 START_TEST(shape_mismatch_is_refused)
 {
 	cth space, src;
@@ -717,6 +795,7 @@ int main(void)
 	tcase_add_loop_test(tc, save_load_continues_identically, 0, N_KINDS);
 	tcase_add_loop_test(tc, bad_states_are_refused, 0, N_KINDS);
 	tcase_add_test(tc, shape_mismatch_is_refused);
+	tcase_add_test(tc, impossible_states_are_refused);
 	tcase_add_loop_test(tc, bad_update_input_is_refused, 0, N_KINDS);
 	tcase_add_test(tc, bad_options_are_refused);
 	tcase_add_loop_test(tc, bad_decision_lists_are_refused, 0, N_KINDS);
