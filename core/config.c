@@ -10,12 +10,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <libconfig.h>
 
+#include "hw/textfile.h"
 #include "opts_internal.h"
 #include "util/levenshtein.h"
 
@@ -101,13 +103,103 @@ const char *apnas_config_file(const apnas_config *c)
 	return c->file;
 }
 
-/* ---- libconfig 1.5 trap: ints above 2^31-1 wrap silently ------------- */
+/* ---- libconfig 1.5 traps ---------------------------------------------
+ * Integers wrap silently: a decimal or hex literal past 2^31-1 without L
+ * is cut to 32 bits, one with L past 2^63-1 saturates or turns negative.
+ * "\x00" in a string and a NUL byte in the file cut the string short.
+ * Every file @include'd is read by libconfig too, so it is scanned the
+ * same way before libconfig sees it. */
 
-static int scan_big_ints(const char *text, const char *file, int line0,
-                         apnas_error *err)
+#define INCLUDE_DEPTH_MAX 10 /* libconfig's own limit */
+
+static int scan_fail(apnas_error *err, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int scan_fail(apnas_error *err, int line, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	apnas_error_set(err, APNAS_EINVAL, "%s", msg);
+	if (err)
+		err->line = line;
+	return APNAS_EINVAL;
+}
+
+/* The digits start..p of an integer literal: hex when hex, followed by L
+ * when l64.  0 when libconfig keeps its value, else the refusal. */
+static int check_int(const char *start, const char *p, int hex, int l64,
+                     int neg, const char *file, int line, apnas_error *err)
+{
+	int len = (int)(p - start);
+	const char *sg = neg ? "-" : "";
+	errno = 0;
+	unsigned long long v = strtoull(start, NULL, hex ? 16 : 10);
+	int range = errno == ERANGE;
+	if (l64) {
+		/* a negative hex literal is libconfig's syntax error anyway */
+		unsigned long long lim = neg && !hex ? 9223372036854775808ULL
+		                                     : 9223372036854775807ULL;
+		if (range || v > lim)
+			return scan_fail(err, line, "%s:%d: integer %s%.*sL is "
+			                 "outside 64 bits (libconfig would "
+			                 "change it)", file, line, sg, len, start);
+		return 0;
+	}
+	unsigned long long lim = neg && !hex ? 2147483648ULL : 2147483647ULL;
+	if (range || v > lim)
+		return scan_fail(err, line, "%s:%d: integer %s%.*s is outside "
+		                 "32 bits: write it as %s%.*sL (libconfig would "
+		                 "wrap it)", file, line, sg, len, start, sg, len,
+		                 start);
+	return 0;
+}
+
+static int scan_file(const char *path, const char *from, int from_line,
+                     int depth, apnas_error *err);
+
+/* `@include "name"` at p: scans the named file (libconfig resolves it
+ * against the working directory: no include_dir is set). */
+static int scan_include(const char **pp, const char *file, int line,
+                        int depth, apnas_error *err)
+{
+	const char *p = *pp + strlen("@include");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '"')
+		return 0; /* libconfig reports the syntax error */
+	const char *b = ++p;
+	while (*p && *p != '"' && *p != '\n')
+		p++;
+	if (*p != '"')
+		return 0;
+	size_t n = (size_t)(p - b);
+	char name[4096];
+	if (n >= sizeof name)
+		return scan_fail(err, line, "%s:%d: @include name of %zu "
+		                 "characters, at most %zu", file, line, n,
+		                 sizeof name - 1);
+	memcpy(name, b, n);
+	name[n] = '\0';
+	*pp = p + 1;
+	return scan_file(name, file, line, depth + 1, err);
+}
+
+static int scan_text(const char *text, size_t len, const char *file,
+                     int line0, int depth, apnas_error *err)
 {
 	int line = line0;
 	const char *p = text;
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		for (const char *c = text; c < nul; c++)
+			line += *c == '\n';
+		return scan_fail(err, line, "%s:%d: NUL byte in the text "
+		                 "(libconfig would stop reading there)", file,
+		                 line);
+	}
 	while (*p) {
 		char ch = *p;
 		if (ch == '\n') {
@@ -115,6 +207,13 @@ static int scan_big_ints(const char *text, const char *file, int line0,
 			p++;
 		} else if (ch == '"') {
 			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && (p[1] == 'x' || p[1] == 'X') &&
+				    p[2] == '0' && p[3] == '0')
+					return scan_fail(err, line, "%s:%d: "
+						"\"\\x00\" in a string "
+						"(libconfig would drop it): a "
+						"string cannot hold a NUL",
+						file, line);
 				if (*p == '\\' && p[1])
 					p++;
 				else if (*p == '\n')
@@ -131,6 +230,16 @@ static int scan_big_ints(const char *text, const char *file, int line0,
 					line++;
 			if (*p)
 				p += 2;
+		} else if (ch == '@' && !strncmp(p, "@include", 8)) {
+			if (depth >= INCLUDE_DEPTH_MAX)
+				return scan_fail(err, line, "%s:%d: @include "
+				                 "nested deeper than %d", file,
+				                 line, INCLUDE_DEPTH_MAX);
+			const char *q = p;
+			int rc = scan_include(&q, file, line, depth, err);
+			if (rc)
+				return rc;
+			p = q == p ? p + 8 : q;
 		} else if (isalpha((unsigned char)ch) || ch == '_') {
 			while (isalnum((unsigned char)*p) || *p == '_' ||
 			       *p == '-' || *p == '*')
@@ -138,11 +247,17 @@ static int scan_big_ints(const char *text, const char *file, int line0,
 		} else if (isdigit((unsigned char)ch)) {
 			const char *start = p;
 			int neg = start > text && start[-1] == '-';
-			if (ch == '0' && (p[1] == 'x' || p[1] == 'X')) {
-				for (p += 2; isxdigit((unsigned char)*p); p++)
+			int hex = ch == '0' && (p[1] == 'x' || p[1] == 'X');
+			if (hex) {
+				const char *d = p + 2;
+				for (p = d; isxdigit((unsigned char)*p); p++)
 					;
-				if (*p == 'L')
-					p++;
+				int l64 = *p == 'L';
+				int rc = check_int(d, p, 1, l64, neg, file, line,
+				                   err);
+				if (rc)
+					return rc;
+				p += l64;
 				continue;
 			}
 			while (isdigit((unsigned char)*p))
@@ -156,24 +271,12 @@ static int scan_big_ints(const char *text, const char *file, int line0,
 					p++;
 				continue;
 			}
-			if (*p == 'L')
-				continue;
-			errno = 0;
-			unsigned long long v = strtoull(start, NULL, 10);
-			unsigned long long lim = neg ? 2147483648ULL
-			                             : 2147483647ULL;
-			if (errno == ERANGE || v > lim) {
-				int len = (int)(p - start);
-				apnas_error_set(err, APNAS_EINVAL,
-				                "%s:%d: integer %s%.*s is outside "
-				                "32 bits: write it as %s%.*sL "
-				                "(libconfig would wrap it)",
-				                file, line, neg ? "-" : "", len,
-				                start, neg ? "-" : "", len, start);
-				if (err)
-					err->line = line;
-				return APNAS_EINVAL;
-			}
+			int l64 = *p == 'L';
+			int rc = check_int(start, p, 0, l64, neg, file, line,
+			                   err);
+			if (rc)
+				return rc;
+			p += l64;
 		} else {
 			p++;
 		}
@@ -181,39 +284,32 @@ static int scan_big_ints(const char *text, const char *file, int line0,
 	return 0;
 }
 
-static char *slurp(const char *path, int *e)
+static int scan_file(const char *path, const char *from, int from_line,
+                     int depth, apnas_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		*e = errno;
-		return NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = apnas_text_read(path, APNAS_CONFIG_MAX_BYTES, &text, &len,
+	                         err);
+	if (rc) {
+		if (from)
+			apnas_error_prefix(err, "%s:%d: @include", from,
+			                   from_line);
+		else
+			apnas_error_prefix(err, "config");
+		if (err)
+			err->line = from_line;
+		return APNAS_EINVAL;
 	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (n < cap - 1)
-			break;
-		cap *= 2;
-		char *nb = realloc(buf, cap);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-		}
-		buf = nb;
-	}
-	*e = ferror(f) ? EIO : ENOMEM;
-	int bad = ferror(f);
-	fclose(f);
-	if (!buf)
-		return NULL;
-	if (bad) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	return buf;
+	rc = scan_text(text, len, path, 1, depth, err);
+	free(text);
+	return rc;
+}
+
+static int scan_big_ints(const char *text, const char *file, int line0,
+                         apnas_error *err)
+{
+	return scan_text(text, strlen(text), file, line0, 0, err);
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -398,16 +494,15 @@ int apnas_config_load(const char *path, const char *const *sets,
 	int rc = c->file ? 0 : apnas_error_set(err, APNAS_ENOMEM,
 	                                       "out of memory");
 	if (!rc && path) {
-		int e = 0;
-		char *text = slurp(path, &e);
-		if (!text) {
+		FILE *probe = fopen(path, "rb");
+		if (!probe)
 			rc = apnas_error_set(err, APNAS_EINVAL,
 			                     "cannot read config %s: %s", path,
-			                     strerror(e));
-		} else {
-			rc = scan_big_ints(text, path, 1, err);
-			free(text);
-		}
+			                     strerror(errno));
+		else
+			fclose(probe);
+		if (!rc)
+			rc = scan_file(path, NULL, 0, 0, err);
 		if (!rc && config_read_file(&c->cfg, path) != CONFIG_TRUE) {
 			if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO) {
 				rc = apnas_error_set(err, APNAS_EINVAL,
@@ -576,6 +671,8 @@ int apnas_config_instance(apnas_config *c, apnas_kind kind,
 		ctx.data = extra->data;
 		ctx.decisions = extra->decisions;
 		ctx.n_decisions = extra->n_decisions;
+		ctx.metrics = extra->metrics;
+		ctx.n_metrics = extra->n_metrics;
 	}
 	inst->ops = inst->lib.desc->ops;
 	const apnas_common_ops *ops = inst->ops;

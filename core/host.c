@@ -148,26 +148,52 @@ static int refuse(apnas_error *err, const char *path, const char *fmt, ...)
 			              kn, d->name, #member);                \
 	} while (0)
 
+/* The size of each ops table at each minor of this major, frozen when the
+ * minor is released: a table only grows at its end, so a plugin built for
+ * minor m has at least the members of m, and the core asks APNAS_HAS_OP
+ * before calling anything newer.  Never edit a released row; append one
+ * per new minor. */
+static const struct {
+	uint32_t minor;
+	size_t space, controller, reward, cost;
+} abi_sizes[] = {
+	/* 2.0: the first release of this major. */
+	{ 0, sizeof(apnas_space_ops), sizeof(apnas_controller_ops),
+	  sizeof(apnas_reward_ops), offsetof(apnas_cost_ops, describe) },
+	/* 2.1: apnas_cost_ops.describe. */
+	{ 1, sizeof(apnas_space_ops), sizeof(apnas_controller_ops),
+	  sizeof(apnas_reward_ops), sizeof(apnas_cost_ops) },
+};
+
+size_t apnas_abi_ops_size(apnas_kind kind, uint32_t minor)
+{
+	for (size_t i = 0; i < sizeof abi_sizes / sizeof abi_sizes[0]; i++) {
+		if (abi_sizes[i].minor != minor)
+			continue;
+		switch (kind) {
+		case APNAS_KIND_SPACE: return abi_sizes[i].space;
+		case APNAS_KIND_CONTROLLER: return abi_sizes[i].controller;
+		case APNAS_KIND_REWARD: return abi_sizes[i].reward;
+		case APNAS_KIND_COST: return abi_sizes[i].cost;
+		}
+	}
+	return 0;
+}
+
 static int check_ops(const char *path, const apnas_plugin_desc *d,
                      apnas_error *err)
 {
 	const char *kn = apnas_kind_name(d->kind);
-	size_t need = 0;
-	switch (d->kind) {
-	case APNAS_KIND_SPACE: need = sizeof(apnas_space_ops); break;
-	case APNAS_KIND_CONTROLLER: need = sizeof(apnas_controller_ops); break;
-	case APNAS_KIND_REWARD: need = sizeof(apnas_reward_ops); break;
-	case APNAS_KIND_COST: need = sizeof(apnas_cost_ops); break;
-	}
+	size_t need = apnas_abi_ops_size(d->kind, d->abi_minor);
 	if (!d->ops)
 		return refuse(err, path, "%s '%s': ops table is NULL", kn,
 		              d->name);
-	/* Every member of the 1.0 tables exists in any 1.x plugin. */
-	if (d->ops_size < need)
+	if (need == 0 || d->ops_size < need)
 		return refuse(err, path,
-		              "%s '%s': ops table is %u bytes, ABI %u.0 needs "
+		              "%s '%s': ops table is %u bytes, ABI %u.%u needs "
 		              "at least %zu: rebuild the plugin",
-		              kn, d->name, d->ops_size, APNAS_ABI_MAJOR, need);
+		              kn, d->name, d->ops_size, d->abi_major,
+		              d->abi_minor, need);
 	const apnas_common_ops *c = d->ops;
 	REQUIRE(c, create);
 	REQUIRE(c, destroy);
@@ -205,8 +231,8 @@ static int check_ops(const char *path, const apnas_plugin_desc *d,
 	}
 	case APNAS_KIND_REWARD: {
 		const apnas_reward_ops *o = d->ops;
-		REQUIRE(o, needs);
 		REQUIRE(o, reward);
+		REQUIRE(o, front_metric);
 		if (!o->reference != !o->resolve)
 			return refuse(err, path,
 			              "reward '%s': op '%s' is NULL but '%s' is "
@@ -217,6 +243,7 @@ static int check_ops(const char *path, const apnas_plugin_desc *d,
 	}
 	case APNAS_KIND_COST: {
 		const apnas_cost_ops *o = d->ops;
+		REQUIRE(o, metrics);
 		REQUIRE(o, cost);
 		break;
 	}

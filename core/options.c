@@ -24,6 +24,7 @@ typedef struct opt_val {
 	char *s;       /* owned */
 	size_t n;      /* list length */
 	int64_t *ints; /* owned, n entries */
+	double *flts;  /* owned, n entries (FLOAT_LIST) */
 	char **strs;   /* owned, n entries, each owned */
 } opt_val;
 
@@ -38,6 +39,7 @@ static void val_free(opt_val *v)
 {
 	free(v->s);
 	free(v->ints);
+	free(v->flts);
 	for (size_t k = 0; v->strs && k < v->n; k++)
 		free(v->strs[k]);
 	free(v->strs);
@@ -75,6 +77,7 @@ const char *apnas_opt_type_name(apnas_opt_type t)
 	case APNAS_OPT_STRING: return "string";
 	case APNAS_OPT_INT_LIST: return "list of ints";
 	case APNAS_OPT_STRING_LIST: return "list of strings";
+	case APNAS_OPT_FLOAT_LIST: return "list of floats";
 	}
 	return "unknown type";
 }
@@ -342,6 +345,44 @@ static int convert(const apnas_option *o, const config_setting_t *s,
 		if (!v->s)
 			return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 		return 0;
+	case APNAS_OPT_FLOAT_LIST: {
+		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+			fmt_got(got, sizeof got, s);
+			return fail(err, w, what, o->key,
+			            "must be a %s ([...]), got %s",
+			            apnas_opt_type_name(o->type), got);
+		}
+		size_t n = (size_t)config_setting_length(s);
+		v->n = n;
+		v->flts = calloc(n ? n : 1, sizeof *v->flts);
+		if (!v->flts)
+			return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+		for (size_t k = 0; k < n; k++) {
+			const config_setting_t *e =
+				config_setting_get_elem(s, (unsigned)k);
+			char elem[64];
+			snprintf(elem, sizeof elem, "element %zu ", k);
+			int et = config_setting_type(e);
+			if (et != CONFIG_TYPE_FLOAT && !is_int_setting(e)) {
+				fmt_got(got, sizeof got, e);
+				return fail(err, w, what, o->key,
+				            "%smust be a float, got %s", elem,
+				            got);
+			}
+			double x = et == CONFIG_TYPE_FLOAT
+			         ? config_setting_get_float(e)
+			         : (double)config_setting_get_int64(e);
+			if (!isfinite(x))
+				return fail(err, w, what, o->key,
+				            "%smust be a finite float", elem);
+			if (out_of_range(o, x)) {
+				apnas_fmt_double(got, sizeof got, x);
+				return range_fail(err, w, what, o, elem, got);
+			}
+			v->flts[k] = x;
+		}
+		return 0;
+	}
 	case APNAS_OPT_INT_LIST:
 	case APNAS_OPT_STRING_LIST: {
 		int want_int = o->type == APNAS_OPT_INT_LIST;
@@ -549,6 +590,7 @@ static int val_copy(opt_val *d, const opt_val *s)
 	*d = *s;
 	d->s = NULL;
 	d->ints = NULL;
+	d->flts = NULL;
 	d->strs = NULL;
 	if (s->s && !(d->s = strdup(s->s)))
 		return -1;
@@ -558,6 +600,13 @@ static int val_copy(opt_val *d, const opt_val *s)
 			return -1;
 		if (s->n)
 			memcpy(d->ints, s->ints, s->n * sizeof *d->ints);
+	}
+	if (s->flts) {
+		d->flts = malloc((s->n ? s->n : 1) * sizeof *d->flts);
+		if (!d->flts)
+			return -1;
+		if (s->n)
+			memcpy(d->flts, s->flts, s->n * sizeof *d->flts);
 	}
 	if (s->strs) {
 		d->strs = calloc(s->n ? s->n : 1, sizeof *d->strs);
@@ -758,7 +807,7 @@ int apnas_options_check_table(const apnas_option *table, const char *what,
 			return apnas_error_set(err, APNAS_EPLUGIN,
 			                       "%s: option key '%s' is declared "
 			                       "twice", what, o->key);
-		if (o->type < APNAS_OPT_BOOL || o->type > APNAS_OPT_STRING_LIST)
+		if (o->type < APNAS_OPT_BOOL || o->type > APNAS_OPT_FLOAT_LIST)
 			return apnas_error_set(err, APNAS_EPLUGIN,
 			                       "%s: option '%s' has unknown type "
 			                       "%d", what, o->key, (int)o->type);
@@ -841,8 +890,23 @@ const char *apnas_opts_string(const apnas_opts *o, const char *key)
 
 size_t apnas_opts_len(const apnas_opts *o, const char *key)
 {
+	int k = o ? find_key(o->table, o->n, key) : -1;
+	if (k >= 0 && o->table[k].type == APNAS_OPT_FLOAT_LIST)
+		return o->v[k].n;
 	return get(o, key, APNAS_OPT_INT_LIST, APNAS_OPT_STRING_LIST,
 	           "apnas_opts_len")->n;
+}
+
+double apnas_opts_float_at(const apnas_opts *o, const char *key, size_t i)
+{
+	const opt_val *v = get(o, key, APNAS_OPT_FLOAT_LIST,
+	                       APNAS_OPT_FLOAT_LIST, "apnas_opts_float_at");
+	if (i >= v->n) {
+		fprintf(stderr, "apnas: internal error: apnas_opts_float_at: "
+		        "index %zu of '%s' (%zu elements)\n", i, key, v->n);
+		abort();
+	}
+	return v->flts[i];
 }
 
 int64_t apnas_opts_int_at(const apnas_opts *o, const char *key, size_t i)
@@ -991,6 +1055,18 @@ int apnas_opts_text(const apnas_opts *o, const char *key, char *buf,
 			if (i)
 				sb_str(&b, ", ");
 			sb_quoted(&b, v->strs[i]);
+		}
+		sb_str(&b, "]");
+		break;
+	case APNAS_OPT_FLOAT_LIST:
+		/* Every element written as a float, so libconfig reads the
+		 * array back as one type. */
+		sb_str(&b, "[");
+		for (size_t i = 0; i < v->n; i++) {
+			if (i)
+				sb_str(&b, ", ");
+			apnas_fmt_double(num, sizeof num, v->flts[i]);
+			sb_str(&b, num);
 		}
 		sb_str(&b, "]");
 		break;

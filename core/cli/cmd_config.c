@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "metrics/metrics.h"
 #include "opts_internal.h"
 
 static const apnas_kind kinds[] = {
@@ -65,6 +66,40 @@ static int load(const char *file, const cli_sets *sets, int all,
 	return CLI_EXIT_OK;
 }
 
+/* The reward reads metrics by name, and the names exist only once the cost
+ * model is created: create both (cheap: no data, no weights) so a reward
+ * naming a metric the model lacks fails here, not at a search's start. */
+static int check_metrics(const char *file, apnas_config *c)
+{
+	if (!apnas_config_has_group(c, "reward") ||
+	    !apnas_config_has_group(c, "cost"))
+		return CLI_EXIT_OK;
+	apnas_instance cost, reward;
+	apnas_metricset ms;
+	apnas_error err;
+	apnas_error_clear(&err);
+	memset(&reward, 0, sizeof reward);
+	memset(&ms, 0, sizeof ms);
+	size_t front;
+	int rc = apnas_config_instance(c, APNAS_KIND_COST, NULL, &cost, &err);
+	if (rc)
+		goto out;
+	rc = apnas_metricset_init(&ms, &cost, &err);
+	if (rc == 0)
+		rc = apnas_reward_open(c, &ms, &reward, &front, &err);
+	if (reward.self || reward.lib.handle)
+		apnas_instance_destroy(&reward);
+	apnas_metricset_free(&ms);
+	apnas_instance_destroy(&cost);
+out:
+	if (rc) {
+		apnas_error_prefix(&err, "%s", file);
+		cli_error(&err);
+		return cli_exit_code(rc);
+	}
+	return CLI_EXIT_OK;
+}
+
 static int check_or_show(const char *sub, int argc, char **argv)
 {
 	cli_sets sets = {NULL, 0};
@@ -113,6 +148,8 @@ static int check_or_show(const char *sub, int argc, char **argv)
 			cli_error(&err);
 			code = CLI_EXIT_FAIL;
 		}
+	} else if ((code = check_metrics(file, c)) != 0) {
+		/* the line is printed */
 	} else {
 		char names[400] = "";
 		size_t o = 0;

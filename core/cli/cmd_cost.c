@@ -1,9 +1,11 @@
-/* `apnas cost`: the cycles, mapping efficiency, utilization and MACs of a
- * network on the configured cost model, per layer and in total.  The
+/* `apnas cost`: every metric of the configured cost model (and MACs and
+ * parameters) for a network, per layer and in total, in columns named
+ * after the metrics.  The
  * network comes from a SCALE-Sim topology (--topology); a second source
  * (--arch, an architecture of a search space) plugs in beside
  * net_from_topology(), since everything after it takes an apnas_net.
  * With no config, the `systolic` plugin and its defaults are used. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@
 #include "config.h"
 #include "hw/scalesim_cfg.h"
 #include "hw/topology.h"
+#include "metrics/metrics.h"
 
 typedef enum cost_format {
 	COST_TABLE = 0,
@@ -39,8 +42,9 @@ static void help(void)
 	       "\n"
 	       "Costs a network on the config's cost model (default: the\n"
 	       "`systolic` plugin with its defaults, a 32x32 os array) and\n"
-	       "prints per layer its cycles, mapping efficiency, utilization\n"
-	       "and MACs, then the total.\n"
+	       "prints per layer every metric the model declares (cycles,\n"
+	       "mapping_efficiency, utilization, ...) with macs and params,\n"
+	       "then the total.\n"
 	       "\n"
 	       "--topology FILE        a SCALE-Sim conv topology (IFMAP sizes\n"
 	       "                       include padding; SCALE-Sim's rounding)\n"
@@ -267,11 +271,15 @@ static void json_options(FILE *f, const apnas_opts *o)
 			break;
 		case APNAS_OPT_INT_LIST:
 		case APNAS_OPT_STRING_LIST:
+		case APNAS_OPT_FLOAT_LIST:
 			fputc('[', f);
 			for (size_t i = 0; i < apnas_opts_len(o, t[k].key); i++) {
 				fputs(i ? ", " : "", f);
 				if (t[k].type == APNAS_OPT_INT_LIST)
 					fprintf(f, "%lld", (long long)apnas_opts_int_at(
+					                       o, t[k].key, i));
+				else if (t[k].type == APNAS_OPT_FLOAT_LIST)
+					fprintf(f, "%.17g", apnas_opts_float_at(
 					                       o, t[k].key, i));
 				else
 					cli_json_string(f, apnas_opts_string_at(
@@ -297,10 +305,25 @@ static void text_options(FILE *f, const apnas_opts *o)
 	}
 }
 
+/* The columns: every metric but accuracy, which a cost has not. */
+static int column(const apnas_metricset *ms, size_t j)
+{
+	(void)ms; /* every metric has per-layer or total values to show */
+	return j != APNAS_MX_ACCURACY;
+}
+
+static void table_cell(FILE *f, int w, double v)
+{
+	char num[64] = "-";
+	if (!isnan(v))
+		apnas_metric_str(v, num, sizeof num);
+	fprintf(f, "  %*s", w, num);
+}
+
 static void print_table(FILE *f, const char *model, const apnas_opts *o,
                         const char *source, const apnas_net *net,
-                        const apnas_layer_cost *per,
-                        const apnas_layer_cost *total)
+                        const apnas_metricset *ms, const double *per,
+                        const double *total)
 {
 	int w = 5;
 	for (size_t i = 0; i < net->n; i++) {
@@ -308,59 +331,97 @@ static void print_table(FILE *f, const char *model, const apnas_opts *o,
 		if (l > w)
 			w = l;
 	}
+	int cw[APNAS_MX_COST + APNAS_METRICS_MAX];
 	fprintf(f, "# cost model %s", model);
 	text_options(f, o);
 	fprintf(f, "; %s, %zu layers\n", source, net->n);
-	fprintf(f, "%-*s  %-10s  %14s  %9s  %9s  %16s\n", w, "LAYER", "TYPE",
-	        "CYCLES", "MAP_EFF%", "UTIL%", "MACS");
-	for (size_t i = 0; i < net->n; i++)
-		fprintf(f, "%-*s  %-10s  %14llu  %9.4f  %9.4f  %16llu\n", w,
-		        net->layers[i].name,
-		        apnas_layer_type_name(net->layers[i].type),
-		        (unsigned long long)per[i].cycles, per[i].mapping_eff,
-		        per[i].utilization, (unsigned long long)per[i].macs);
-	fprintf(f, "%-*s  %-10s  %14llu  %9.4f  %9.4f  %16llu\n", w, "TOTAL", "",
-	        (unsigned long long)total->cycles, total->mapping_eff,
-	        total->utilization, (unsigned long long)total->macs);
+	fprintf(f, "%-*s  %-10s", w, "layer", "type");
+	for (size_t j = 0; j < ms->n; j++) {
+		if (!column(ms, j))
+			continue;
+		cw[j] = (int)strlen(ms->decl[j].name);
+		if (cw[j] < 12)
+			cw[j] = 12;
+		fprintf(f, "  %*s", cw[j], ms->decl[j].name);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < net->n; i++) {
+		fprintf(f, "%-*s  %-10s", w, net->layers[i].name,
+		        apnas_layer_type_name(net->layers[i].type));
+		for (size_t j = 0; j < ms->n; j++)
+			if (column(ms, j))
+				table_cell(f, cw[j], per[i * ms->n + j]);
+		fputc('\n', f);
+	}
+	fprintf(f, "%-*s  %-10s", w, "total", "");
+	for (size_t j = 0; j < ms->n; j++)
+		if (column(ms, j))
+			table_cell(f, cw[j], total[j]);
+	fputc('\n', f);
+	fputs("# units:", f);
+	for (size_t j = 0; j < ms->n; j++)
+		if (column(ms, j) && ms->decl[j].unit[0])
+			fprintf(f, " %s [%s]", ms->decl[j].name, ms->decl[j].unit);
+	fputc('\n', f);
 }
 
 static void print_csv(FILE *f, const apnas_net *net,
-                      const apnas_layer_cost *per,
-                      const apnas_layer_cost *total)
+                      const apnas_metricset *ms, const double *per,
+                      const double *total)
 {
-	fprintf(f, "layer,type,cycles,mapping_efficiency_pct,"
-	        "utilization_pct,macs\n");
-	for (size_t i = 0; i < net->n; i++) {
-		csv_field(f, net->layers[i].name);
-		fprintf(f, ",%s,%llu,%.17g,%.17g,%llu\n",
-		        apnas_layer_type_name(net->layers[i].type),
-		        (unsigned long long)per[i].cycles, per[i].mapping_eff,
-		        per[i].utilization, (unsigned long long)per[i].macs);
+	fputs("layer,type", f);
+	for (size_t j = 0; j < ms->n; j++)
+		if (column(ms, j))
+			fprintf(f, ",%s", ms->decl[j].name);
+	fputc('\n', f);
+	for (size_t i = 0; i <= net->n; i++) {
+		const double *v = i < net->n ? per + i * ms->n : total;
+		if (i < net->n) {
+			csv_field(f, net->layers[i].name);
+			fprintf(f, ",%s",
+			        apnas_layer_type_name(net->layers[i].type));
+		} else {
+			fputs("total,", f);
+		}
+		for (size_t j = 0; j < ms->n; j++) {
+			if (!column(ms, j))
+				continue;
+			fputc(',', f);
+			if (!isnan(v[j]))
+				fprintf(f, "%.17g", v[j]);
+		}
+		fputc('\n', f);
 	}
-	fprintf(f, "total,,%llu,%.17g,%.17g,%llu\n",
-	        (unsigned long long)total->cycles, total->mapping_eff,
-	        total->utilization, (unsigned long long)total->macs);
 }
 
-static void json_cost(FILE *f, const apnas_layer_cost *c)
+static void json_values(FILE *f, const apnas_metricset *ms, const double *v)
 {
-	fprintf(f, "\"cycles\": %llu, \"mapping_efficiency_pct\": %.17g, "
-	        "\"utilization_pct\": %.17g, \"macs\": %llu",
-	        (unsigned long long)c->cycles, c->mapping_eff, c->utilization,
-	        (unsigned long long)c->macs);
+	int first = 1;
+	for (size_t j = 0; j < ms->n; j++) {
+		if (!column(ms, j) || isnan(v[j]))
+			continue;
+		fprintf(f, "%s", first ? "" : ", ");
+		cli_json_string(f, ms->decl[j].name);
+		fprintf(f, ": %.17g", v[j]);
+		first = 0;
+	}
 }
 
 static void print_json(FILE *f, const char *model, const apnas_opts *o,
-                       const char *source, const apnas_net *net,
-                       const apnas_layer_cost *per,
-                       const apnas_layer_cost *total)
+                       const char *hardware, const char *source,
+                       const apnas_net *net, const apnas_metricset *ms,
+                       const double *per, const double *total)
 {
 	fputs("{\"cost_model\": ", f);
 	cli_json_string(f, model);
 	fputs(", \"options\": ", f);
 	json_options(f, o);
+	fputs(", \"hardware\": ", f);
+	cli_json_string(f, hardware);
 	fputs(", \"source\": ", f);
 	cli_json_string(f, source);
+	fputs(",\n \"metrics\": ", f);
+	apnas_metrics_json_decl(f, ms);
 	fputs(",\n \"layers\": [", f);
 	for (size_t i = 0; i < net->n; i++) {
 		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
@@ -368,11 +429,11 @@ static void print_json(FILE *f, const char *model, const apnas_opts *o,
 		fputs(", \"type\": ", f);
 		cli_json_string(f, apnas_layer_type_name(net->layers[i].type));
 		fputs(", ", f);
-		json_cost(f, &per[i]);
+		json_values(f, ms, per + i * ms->n);
 		fputc('}', f);
 	}
 	fputs("],\n \"total\": {", f);
-	json_cost(f, total);
+	json_values(f, ms, total);
 	fputs("}}\n", f);
 }
 
@@ -382,38 +443,48 @@ static int cost_report(apnas_config *cfg, const apnas_net *net,
                        const char *source, cost_format fmt)
 {
 	apnas_instance inst;
+	apnas_metricset ms;
 	apnas_error err;
 	apnas_error_clear(&err);
+	memset(&ms, 0, sizeof ms);
 	int rc = apnas_config_instance(cfg, APNAS_KIND_COST, NULL, &inst, &err);
 	if (rc) {
 		cli_error(&err);
 		return cli_exit_code(rc);
 	}
-	const apnas_cost_ops *ops = inst.ops;
 	const char *model = inst.lib.desc->name;
-	apnas_layer_cost total, *per = calloc(net->n ? net->n : 1, sizeof *per);
-	if (!per) {
-		apnas_instance_destroy(&inst);
-		cli_errorf("out of memory");
-		return CLI_EXIT_FAIL;
+	double *per = NULL, *total = NULL;
+	if ((rc = apnas_metricset_init(&ms, &inst, &err)))
+		goto fail;
+	per = calloc((net->n ? net->n : 1) * ms.n, sizeof *per);
+	total = calloc(ms.n, sizeof *total);
+	if (!per || !total) {
+		rc = apnas_error_set(&err, APNAS_ENOMEM, "out of memory");
+		goto fail;
 	}
-	rc = ops->cost(inst.self, net, &total, per, &err);
-	if (rc) {
-		apnas_error_prefix(&err, "cost model '%s' on %s", model, source);
-		cli_error(&err);
-		rc = cli_exit_code(rc);
-	} else {
-		if (fmt == COST_JSON)
-			print_json(stdout, model, inst.opts, source, net, per,
-			           &total);
-		else if (fmt == COST_CSV)
-			print_csv(stdout, net, per, &total);
-		else
-			print_table(stdout, model, inst.opts, source, net, per,
-			            &total);
-		rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	if ((rc = apnas_metricset_cost(&ms, net, total, per, &err))) {
+		apnas_error_prefix(&err, "on %s", source);
+		goto fail;
 	}
+	char hw[512];
+	apnas_metricset_hardware(&ms, &inst, hw, sizeof hw);
+	if (fmt == COST_JSON)
+		print_json(stdout, model, inst.opts, hw, source, net, &ms, per,
+		           total);
+	else if (fmt == COST_CSV)
+		print_csv(stdout, net, &ms, per, total);
+	else
+		print_table(stdout, model, inst.opts, source, net, &ms, per,
+		            total);
+	rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	goto out;
+fail:
+	cli_error(&err);
+	rc = cli_exit_code(rc);
+out:
 	free(per);
+	free(total);
+	apnas_metricset_free(&ms);
 	apnas_instance_destroy(&inst);
 	return rc;
 }

@@ -18,6 +18,16 @@
 #include <apnas/net.h>
 #include <apnas/plugin.h>
 
+/* One layer's (or a network's) figures as the array models compute them;
+ * the cost plugins turn them into their declared metrics.  Plain values,
+ * owned by the holder. */
+typedef struct apnas_layer_cost {
+	uint64_t cycles;        /* 0 for layers that do not use the array */
+	uint64_t macs;
+	double mapping_eff;     /* percent, as SCALE-Sim reports it; 0 if n/a */
+	double utilization;     /* percent, as SCALE-Sim reports it; 0 if n/a */
+} apnas_layer_cost;
+
 typedef enum apnas_dataflow {
 	APNAS_DF_OS = 0, /* output stationary */
 	APNAS_DF_WS = 1, /* weight stationary */

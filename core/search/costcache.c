@@ -28,45 +28,32 @@ static double now_s(void)
 }
 
 int apnas_cost_arch(const apnas_space_ops *sops, void *space,
-                    const apnas_cost_ops *cops, void *cost,
-                    const int32_t *tok, apnas_net *scratch,
-                    apnas_metrics *m, apnas_error *err)
+                    apnas_metricset *ms, const int32_t *tok,
+                    apnas_net *scratch, double *values, apnas_error *err)
 {
 	apnas_net_clear(scratch);
 	int rc = sops->child_net(space, tok, scratch, err);
 	if (rc < 0)
 		return apnas_error_prefix(err, "space child_net");
-	apnas_layer_cost total;
-	memset(&total, 0, sizeof total);
-	rc = cops->cost(cost, scratch, &total, NULL, err);
-	if (rc < 0)
-		return apnas_error_prefix(err, "cost model");
-	m->cycles = (double)total.cycles;
-	m->macs = (double)apnas_net_macs(scratch);
-	m->params = (double)apnas_net_params(scratch);
-	m->utilization = total.utilization;
-	m->have |= APNAS_METRIC_CYCLES | APNAS_METRIC_MACS |
-	           APNAS_METRIC_PARAMS | APNAS_METRIC_UTIL;
-	return 0;
+	return apnas_metricset_cost(ms, scratch, values, NULL, err);
 }
 
 int apnas_costcache_init(apnas_costcache *c, size_t nd,
                          const apnas_space_ops *sops, void *space,
-                         const apnas_cost_ops *cops, void *cost,
-                         apnas_error *err)
+                         apnas_metricset *ms, apnas_error *err)
 {
 	memset(c, 0, sizeof *c);
 	c->nd = nd ? nd : 1;
+	c->nm = ms->n;
 	c->cap = 1024;
 	c->toks = malloc(c->cap * c->nd * sizeof *c->toks);
-	c->m = malloc(c->cap * sizeof *c->m);
+	c->v = malloc(c->cap * c->nm * sizeof *c->v);
 	c->used = calloc(c->cap, 1);
 	apnas_net_init(&c->net);
 	c->space_ops = sops;
 	c->space = space;
-	c->cost_ops = cops;
-	c->cost = cost;
-	if (!c->toks || !c->m || !c->used) {
+	c->ms = ms;
+	if (!c->toks || !c->v || !c->used) {
 		apnas_costcache_free(c);
 		return apnas_error_set(err, APNAS_ENOMEM,
 		                       "cost cache: out of memory");
@@ -77,7 +64,7 @@ int apnas_costcache_init(apnas_costcache *c, size_t nd,
 void apnas_costcache_free(apnas_costcache *c)
 {
 	free(c->toks);
-	free(c->m);
+	free(c->v);
 	free(c->used);
 	apnas_net_free(&c->net);
 	memset(c, 0, sizeof *c);
@@ -98,11 +85,11 @@ static int grow(apnas_costcache *c)
 	apnas_costcache big = *c;
 	big.cap = c->cap * 2;
 	big.toks = malloc(big.cap * c->nd * sizeof *big.toks);
-	big.m = malloc(big.cap * sizeof *big.m);
+	big.v = malloc(big.cap * c->nm * sizeof *big.v);
 	big.used = calloc(big.cap, 1);
-	if (!big.toks || !big.m || !big.used) {
+	if (!big.toks || !big.v || !big.used) {
 		free(big.toks);
-		free(big.m);
+		free(big.v);
 		free(big.used);
 		return -1;
 	}
@@ -112,29 +99,28 @@ static int grow(apnas_costcache *c)
 		size_t j = find_slot(&big, c->toks + i * c->nd);
 		memcpy(big.toks + j * c->nd, c->toks + i * c->nd,
 		       c->nd * sizeof *c->toks);
-		big.m[j] = c->m[i];
+		memcpy(big.v + j * c->nm, c->v + i * c->nm,
+		       c->nm * sizeof *c->v);
 		big.used[j] = 1;
 	}
 	free(c->toks);
-	free(c->m);
+	free(c->v);
 	free(c->used);
 	c->toks = big.toks;
-	c->m = big.m;
+	c->v = big.v;
 	c->used = big.used;
 	c->cap = big.cap;
 	return 0;
 }
 
 int apnas_costcache_get(apnas_costcache *c, const int32_t *tok,
-                        apnas_metrics *m, apnas_error *err)
+                        double *values, apnas_error *err)
 {
 	size_t i = find_slot(c, tok);
 	if (!c->used[i]) {
-		apnas_metrics fresh;
-		memset(&fresh, 0, sizeof fresh);
 		double t0 = now_s();
-		int rc = apnas_cost_arch(c->space_ops, c->space, c->cost_ops,
-		                         c->cost, tok, &c->net, &fresh, err);
+		int rc = apnas_cost_arch(c->space_ops, c->space, c->ms, tok,
+		                         &c->net, values, err);
 		c->seconds += now_s() - t0;
 		if (rc < 0)
 			return rc;
@@ -146,16 +132,12 @@ int apnas_costcache_get(apnas_costcache *c, const int32_t *tok,
 			i = find_slot(c, tok);
 		}
 		memcpy(c->toks + i * c->nd, tok, c->nd * sizeof *tok);
-		c->m[i] = fresh;
+		memcpy(c->v + i * c->nm, values, c->nm * sizeof *values);
 		c->used[i] = 1;
 		c->n++;
-	} else {
-		c->hits++;
+		return 0;
 	}
-	m->cycles = c->m[i].cycles;
-	m->macs = c->m[i].macs;
-	m->params = c->m[i].params;
-	m->utilization = c->m[i].utilization;
-	m->have |= c->m[i].have;
+	c->hits++;
+	memcpy(values, c->v + i * c->nm, c->nm * sizeof *values);
 	return 0;
 }

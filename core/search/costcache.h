@@ -1,5 +1,5 @@
-/* Hardware metrics per architecture (cycles, MACs, parameters,
- * utilization), computed once from the space's child network and the cost
+/* The metrics of each architecture (the run's metric list: MACs,
+ * parameters and every metric of the cost model), computed once from the space's child network and the cost
  * model and then remembered: the controller resamples the same
  * architectures often, and the cost is a pure function of the tokens.
  * Internal to libapnas. */
@@ -11,38 +11,39 @@
 
 #include <apnas/plugin.h>
 
+#include "metrics/metrics.h"
+
 typedef struct apnas_costcache {
 	size_t nd;            /* tokens per architecture */
+	size_t nm;            /* values per architecture: ms->n */
 	size_t n, cap;        /* entries used / slots (a power of two) */
 	int32_t *toks;        /* owned: cap x nd */
-	apnas_metrics *m;     /* owned: cap entries */
+	double *v;            /* owned: cap x nm metric values */
 	unsigned char *used;  /* owned: cap flags */
 	apnas_net net;        /* owned: scratch for child_net */
 	/* Who computes: borrowed from the caller, valid for the cache's life. */
 	const apnas_space_ops *space_ops;
 	void *space;
-	const apnas_cost_ops *cost_ops;
-	void *cost;
+	apnas_metricset *ms;
 	uint64_t hits, misses; /* for the timing figures */
 	double seconds;        /* spent in child_net + cost on misses */
 } apnas_costcache;
 
 int apnas_costcache_init(apnas_costcache *c, size_t nd,
                          const apnas_space_ops *sops, void *space,
-                         const apnas_cost_ops *cops, void *cost,
-                         apnas_error *err);
+                         apnas_metricset *ms, apnas_error *err);
 void apnas_costcache_free(apnas_costcache *c);
 
-/* Fills the CYCLES, MACS, PARAMS and UTIL fields and bits of *m (other
- * fields untouched). */
+/* Fills values (ms->n entries) with tok's metrics; accuracy is NaN, for
+ * the caller to fill. */
 int apnas_costcache_get(apnas_costcache *c, const int32_t *tok,
-                        apnas_metrics *m, apnas_error *err);
+                        double *values, apnas_error *err);
 
-/* Costs tok without the cache (reference architectures). */
+/* Costs tok without the cache (reference architectures, one-offs):
+ * child_net into scratch, then every metric into values. */
 int apnas_cost_arch(const apnas_space_ops *sops, void *space,
-                    const apnas_cost_ops *cops, void *cost,
-                    const int32_t *tok, apnas_net *scratch,
-                    apnas_metrics *m, apnas_error *err);
+                    apnas_metricset *ms, const int32_t *tok,
+                    apnas_net *scratch, double *values, apnas_error *err);
 
 uint64_t apnas_tokens_hash(const int32_t *tok, size_t n);
 

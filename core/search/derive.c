@@ -21,7 +21,8 @@
 
 typedef struct cand {
 	size_t idx;           /* order of appearance, the tie-breaker */
-	apnas_metrics m;      /* accuracy = the best estimate we have */
+	double *v;            /* its metric values (into derive.vals);
+	                         accuracy = the best estimate we have */
 	int64_t images;       /* validation images behind m.accuracy */
 	double screen_acc;    /* accuracy on the screening batches */
 	int64_t screen_images;
@@ -35,6 +36,7 @@ typedef struct derive {
 	int32_t *toks;        /* owned: n x nd */
 	size_t n;
 	cand *c;              /* owned: n, in rank order after ranking */
+	double *vals;         /* owned: n x s->ms.n metric values */
 	int64_t val_n;        /* images in the validation split */
 	size_t rescored;
 	size_t n_top;
@@ -126,10 +128,13 @@ static int dedupe(derive *d, apnas_error *err)
 	free(slot);
 	d->n = kept;
 	d->c = calloc(d->n, sizeof *d->c);
-	if (!d->c)
+	d->vals = calloc(d->n * d->s->ms.n, sizeof *d->vals);
+	if (!d->c || !d->vals)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		d->c[i].idx = i;
+		d->c[i].v = d->vals + i * d->s->ms.n;
+	}
 	return 0;
 }
 
@@ -181,15 +186,8 @@ static int score_on_val(derive *d, const size_t *which, size_t k,
 
 static int reward_of(derive *d, cand *c, apnas_error *err)
 {
-	apnas_search *s = d->s;
-	int rc = s->rops->reward(s->reward.self, &c->m, &c->reward, err);
-	if (rc < 0)
-		return apnas_error_prefix(err, "reward (derive)");
-	if (!isfinite(c->reward))
-		return apnas_error_set(err, APNAS_ENUM,
-			"derive: reward is not finite (accuracy %g, cycles %g)",
-			c->m.accuracy, c->m.cycles);
-	return 0;
+	int rc = apnas_search_reward(d->s, c->v, &c->reward, err);
+	return rc < 0 ? apnas_error_prefix(err, "derive") : 0;
 }
 
 /* Whole-split scores first, then by reward, then by appearance. */
@@ -210,7 +208,7 @@ static int score_all(derive *d, apnas_error *err)
 	int rc;
 	for (size_t i = 0; i < d->n; i++) {
 		rc = apnas_costcache_get(&s->cache, tok_of(d, &d->c[i]),
-		                         &d->c[i].m, err);
+		                         d->c[i].v, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -218,11 +216,11 @@ static int score_all(derive *d, apnas_error *err)
 		for (size_t i = 0; i < d->n; i++) {
 			cand *c = &d->c[i];
 			rc = apnas_search_accuracy(s, tok_of(d, c), NULL,
-			                           &c->m.accuracy, err);
+			                           &c->v[APNAS_MX_ACCURACY],
+			                           err);
 			if (rc < 0)
 				return rc;
-			c->m.have |= APNAS_METRIC_ACCURACY;
-			c->screen_acc = c->m.accuracy;
+			c->screen_acc = c->v[APNAS_MX_ACCURACY];
 			c->full = 1;
 			if ((rc = reward_of(d, c, err)) < 0)
 				return rc;
@@ -249,8 +247,7 @@ static int score_all(derive *d, apnas_error *err)
 		cand *c = &d->c[i];
 		c->screen_images = images;
 		c->screen_acc = images ? (double)correct[i] / images : 0;
-		c->m.accuracy = c->screen_acc;
-		c->m.have |= APNAS_METRIC_ACCURACY;
+		c->v[APNAS_MX_ACCURACY] = c->screen_acc;
 		c->images = images;
 		c->full = full;
 		rc = reward_of(d, c, err);
@@ -276,8 +273,8 @@ static int score_all(derive *d, apnas_error *err)
 			                  err);
 			for (size_t j = 0; rc == 0 && j < top; j++) {
 				cand *c = &d->c[all[j]];
-				c->m.accuracy = images ? (double)correct[j] /
-				                         images : 0;
+				c->v[APNAS_MX_ACCURACY] =
+					images ? (double)correct[j] / images : 0;
 				c->images = images;
 				c->full = 1;
 				rc = reward_of(d, c, err);
@@ -310,8 +307,8 @@ static int rank_and_front(derive *d, apnas_error *err)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < nf; i++) {
-		acc[i] = d->c[i].m.accuracy;
-		cyc[i] = d->c[i].m.cycles;
+		acc[i] = d->c[i].v[APNAS_MX_ACCURACY];
+		cyc[i] = d->c[i].v[d->s->front];
 	}
 	apnas_pareto(acc, cyc, nf, front);
 	for (size_t i = 0; i < nf; i++)
@@ -324,32 +321,35 @@ static int rank_and_front(derive *d, apnas_error *err)
 
 /* ---- files ------------------------------------------------------------- */
 
-static void csv_metrics(FILE *f, const cand *c)
+/* accuracy,val_images,<every metric>,reward, */
+static void csv_metrics(FILE *f, const derive *d, const cand *c)
 {
-	apnas_csv_num(f, c->m.accuracy);
-	fprintf(f, ",%lld,", (long long)c->images);
-	apnas_csv_num(f, c->m.cycles);
-	fputc(',', f);
-	apnas_csv_num(f, c->m.macs);
-	fputc(',', f);
-	apnas_csv_num(f, c->m.params);
-	fputc(',', f);
-	apnas_csv_num(f, c->m.utilization);
+	apnas_csv_num(f, c->v[APNAS_MX_ACCURACY]);
+	fprintf(f, ",%lld", (long long)c->images);
+	apnas_metrics_csv_row(f, &d->s->ms, c->v);
 	fputc(',', f);
 	apnas_csv_num(f, c->reward);
 	fputc(',', f);
+}
+
+static void csv_head(FILE *f, const derive *d)
+{
+	fputs("accuracy,val_images", f);
+	apnas_metrics_csv_head(f, &d->s->ms);
+	fputs(",reward,", f);
 }
 
 static int write_candidates(FILE *f, void *ud, apnas_error *err)
 {
 	(void)err;
 	derive *d = ud;
-	fputs("rank,accuracy,val_images,cycles,macs,params,utilization,"
-	      "reward,screen_accuracy,screen_images,pareto,arch\n", f);
+	fputs("rank,", f);
+	csv_head(f, d);
+	fputs("screen_accuracy,screen_images,pareto,arch\n", f);
 	for (size_t i = 0; i < d->n; i++) {
 		const cand *c = &d->c[i];
 		fprintf(f, "%zu,", i + 1);
-		csv_metrics(f, c);
+		csv_metrics(f, d, c);
 		apnas_csv_num(f, c->screen_acc);
 		fprintf(f, ",%lld,%d,", (long long)c->screen_images,
 		        c->pareto);
@@ -359,7 +359,7 @@ static int write_candidates(FILE *f, void *ud, apnas_error *err)
 	return 0;
 }
 
-/* Pareto points, fastest first. */
+/* Pareto points, cheapest in the front metric first. */
 static size_t *pareto_order(const derive *d, size_t *np)
 {
 	size_t *o = malloc((d->n ? d->n : 1) * sizeof *o), k = 0;
@@ -371,9 +371,9 @@ static size_t *pareto_order(const derive *d, size_t *np)
 	for (size_t i = 1; i < k; i++)
 		for (size_t j = i; j > 0; j--) {
 			const cand *a = &d->c[o[j - 1]], *b = &d->c[o[j]];
-			if (a->m.cycles < b->m.cycles ||
-			    (a->m.cycles == b->m.cycles &&
-			     a->m.accuracy >= b->m.accuracy))
+			double xa = a->v[d->s->front], xb = b->v[d->s->front];
+			if (xa < xb || (xa == xb && a->v[APNAS_MX_ACCURACY] >=
+			                            b->v[APNAS_MX_ACCURACY]))
 				break;
 			size_t t = o[j];
 			o[j] = o[j - 1];
@@ -390,11 +390,11 @@ static int write_pareto(FILE *f, void *ud, apnas_error *err)
 	size_t *o = pareto_order(d, &np);
 	if (!o)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	fputs("accuracy,val_images,cycles,macs,params,utilization,reward,"
-	      "rank,arch\n", f);
+	csv_head(f, d);
+	fputs("rank,arch\n", f);
 	for (size_t k = 0; k < np; k++) {
 		const cand *c = &d->c[o[k]];
-		csv_metrics(f, c);
+		csv_metrics(f, d, c);
 		fprintf(f, "%zu,", o[k] + 1);
 		apnas_csv_tokens(f, tok_of(d, c), d->s->nd);
 		fputc('\n', f);
@@ -413,15 +413,9 @@ static void json_cand(FILE *f, const derive *d, const cand *c, size_t rank,
 		fputc(',', f);
 	}
 	fprintf(f, "\"rank\":%zu,\"accuracy\":", rank);
-	apnas_json_num(f, c->m.accuracy);
-	fprintf(f, ",\"val_images\":%lld,\"cycles\":", (long long)c->images);
-	apnas_json_num(f, c->m.cycles);
-	fputs(",\"macs\":", f);
-	apnas_json_num(f, c->m.macs);
-	fputs(",\"params\":", f);
-	apnas_json_num(f, c->m.params);
-	fputs(",\"utilization\":", f);
-	apnas_json_num(f, c->m.utilization);
+	apnas_json_num(f, c->v[APNAS_MX_ACCURACY]);
+	fprintf(f, ",\"val_images\":%lld", (long long)c->images);
+	apnas_metrics_json(f, &d->s->ms, c->v);
 	fputs(",\"reward\":", f);
 	apnas_json_num(f, c->reward);
 	fputs(",\"arch\":", f);
@@ -472,8 +466,16 @@ static int write_summary(FILE *f, void *ud, apnas_error *err)
 		apnas_json_str(f, s->reference);
 	else
 		fputs("null", f);
-	fputs(",\n  \"reward_target_cycles\": ", f);
-	apnas_json_num(f, s->target_cycles);
+	fputs(",\n  \"reward_metric\": ", f);
+	apnas_json_str(f, s->ms.decl[s->front].name);
+	fputs(",\n  \"reward_target\": ", f);
+	apnas_json_num(f, s->target);
+	char hw[512];
+	apnas_metricset_hardware(&s->ms, &s->cost, hw, sizeof hw);
+	fputs(",\n  \"hardware\": ", f);
+	apnas_json_str(f, hw);
+	fputs(",\n  \"metrics\": ", f);
+	apnas_metrics_json_decl(f, &s->ms);
 	fprintf(f, ",\n  \"candidates\": %zu,\n  \"rescored\": %zu,\n"
 	        "  \"val_images\": %lld,\n", d->n, d->rescored,
 	        (long long)d->val_n);
@@ -503,17 +505,18 @@ static int write_arch(derive *d, const cand *c, size_t rank,
                       const char *name, apnas_error *err)
 {
 	apnas_search *s = d->s;
-	char comment[4600], on[64] = "(the space's score)";
+	char comment[6000], on[64] = "(the space's score)", text[1024];
+	char hw[512];
 	if (s->trains)
 		snprintf(on, sizeof on, "on %lld validation images",
 		         (long long)c->images);
+	apnas_metrics_text(text, sizeof text, &s->ms, c->v);
+	apnas_metricset_hardware(&s->ms, &s->cost, hw, sizeof hw);
 	snprintf(comment, sizeof comment,
 	         "found by apnas search in %s (seed %llu), rank %zu of %zu "
-	         "by reward\naccuracy %.6f %s, reward %.6f\ncycles %.0f, "
-	         "MACs %.0f, params %.0f, utilization %.2f%%", s->dir,
-	         (unsigned long long)s->seed, rank, d->n, c->m.accuracy, on,
-	         c->reward, c->m.cycles, c->m.macs, c->m.params,
-	         c->m.utilization);
+	         "by reward\naccuracy %.6f %s, reward %.6f\n%s\non %s",
+	         s->dir, (unsigned long long)s->seed, rank, d->n,
+	         c->v[APNAS_MX_ACCURACY], on, c->reward, text, hw);
 	char *path = apnas_search_path(s, name);
 	if (!path)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
@@ -583,19 +586,26 @@ static void print_table(const derive *d)
 	else
 		fprintf(f, "Pareto front (%zu of %zu candidates; accuracy = "
 		        "the space's score):\n", np, d->n);
-	fprintf(f, "%6s %9s %14s %14s %10s %10s\n", "rank", "accuracy",
-	        "cycles", "MACs", "params", "reward");
+	size_t x = d->s->front;
+	const char *xn = d->s->ms.decl[x].name;
+	fprintf(f, "%6s %9s %14s %14s %10s %10s\n", "rank", "accuracy", xn,
+	        "macs", "params", "reward");
 	for (size_t k = 0; k < np; k++) {
 		const cand *c = &d->c[o[k]];
-		fprintf(f, "%6zu %9.4f %14.0f %14.0f %10.0f %10.5f%s\n",
-		        o[k] + 1, c->m.accuracy, c->m.cycles, c->m.macs,
-		        c->m.params, c->reward, o[k] == 0 ? "  best" : "");
+		char xs[64];
+		apnas_metric_str(c->v[x], xs, sizeof xs);
+		fprintf(f, "%6zu %9.4f %14s %14.0f %10.0f %10.5f%s\n",
+		        o[k] + 1, c->v[APNAS_MX_ACCURACY], xs,
+		        c->v[APNAS_MX_MACS], c->v[APNAS_MX_PARAMS], c->reward,
+		        o[k] == 0 ? "  best" : "");
 	}
 	free(o);
 	const char *dir = d->s->dir;
+	char bx[64];
+	apnas_metric_str(d->c[0].v[x], bx, sizeof bx);
 	fprintf(f, "\nbest: %s/best.arch (reward %.5f, accuracy %.4f, "
-	        "cycles %.0f)\n", dir, d->c[0].reward, d->c[0].m.accuracy,
-	        d->c[0].m.cycles);
+	        "%s %s)\n", dir, d->c[0].reward,
+	        d->c[0].v[APNAS_MX_ACCURACY], xn, bx);
 	fprintf(f, "files: %s/summary.json %s/pareto.csv %s/candidates.csv "
 	        "%s/top/ (%zu) %s/samples.jsonl %s/epochs.csv %s/config.cfg\n",
 	        dir, dir, dir, dir, d->n_top, dir, dir, dir);
@@ -653,5 +663,6 @@ int apnas_search_derive(apnas_search *s, apnas_error *err)
 out:
 	free(d.toks);
 	free(d.c);
+	free(d.vals);
 	return rc;
 }

@@ -112,26 +112,27 @@ static void live_progress(apnas_search *s)
 	apnas_fmt_duration(eta, sizeof eta, eta_seconds(s));
 	if (isfinite(s->ct.best_reward))
 		snprintf(best, sizeof best, "%.4f", s->ct.best_reward);
-	if (isfinite(s->ct.recent_cycles))
-		snprintf(cyc, sizeof cyc, "%.4g", s->ct.recent_cycles);
+	if (isfinite(s->ct.recent_front))
+		snprintf(cyc, sizeof cyc, "%.4g", s->ct.recent_front);
 	if (s->rate_train_s > 0)
 		snprintf(ips, sizeof ips, " | %.0f img/s",
 		         (double)s->rate_images / s->rate_train_s);
 	if (s->ct.phase == APNAS_PHASE_SHARED)
 		snprintf(line, sizeof line,
 		         "epoch %lld/%lld shared %lld/%lld%s | ETA %s | "
-		         "best R %s | cycles %s",
+		         "best R %s | %s %s",
 		         (long long)s->ct.epoch + 1, (long long)s->epochs,
 		         (long long)s->ct.phase_step,
 		         (long long)apnas_batcher_batches_per_epoch(s->train_b),
-		         ips, eta, best, cyc);
+		         ips, eta, best, s->ms.decl[s->front].name, cyc);
 	else
 		snprintf(line, sizeof line,
 		         "epoch %lld/%lld controller %lld/%lld%s | ETA %s | "
-		         "best R %s | cycles %s",
+		         "best R %s | %s %s",
 		         (long long)s->ct.epoch + 1, (long long)s->epochs,
 		         (long long)s->ct.phase_step,
-		         (long long)s->controller_steps, ips, eta, best, cyc);
+		         (long long)s->controller_steps, ips, eta, best,
+		         s->ms.decl[s->front].name, cyc);
 	apnas_progress_live(&s->prog, now, line);
 }
 
@@ -236,10 +237,9 @@ static int next_val_batch(apnas_search *s, apnas_batch *b, apnas_error *err)
 }
 
 /* Accuracy, cost metrics and reward of one architecture. */
-static int rate_arch(apnas_search *s, const int32_t *tok, apnas_metrics *m,
+static int rate_arch(apnas_search *s, const int32_t *tok, double *v,
                      double *reward, int64_t *images, apnas_error *err)
 {
-	memset(m, 0, sizeof *m);
 	apnas_batch b = {NULL, NULL, 0};
 	if (s->trains) {
 		int rc = next_val_batch(s, &b, err);
@@ -247,25 +247,19 @@ static int rate_arch(apnas_search *s, const int32_t *tok, apnas_metrics *m,
 			return rc;
 	}
 	double t0 = apnas_search_now();
-	int rc = apnas_search_accuracy(s, tok, &b, &m->accuracy, err);
+	double acc = 0;
+	int rc = apnas_search_accuracy(s, tok, &b, &acc, err);
 	s->ct.ep_sec_eval += apnas_search_now() - t0;
 	if (rc < 0)
 		return rc;
-	m->have |= APNAS_METRIC_ACCURACY;
 	*images = b.n;
 	double c0 = s->cache.seconds;
-	rc = apnas_costcache_get(&s->cache, tok, m, err);
+	rc = apnas_costcache_get(&s->cache, tok, v, err);
 	s->ct.ep_sec_cost += s->cache.seconds - c0;
 	if (rc < 0)
 		return rc;
-	rc = s->rops->reward(s->reward.self, m, reward, err);
-	if (rc < 0)
-		return apnas_error_prefix(err, "reward");
-	if (!isfinite(*reward))
-		return apnas_error_set(err, APNAS_ENUM,
-			"reward is not finite (accuracy %g, cycles %g)",
-			m->accuracy, m->cycles);
-	return 0;
+	v[APNAS_MX_ACCURACY] = acc;
+	return apnas_search_reward(s, v, reward, err);
 }
 
 static int write_sample(apnas_search *s, size_t a,
@@ -278,7 +272,7 @@ static int write_sample(apnas_search *s, size_t a,
 	if (rc < 0)
 		return apnas_error_prefix(err, "space format");
 	FILE *f = s->samples_f;
-	const apnas_metrics *m = &s->metrics[a];
+	const double *v = s->values + a * s->ms.n;
 	fprintf(f, "{\"epoch\":%lld,\"step\":%lld,\"sample\":%lld,"
 	        "\"train_step\":%lld,\"arch\":",
 	        (long long)s->ct.epoch, (long long)s->ct.updates,
@@ -289,16 +283,9 @@ static int write_sample(apnas_search *s, size_t a,
 	apnas_json_str(f, text);
 	free(text);
 	fputs(",\"accuracy\":", f);
-	apnas_json_num(f, m->accuracy);
-	fprintf(f, ",\"val_images\":%lld,\"cycles\":",
-	        (long long)s->val_images[a]);
-	apnas_json_num(f, m->cycles);
-	fputs(",\"macs\":", f);
-	apnas_json_num(f, m->macs);
-	fputs(",\"params\":", f);
-	apnas_json_num(f, m->params);
-	fputs(",\"utilization\":", f);
-	apnas_json_num(f, m->utilization);
+	apnas_json_num(f, v[APNAS_MX_ACCURACY]);
+	fprintf(f, ",\"val_images\":%lld", (long long)s->val_images[a]);
+	apnas_metrics_json(f, &s->ms, v);
 	fputs(",\"reward\":", f);
 	apnas_json_num(f, s->rewards[a]);
 	fputs(",\"controller_loss\":", f);
@@ -328,7 +315,7 @@ static int controller_update(apnas_search *s, apnas_error *err)
 		s->ct.ep_sec_ctl += apnas_search_now() - t0;
 		if (rc < 0)
 			return apnas_error_prefix(err, "controller sample");
-		rc = rate_arch(s, tok, &s->metrics[a], &s->rewards[a],
+		rc = rate_arch(s, tok, s->values + a * s->ms.n, &s->rewards[a],
 		               &s->val_images[a], err);
 		if (rc < 0)
 			return apnas_error_prefix(err,
@@ -356,11 +343,12 @@ static int controller_update(apnas_search *s, apnas_error *err)
 			s->ct.ep_reward_best = r;
 		if (r > s->ct.best_reward)
 			s->ct.best_reward = r;
-		s->ct.ep_cycles_sum += s->metrics[a].cycles;
-		cyc += s->metrics[a].cycles;
+		double x = s->values[a * s->ms.n + s->front];
+		s->ct.ep_front_sum += x;
+		cyc += x;
 	}
 	fflush(s->samples_f);
-	s->ct.recent_cycles = cyc / (double)A;
+	s->ct.recent_front = cyc / (double)A;
 	s->ct.ep_samples += (int64_t)A;
 	s->ct.samples += (int64_t)A;
 	s->ct.updates++;
@@ -393,7 +381,7 @@ void apnas_search_reset_epoch(apnas_search_counters *ct, double wall)
 	ct->ep_correct = ct->ep_images = 0;
 	ct->ep_reward_sum = 0;
 	ct->ep_reward_best = -INFINITY;
-	ct->ep_cycles_sum = 0;
+	ct->ep_front_sum = 0;
 	ct->ep_samples = 0;
 	ct->ep_sec_shared = ct->ep_sec_train = ct->ep_sec_eval = 0;
 	ct->ep_sec_ctl = ct->ep_sec_cost = 0;
@@ -409,7 +397,7 @@ static int end_epoch(apnas_search *s, apnas_error *err)
 	                            : NAN;
 	double mr = ct->ep_samples ? ct->ep_reward_sum / ct->ep_samples : NAN;
 	double br = ct->ep_samples ? ct->ep_reward_best : NAN;
-	double mc = ct->ep_samples ? ct->ep_cycles_sum / ct->ep_samples : NAN;
+	double mc = ct->ep_samples ? ct->ep_front_sum / ct->ep_samples : NAN;
 	double ips = ct->ep_sec_shared > 0 ? ct->ep_images / ct->ep_sec_shared
 	                                   : NAN;
 	char desc[512];
@@ -455,16 +443,17 @@ static int end_epoch(apnas_search *s, apnas_error *err)
 	if (s->trains)
 		snprintf(line, sizeof line,
 		         "epoch %lld/%lld: loss %.4f train acc %.4f | reward "
-		         "mean %.4f best %.4f | cycles %.4g | %.0f img/s | "
+		         "mean %.4f best %.4f | %s %.4g | %.0f img/s | "
 		         "%.1fs, ETA %s | %s",
 		         (long long)ct->epoch, (long long)s->epochs, loss, tacc,
-		         mr, br, mc, ips, seconds,
+		         mr, br, s->ms.decl[s->front].name, mc, ips, seconds,
 		         ct->epoch < s->epochs ? eta : "0s", desc);
 	else
 		snprintf(line, sizeof line,
-		         "epoch %lld/%lld: reward mean %.4f best %.4f | cycles "
+		         "epoch %lld/%lld: reward mean %.4f best %.4f | %s "
 		         "%.4g | %.1fs, ETA %s | %s",
-		         (long long)ct->epoch, (long long)s->epochs, mr, br, mc,
+		         (long long)ct->epoch, (long long)s->epochs, mr, br,
+		         s->ms.decl[s->front].name, mc,
 		         seconds, ct->epoch < s->epochs ? eta : "0s", desc);
 	apnas_progress_epoch(&s->prog, line);
 	apnas_search_reset_epoch(ct, wall);

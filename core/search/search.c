@@ -6,105 +6,25 @@
  * be known before training (bad config, unwritable directory, a finished
  * run in the way, a space without validation data) happens here, before
  * the first step. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <apnas/nn.h>
 
 #include "atomic.h"
+#include "rundir/rundir.h"
 #include "search_int.h"
+#include "util/threads.h"
 
 char *apnas_search_path(const apnas_search *s, const char *name)
 {
 	char *p = NULL;
 	if (asprintf(&p, "%s/%s", s->dir, name) < 0)
-		return NULL;
-	return p;
-}
-
-/* Writes and removes a probe file, so that a read-only or full run
- * directory is reported before any training. */
-static int probe_dir(const char *dir, apnas_error *err)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/.probe.%ld", dir, (long)getpid());
-	FILE *f = fopen(path, "w");
-	int bad = !f;
-	int e = errno;
-	if (f) {
-		char block[4096];
-		memset(block, 0, sizeof block);
-		if (fwrite(block, 1, sizeof block, f) != sizeof block ||
-		    fflush(f) != 0 || fsync(fileno(f)) != 0) {
-			bad = 1;
-			e = errno;
-		}
-		fclose(f);
-		unlink(path);
-	}
-	if (bad)
-		return apnas_error_set(err, APNAS_EIO,
-			"run directory %s is not writable: %s", dir,
-			strerror(e ? e : EIO));
-	return 0;
-}
-
-/* Stale temporaries of an interrupted atomic write ("x.tmp.<pid>"). */
-static void remove_temporaries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strstr(e->d_name, ".tmp.") || strncmp(e->d_name, ".probe.", 7) == 0) {
-			char path[PATH_MAX];
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	}
-	closedir(d);
-}
-
-static int lock_dir(apnas_search *s, apnas_error *err)
-{
-	char *path = apnas_search_path(s, "lock");
-	if (!path)
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	free(path);
-	if (s->lock_fd < 0)
-		return apnas_error_set(err, APNAS_EIO,
-			"run directory %s is not writable: %s", s->dir,
-			strerror(errno));
-	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
-		return apnas_error_set(err, APNAS_EINVAL,
-			"run directory %s is in use by another apnas process",
-			s->dir);
-	return 0;
-}
-
-/* <run.dir>/<config file name without extension>-seed<seed> */
-static char *default_dir(const char *root, const char *config_path,
-                         uint64_t seed)
-{
-	const char *base = strrchr(config_path, '/');
-	base = base ? base + 1 : config_path;
-	size_t n = strlen(base);
-	const char *dot = strrchr(base, '.');
-	if (dot && dot != base)
-		n = (size_t)(dot - base);
-	char *p = NULL;
-	if (asprintf(&p, "%s/%.*s-seed%llu", *root ? root : ".", (int)n, base,
-	             (unsigned long long)seed) < 0)
 		return NULL;
 	return p;
 }
@@ -223,30 +143,22 @@ static int open_plugins(apnas_search *s, apnas_error *err)
 	                           err);
 	if (rc < 0)
 		return rc;
-	s->kops = s->cost.ops;
-	rc = apnas_config_instance(s->cfg, APNAS_KIND_REWARD, NULL,
-	                           &s->reward, err);
+	rc = apnas_metricset_init(&s->ms, &s->cost, err);
+	if (rc < 0)
+		return rc;
+	rc = apnas_reward_open(s->cfg, &s->ms, &s->reward, &s->front, err);
 	if (rc < 0)
 		return rc;
 	s->rops = s->reward.ops;
-	uint32_t known = APNAS_METRIC_ACCURACY | APNAS_METRIC_CYCLES |
-	                 APNAS_METRIC_MACS | APNAS_METRIC_PARAMS |
-	                 APNAS_METRIC_UTIL;
-	uint32_t needs = s->rops->needs(s->reward.self);
-	if (needs & ~known)
-		return apnas_error_set(err, APNAS_EPLUGIN,
-			"reward '%s' needs metrics 0x%x that the core does "
-			"not provide", s->reward.lib.desc->name,
-			needs & ~known);
 	return apnas_costcache_init(&s->cache, s->nd, s->sops, s->space.self,
-	                            s->kops, s->cost.self, err);
+	                            &s->ms, err);
 }
 
-/* A target given as a fraction of a reference architecture's cycles is
+/* A target given as a fraction of a reference architecture's metric is
  * fixed once, here, and written into the resolved config. */
 static int resolve_reference(apnas_search *s, apnas_error *err)
 {
-	s->target_cycles = NAN;
+	s->target = NAN;
 	if (!s->rops->reference)
 		return 0;
 	const char *name = s->rops->reference(s->reward.self);
@@ -274,20 +186,25 @@ static int resolve_reference(apnas_search *s, apnas_error *err)
 		return apnas_error_prefix(err, "reward '%s' reference",
 		                          rname);
 	}
-	apnas_metrics m;
-	memset(&m, 0, sizeof m);
-	rc = apnas_costcache_get(&s->cache, tok, &m, err);
+	double *v = malloc(s->ms.n * sizeof *v);
+	rc = v ? apnas_costcache_get(&s->cache, tok, v, err)
+	       : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	free(tok);
-	if (rc < 0)
+	if (rc < 0) {
+		free(v);
 		return apnas_error_prefix(err, "reference \"%s\"", name);
+	}
+	/* A reference has no accuracy of its own: rewards resolve costs. */
+	v[APNAS_MX_ACCURACY] = NAN;
 	double target = NAN;
-	rc = s->rops->resolve(s->reward.self, &m, &target, err);
+	rc = s->rops->resolve(s->reward.self, v, &target, err);
+	free(v);
 	if (rc < 0)
 		return apnas_error_prefix(err, "reward '%s' resolve", rname);
-	s->target_cycles = target;
+	s->target = target;
 	char text[64];
 	snprintf(text, sizeof text, "%.17g", target);
-	return apnas_config_note(s->cfg, "reward", "target_cycles", text,
+	return apnas_config_note(s->cfg, "reward", "resolved_target", text,
 	                         err);
 }
 
@@ -298,8 +215,10 @@ static int write_config(FILE *f, void *ud, apnas_error *err)
 
 /* ---- logs --------------------------------------------------------------- */
 
-static const char epochs_header[] =
-	"epoch,train_loss,train_acc,mean_reward,best_reward,mean_cycles,"
+/* mean_<front metric>: the mean over the epoch's samples of the metric
+ * the reward trades accuracy against (mean_cycles for the cycle models). */
+static const char epochs_head[] =
+	"epoch,train_loss,train_acc,mean_reward,best_reward,mean_%s,"
 	"samples,images_per_s,seconds,sec_train,sec_eval,sec_controller,"
 	"sec_cost,controller\n";
 
@@ -349,11 +268,12 @@ static int open_logs(apnas_search *s, int fresh, apnas_error *err)
 	if (!s->epochs_f)
 		return err->code;
 	if (fresh) {
-		fputs(epochs_header, s->epochs_f);
-		if (fflush(s->epochs_f) != 0)
+		int len = fprintf(s->epochs_f, epochs_head,
+		                  s->ms.decl[s->front].name);
+		if (len < 0 || fflush(s->epochs_f) != 0)
 			return apnas_error_set(err, APNAS_EIO,
 				"cannot write %s/epochs.csv", s->dir);
-		s->ct.epochs_len = sizeof epochs_header - 1;
+		s->ct.epochs_len = (uint64_t)len;
 	}
 	return 0;
 }
@@ -365,7 +285,8 @@ static int read_options(apnas_search *s)
 	const apnas_opts *run = apnas_config_core(s->cfg, "run");
 	const apnas_opts *so = apnas_config_core(s->cfg, "search");
 	s->seed = (uint64_t)apnas_opts_int(run, "seed");
-	s->threads = (int32_t)apnas_opts_int(run, "threads");
+	s->threads = (int32_t)apnas_threads_resolve(
+		(int)apnas_opts_int(run, "threads"));
 	s->epochs = apnas_opts_int(so, "epochs");
 	s->time_limit = apnas_opts_float(so, "time_limit");
 	s->uniform_train =
@@ -376,52 +297,34 @@ static int read_options(apnas_search *s)
 	return 0;
 }
 
-/* Where the run directory stands before we touch it. */
+/* Claims the run directory (rundir.h), once everything that can be
+ * refused without it has been checked: a rejected config leaves nothing
+ * behind.  A resumed run's directory is locked already. */
 static int claim_dir(apnas_search *s, int *have_ckpt, apnas_error *err)
 {
-	const apnas_search_args *a = s->args;
-	*have_ckpt = 0;
-	if (!a->resume_dir) {
-		if (apnas_exists_in(s->dir, "summary.json"))
-			return apnas_error_set(err, APNAS_EINVAL,
-				"%s holds a finished run; continue it with "
-				"--resume %s (e.g. --set search.epochs=N) or "
-				"choose another --out", s->dir, s->dir);
-		if (apnas_exists_in(s->dir, "config.cfg") ||
-		    apnas_exists_in(s->dir, "checkpoint/state.ckpt"))
-			return apnas_error_set(err, APNAS_EINVAL,
-				"%s holds an unfinished run; continue it with "
-				"--resume %s or choose another --out", s->dir,
-				s->dir);
-	}
-	int rc = apnas_mkdir_p(s->dir, err);
+	apnas_rundir rd = {s->dir, s->lock_fd};
+	int rc = apnas_rundir_claim(&rd, APNAS_RUN_SEARCH, !s->args->resume_dir,
+	                            "checkpoint", err);
+	s->lock_fd = rd.lock_fd;
 	if (rc < 0)
 		return rc;
-	char *sub = apnas_search_path(s, "checkpoint");
-	if (!sub)
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	rc = apnas_mkdir_p(sub, err);
-	free(sub);
-	if (rc < 0)
-		return rc;
-	rc = lock_dir(s, err);
-	if (rc < 0)
-		return rc;
-	rc = probe_dir(s->dir, err);
-	if (rc < 0)
-		return rc;
-	remove_temporaries(s->dir);
-	char *ck = apnas_search_path(s, "checkpoint");
-	char *top = apnas_search_path(s, "top");
-	if (ck)
-		remove_temporaries(ck);
-	if (top)
-		remove_temporaries(top);
-	free(ck);
-	free(top);
-	if (a->resume_dir)
-		*have_ckpt = apnas_exists_in(s->dir, "checkpoint/state.ckpt");
+	*have_ckpt = s->args->resume_dir &&
+	             apnas_exists_in(s->dir, "checkpoint/state.ckpt");
 	return 0;
+}
+
+/* The run directory's path, without touching it: a resumed run's (then
+ * locked before anything is read from it), --out, or the default name. */
+static int name_dir(apnas_search *s, const char *dir, apnas_error *err)
+{
+	apnas_rundir rd;
+	int rc = apnas_rundir_init(&rd, dir, err);
+	s->dir = rd.dir;
+	if (rc == 0 && s->args->resume_dir) {
+		rc = apnas_rundir_lock(&rd, err);
+		s->lock_fd = rd.lock_fd;
+	}
+	return rc;
 }
 
 static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
@@ -437,6 +340,8 @@ static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
 				"--resume %s: not a run directory (no "
 				"readable config.cfg)", a->resume_dir);
 		int rc = check_resume_sets(a, err);
+		if (rc == 0)
+			rc = name_dir(s, a->resume_dir, err);
 		if (rc < 0)
 			return rc;
 		cfg_path = resume_cfg;
@@ -446,27 +351,31 @@ static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
 	if (rc < 0)
 		return rc;
 	read_options(s);
-	if (a->resume_dir)
-		s->dir = strdup(a->resume_dir);
-	else if (a->out_dir)
-		s->dir = strdup(a->out_dir);
-	else
-		s->dir = default_dir(apnas_opts_string(apnas_config_core(
-			s->cfg, "run"), "dir"), cfg_path, s->seed);
-	if (!s->dir)
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	/* Trailing slashes would double up in every path we print. */
-	for (size_t n = strlen(s->dir); n > 1 && s->dir[n - 1] == '/'; n--)
-		s->dir[n - 1] = '\0';
-	rc = claim_dir(s, have_ckpt, err);
-	if (rc < 0)
-		return rc;
+	if (!a->resume_dir) {
+		char *def = NULL;
+		if (!a->out_dir && !(def = apnas_rundir_search_default(
+				apnas_opts_string(apnas_config_core(s->cfg,
+				                                    "run"), "dir"),
+				cfg_path, s->seed)))
+			return apnas_error_set(err, APNAS_ENOMEM,
+			                       "out of memory");
+		rc = name_dir(s, a->out_dir ? a->out_dir : def, err);
+		free(def);
+		if (rc == 0)
+			rc = apnas_rundir_refuse_fresh(s->dir, APNAS_RUN_SEARCH,
+			                               err);
+		if (rc < 0)
+			return rc;
+	}
 
 	apnas_nn_set_threads(s->threads);
 	rc = open_plugins(s, err);
 	if (rc < 0)
 		return rc;
 	rc = resolve_reference(s, err);
+	if (rc < 0)
+		return rc;
+	rc = claim_dir(s, have_ckpt, err);
 	if (rc < 0)
 		return rc;
 	char *path = apnas_search_path(s, "config.cfg");
@@ -480,10 +389,10 @@ static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
 	size_t A = (size_t)s->aggregate;
 	s->toks = calloc(A * s->nd, sizeof *s->toks);
 	s->rewards = calloc(A, sizeof *s->rewards);
-	s->metrics = calloc(A, sizeof *s->metrics);
+	s->values = calloc(A * s->ms.n, sizeof *s->values);
 	s->infos = calloc(A, sizeof *s->infos);
 	s->val_images = calloc(A, sizeof *s->val_images);
-	if (!s->toks || !s->rewards || !s->metrics || !s->infos ||
+	if (!s->toks || !s->rewards || !s->values || !s->infos ||
 	    !s->val_images)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	return 0;
@@ -496,6 +405,7 @@ static void teardown(apnas_search *s)
 	if (s->epochs_f)
 		fclose(s->epochs_f);
 	apnas_costcache_free(&s->cache);
+	apnas_metricset_free(&s->ms);
 	/* Plugins first: the space may point into the data's info. */
 	if (s->reward.self || s->reward.lib.handle)
 		apnas_instance_destroy(&s->reward);
@@ -513,7 +423,7 @@ static void teardown(apnas_search *s)
 		close(s->lock_fd);
 	free(s->toks);
 	free(s->rewards);
-	free(s->metrics);
+	free(s->values);
 	free(s->infos);
 	free(s->val_images);
 	free(s->reference);
@@ -535,7 +445,7 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	memset(&s, 0, sizeof s);
 	s.args = a;
 	s.lock_fd = -1;
-	s.target_cycles = NAN;
+	s.target = NAN;
 	apnas_progress_init(&s.prog, a->msg, a->quiet);
 	apnas_test_hook_init(&s.hook);
 
@@ -548,7 +458,7 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 
 	s.session_t0 = apnas_search_now();
 	s.ct.best_reward = -INFINITY;
-	s.ct.recent_cycles = NAN;
+	s.ct.recent_front = NAN;
 	apnas_rng_derive(&s.ct.sampler, s.seed, "search.train_sampler");
 	apnas_search_reset_epoch(&s.ct, 0);
 	if (have_ckpt) {
@@ -593,10 +503,11 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 			s.ctl.lib.desc->name, s.reward.lib.desc->name,
 			s.cost.lib.desc->name, d);
 	}
-	if (!isnan(s.target_cycles) && !s.resumed)
+	if (!isnan(s.target) && !s.resumed)
 		apnas_progress_info(&s.prog,
 			"reward target resolved from reference \"%s\": %.6g "
-			"cycles", s.reference, s.target_cycles);
+			"%s", s.reference, s.target,
+			s.ms.decl[s.front].name);
 
 	rc = apnas_search_loop(&s, err);
 	if (rc == APNAS_STOP_SIGNAL) {

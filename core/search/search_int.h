@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "costcache.h"
+#include "metrics/metrics.h"
 #include "progress.h"
 #include "testhook.h"
 #include "search.h"
@@ -37,14 +38,15 @@ typedef struct apnas_search_counters {
 	                         this record was taken */
 	double epoch_start;   /* `wall` when the epoch in progress began */
 	double best_reward;   /* best reward of any sample so far (-inf) */
-	double recent_cycles; /* mean cycles of the last update's samples */
+	double recent_front;  /* mean front metric (reward's cost, e.g.
+	                         cycles) of the last update's samples */
 	/* sums of the epoch in progress */
 	double ep_loss_sum;   /* sum over train batches of loss * images */
 	int64_t ep_correct;
 	int64_t ep_images;
 	double ep_reward_sum;
 	double ep_reward_best;
-	double ep_cycles_sum;
+	double ep_front_sum;  /* sum of the samples' front metric */
 	int64_t ep_samples;
 	double ep_sec_shared; /* wall time of the shared-weight phase */
 	double ep_sec_train;  /* inside space train_step */
@@ -80,13 +82,15 @@ typedef struct apnas_search {
 	const apnas_space_ops *sops;
 	const apnas_controller_ops *cops;
 	const apnas_reward_ops *rops;
-	const apnas_cost_ops *kops;
+	apnas_metricset ms;            /* owned: the run's metrics */
+	size_t front;                  /* the reward's front metric (index) */
 	const char *space_name;        /* owned by cfg */
 	const apnas_opts *space_opts;  /* owned by cfg */
 	const apnas_decision *dec;     /* owned by the space instance */
 	size_t nd;
 	int trains;                    /* the space has train_step */
-	double target_cycles;          /* resolved reward target, or NaN */
+	double target;                 /* resolved reward target in the front
+	                                  metric's unit, or NaN */
 	char *reference;               /* owned copy of the reward's reference */
 
 	/* data (only when the space trains) */
@@ -104,7 +108,7 @@ typedef struct apnas_search {
 	/* scratch for one controller update (owned): aggregate entries */
 	int32_t *toks;
 	double *rewards;
-	apnas_metrics *metrics;
+	double *values;                /* aggregate x ms.n metric values */
 	apnas_sample_info *infos;
 	int64_t *val_images;           /* images each sample was scored on */
 
@@ -151,6 +155,11 @@ int apnas_search_restore(apnas_search *s, apnas_error *err);
 /* Derive and write pareto.csv, candidates.csv, best.arch, top/,
  * summary.json; prints the table on args->out. */
 int apnas_search_derive(apnas_search *s, apnas_error *err);
+
+/* The reward of metric values v (s->ms.n entries, accuracy filled);
+ * a non-finite reward is an error naming the values. */
+int apnas_search_reward(apnas_search *s, const double *v, double *reward,
+                        apnas_error *err);
 
 /* Accuracy of tok: one validation minibatch (data) or score() (no data). */
 int apnas_search_accuracy(apnas_search *s, const int32_t *tok,

@@ -25,7 +25,8 @@ typedef enum apnas_opt_type {
 	APNAS_OPT_FLOAT,       /* double; min/max inclusive; ints accepted */
 	APNAS_OPT_STRING,      /* any string; `choices` restricts it if set */
 	APNAS_OPT_INT_LIST,    /* libconfig array or list of ints; each in min..max */
-	APNAS_OPT_STRING_LIST  /* list of strings; each in `choices` if set */
+	APNAS_OPT_STRING_LIST, /* list of strings; each in `choices` if set */
+	APNAS_OPT_FLOAT_LIST   /* list of floats (ints accepted); each in min..max */
 } apnas_opt_type;
 
 typedef struct apnas_option {
@@ -53,6 +54,7 @@ const char *apnas_opts_string(const apnas_opts *o, const char *key);
 size_t apnas_opts_len(const apnas_opts *o, const char *key);
 int64_t apnas_opts_int_at(const apnas_opts *o, const char *key, size_t i);
 const char *apnas_opts_string_at(const apnas_opts *o, const char *key, size_t i);
+double apnas_opts_float_at(const apnas_opts *o, const char *key, size_t i);
 /* Writes the value of `key` as it would appear in a config file ("32",
  * "0.5", "true", "\"os\"", "[1, 2]") into buf (truncated to cap); returns
  * the length it needed, like snprintf. */

@@ -11,10 +11,16 @@
  * create() returns), reports failures through the apnas_error it is given,
  * and copies any string it keeps.
  *
- * Versioning: the core loads a plugin whose abi_major equals its own and
- * whose abi_minor is not newer.  Within a major, structs only grow at their
- * end; each member says since which minor it exists, and the core checks
- * ops_size before calling a member added after 1.0.
+ * Versioning (docs/plugin-authoring.md, "ABI rules"): the core loads a
+ * plugin whose abi_major equals its own and whose abi_minor is not newer.
+ * Within a major, an ops table or the descriptor only grows at its end,
+ * and each member says since which minor it exists.  The core knows the
+ * size each table had at every minor (apnas_abi_ops_size) and accepts a
+ * table at least as large as its plugin's minor requires; before calling
+ * a member added after that minor it asks APNAS_HAS_OP.  Structs that
+ * plugins or the core index as arrays (apnas_decision, apnas_layer,
+ * apnas_metric_decl, apnas_option) and the value vectors never change
+ * within a major.
  *
  * Ownership: pointers passed into an op are owned by the caller and valid
  * for the call only, unless the member's comment says otherwise. */
@@ -25,6 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "api.h"
 #include "batch.h"
 #include "error.h"
 #include "net.h"
@@ -73,6 +80,12 @@ typedef struct apnas_plugin_ctx {
 	                                     owned by the core, valid until
 	                                     destroy(); NULL for other kinds */
 	size_t n_decisions;
+	const struct apnas_metric_decl *metrics; /* REWARD: every metric of the
+	                                     run in value-vector order (see
+	                                     apnas_reward_ops); owned by the
+	                                     core, valid until destroy(); NULL
+	                                     for other kinds */
+	size_t n_metrics;
 } apnas_plugin_ctx;
 
 /* Every ops table starts with these two members, so the core can create
@@ -105,37 +118,37 @@ typedef struct apnas_train_stats {
 } apnas_train_stats;
 
 typedef struct apnas_space_ops {
-	APNAS_OPS_COMMON; /* since 1.0 */
+	APNAS_OPS_COMMON; /* since 2.0 */
 
-	/* Required (1.0).  The decisions of one architecture, in token order.
+	/* Required (2.0).  The decisions of one architecture, in token order.
 	 * The array is owned by the instance and stays valid until destroy. */
 	int (*decisions)(void *self, const apnas_decision **d, size_t *n,
 	                 apnas_error *err);
 
-	/* Required (1.0).  The body of an architecture file: one line per
+	/* Required (2.0).  The body of an architecture file: one line per
 	 * layer, readable by a person.  *text is malloc()ed; the caller frees. */
 	int (*format)(void *self, const int32_t *tok, char **text,
 	              apnas_error *err);
 
-	/* Required (1.0).  Parses what format() wrote (the core has already
+	/* Required (2.0).  Parses what format() wrote (the core has already
 	 * removed the header) into tok (n_decisions entries).  On error sets
 	 * err->line to the 1-based line within text. */
 	int (*parse)(void *self, const char *text, int32_t *tok,
 	             apnas_error *err);
 
-	/* Optional (1.0).  Fills tok with a named reference architecture
+	/* Optional (2.0).  Fills tok with a named reference architecture
 	 * ("all-conv3x3", ...), used for reward targets given as a fraction of
 	 * a reference's cycles.  Unknown name: APNAS_EINVAL listing the names. */
 	int (*named)(void *self, const char *name, int32_t *tok,
 	             apnas_error *err);
 
-	/* Required (1.0).  Appends to net (already initialised and empty) every
+	/* Required (2.0).  Appends to net (already initialised and empty) every
 	 * layer the child network runs for tok, exactly as train_step on a
 	 * fresh instance would build it. */
 	int (*child_net)(void *self, const int32_t *tok, apnas_net *net,
 	                 apnas_error *err);
 
-	/* Optional (1.0), with evaluate, save and load: the weight-sharing
+	/* Optional (2.0), with evaluate, save and load: the weight-sharing
 	 * supernet.  One optimiser step on the weights the architecture uses.
 	 * A fresh instance trained on one fixed architecture is that
 	 * architecture's child network trained from scratch (`apnas train`).
@@ -144,19 +157,19 @@ typedef struct apnas_space_ops {
 	                  const apnas_step_ctx *sc, apnas_train_stats *st,
 	                  apnas_error *err);
 
-	/* Optional (1.0), required with train_step.  Counts correct
+	/* Optional (2.0), required with train_step.  Counts correct
 	 * predictions; changes no weight and no batch-norm statistic. */
 	int (*evaluate)(void *self, const int32_t *tok, const apnas_batch *b,
 	                int64_t *correct, apnas_error *err);
 
-	/* Optional (1.0), required with train_step.  Whole trainable state
+	/* Optional (2.0), required with train_step.  Whole trainable state
 	 * (weights, batch-norm statistics, optimiser state, private RNG
 	 * streams) for checkpoints; load() reads what save() wrote, into an
 	 * instance created with the same options. */
 	int (*save)(void *self, FILE *f, apnas_error *err);
 	int (*load)(void *self, FILE *f, apnas_error *err);
 
-	/* Optional (1.0).  For spaces that need no data (toy objectives):
+	/* Optional (2.0).  For spaces that need no data (toy objectives):
 	 * the architecture's accuracy-like score in [0, 1], deterministic.
 	 * The core uses it where train_step is NULL.  A space provides
 	 * train_step or score. */
@@ -183,94 +196,148 @@ typedef struct apnas_update_info {
 } apnas_update_info;
 
 typedef struct apnas_controller_ops {
-	APNAS_OPS_COMMON; /* since 1.0; ctx->decisions is set */
+	APNAS_OPS_COMMON; /* since 2.0; ctx->decisions is set */
 
-	/* Required (1.0).  Writes one architecture (ctx->n_decisions tokens)
+	/* Required (2.0).  Writes one architecture (ctx->n_decisions tokens)
 	 * into tok.  info may be NULL. */
 	int (*sample)(void *self, apnas_sample_purpose purpose, int32_t *tok,
 	              apnas_sample_info *info, apnas_error *err);
 
-	/* Required (1.0).  Learns from n evaluated architectures: toks is
+	/* Required (2.0).  Learns from n evaluated architectures: toks is
 	 * n x n_decisions row-major, rewards has n entries, in the order they
 	 * were sampled with APNAS_SAMPLE_EVAL.  info may be NULL. */
 	int (*update)(void *self, const int32_t *toks, const double *rewards,
 	              size_t n, apnas_update_info *info, apnas_error *err);
 
-	/* Required (1.0).  Whole state (parameters, optimiser moments,
+	/* Required (2.0).  Whole state (parameters, optimiser moments,
 	 * baseline, population, RNG) so that load() into a fresh instance with
 	 * the same options continues exactly as the original would have. */
 	int (*save)(void *self, FILE *f, apnas_error *err);
 	int (*load)(void *self, FILE *f, apnas_error *err);
 
-	/* Required (1.0).  One line on the current state for logs, e.g.
+	/* Required (2.0).  One line on the current state for logs, e.g.
 	 * "entropy=12.3 baseline=0.81"; no newline.  Truncated to cap. */
 	void (*describe)(void *self, char *buf, size_t cap);
 
-	/* Optional (1.0).  The candidates to derive from instead of n fresh
+	/* Optional (2.0).  The candidates to derive from instead of n fresh
 	 * APNAS_SAMPLE_DERIVE samples (evolution: its population).  *toks is
 	 * malloc()ed, *n x n_decisions; the caller frees. */
 	int (*candidates)(void *self, int32_t **toks, size_t *n,
 	                  apnas_error *err);
 } apnas_controller_ops;
 
+/* ---- metrics: what a cost model measures ---------------------------- */
+
+/* Which way a metric is good.  Rewards that trade accuracy against a cost
+ * (mnas, linear, penalty) accept only APNAS_GOAL_MIN metrics. */
+typedef enum apnas_metric_goal {
+	APNAS_GOAL_NONE = 0, /* descriptive: neither direction is better */
+	APNAS_GOAL_MIN = 1,  /* lower is better (cycles, energy, area) */
+	APNAS_GOAL_MAX = 2   /* higher is better (accuracy, utilization) */
+} apnas_metric_goal;
+
+/* Where a metric has a value. */
+typedef enum apnas_metric_scope {
+	APNAS_SCOPE_LAYER = 1, /* per layer only (no network value) */
+	APNAS_SCOPE_NET = 2,   /* for the whole network only */
+	APNAS_SCOPE_BOTH = 3   /* per layer and for the network */
+} apnas_metric_scope;
+
+/* How a BOTH metric's network value is formed from its layers'. */
+typedef enum apnas_metric_total {
+	APNAS_TOTAL_NONE = 0,  /* LAYER metrics: no network value */
+	APNAS_TOTAL_SUM = 1,   /* the core sums the layers' values */
+	APNAS_TOTAL_MAX = 2,   /* the core takes the largest layer's value */
+	APNAS_TOTAL_MODEL = 3  /* the plugin computes it (NET metrics too) */
+} apnas_metric_total;
+
+/* One metric a cost model declares.  A plugin returns an array of these
+ * ended by an entry with name == NULL; the core copies what it keeps.
+ * Indexed as an array by the core: this struct never grows within a
+ * major version.  The core provides three metrics of its own before the
+ * cost model's (accuracy, macs, params); a cost model may not declare
+ * those names. */
+typedef struct apnas_metric_decl {
+	const char *name;  /* [a-z0-9_]+, at most APNAS_METRIC_NAME_MAX
+	                      characters, unique within the cost model */
+	const char *unit;  /* "cycles", "pJ", "%", "mm^2"; "" when unitless */
+	const char *help;  /* one line for `apnas plugins` and the docs */
+	apnas_metric_goal goal;
+	apnas_metric_scope scope;
+	apnas_metric_total total; /* NONE for LAYER, MODEL for NET */
+} apnas_metric_decl;
+
+#define APNAS_METRIC_NAME_MAX 31
+/* A cost model declares at most this many metrics. */
+#define APNAS_METRICS_MAX 64
+
 /* ---- rewards ---------------------------------------------------------- */
 
-enum {
-	APNAS_METRIC_ACCURACY = 1u << 0, /* in [0, 1] */
-	APNAS_METRIC_CYCLES = 1u << 1,   /* total cycles from the cost model */
-	APNAS_METRIC_MACS = 1u << 2,
-	APNAS_METRIC_PARAMS = 1u << 3,
-	APNAS_METRIC_UTIL = 1u << 4      /* overall utilization, percent */
-};
-
-typedef struct apnas_metrics {
-	uint32_t have;       /* APNAS_METRIC_* bits the core filled in */
-	double accuracy;
-	double cycles;
-	double macs;
-	double params;
-	double utilization;
-} apnas_metrics;
-
+/* A reward reads metrics by position in a value vector.  ctx->metrics
+ * (given to create()) lists every metric of the run in vector order:
+ * first "accuracy" (a fraction in [0, 1], higher is better), "macs" and
+ * "params" (from the network description), then each metric of the
+ * configured cost model in its declaration order.  A reward looks up the
+ * names its options give at create() and refuses an unknown name there,
+ * listing the names ctx->metrics holds (apnas_metric_find helps). */
 typedef struct apnas_reward_ops {
-	APNAS_OPS_COMMON; /* since 1.0 */
+	APNAS_OPS_COMMON; /* since 2.0; ctx->metrics is set */
 
-	/* Required (1.0).  The APNAS_METRIC_* bits reward() reads. */
-	uint32_t (*needs)(void *self);
-
-	/* Required (1.0).  The scalar reward for one architecture. */
-	int (*reward)(void *self, const apnas_metrics *m, double *r,
+	/* Required (2.0).  The scalar reward of one architecture from its
+	 * metric values (ctx->n_metrics entries, every one finite). */
+	int (*reward)(void *self, const double *values, double *r,
 	              apnas_error *err);
 
-	/* Optional (1.0), with resolve.  The reference architecture whose
+	/* Required (2.0).  The cost the reward trades accuracy against, as
+	 * an index into ctx->metrics: the x axis of the run's Pareto front.
+	 * A reward of accuracy alone returns the index of "cycles" when the
+	 * cost model has it, else of "macs". */
+	size_t (*front_metric)(void *self);
+
+	/* Optional (2.0), with resolve.  The reference architecture whose
 	 * metrics resolve() needs ("all-conv3x3"), or NULL when the target is
 	 * absolute.  The string is owned by the instance. */
 	const char *(*reference)(void *self);
 
-	/* Optional (1.0).  Given the reference's metrics, fixes the target
-	 * once and returns it in cycles (written to the resolved config). */
-	int (*resolve)(void *self, const apnas_metrics *ref, double *target,
+	/* Optional (2.0).  Given the reference's metric values (same layout
+	 * as reward()'s), fixes the target once and returns it in the unit of
+	 * the front metric (the core records it in the resolved config). */
+	int (*resolve)(void *self, const double *ref_values, double *target,
 	               apnas_error *err);
 } apnas_reward_ops;
 
+/* The index of metric `name` in list (n entries), or -1. */
+APNAS_API long apnas_metric_find(const apnas_metric_decl *list, size_t n,
+                       const char *name);
+
 /* ---- cost models ------------------------------------------------------ */
 
-typedef struct apnas_layer_cost {
-	uint64_t cycles;        /* 0 for layers that do not use the array */
-	uint64_t macs;
-	double mapping_eff;     /* percent, as SCALE-Sim reports it; 0 if n/a */
-	double utilization;     /* percent, as SCALE-Sim reports it; 0 if n/a */
-} apnas_layer_cost;
-
 typedef struct apnas_cost_ops {
-	APNAS_OPS_COMMON; /* since 1.0 */
+	APNAS_OPS_COMMON; /* since 2.0 */
 
-	/* Required (1.0).  Costs a whole network: *total gets the sums (its
-	 * utilization is the overall one: all MACs over cycles x PEs) and, if
-	 * per_layer is not NULL, per_layer[i] gets layer i's figures
-	 * (net->n entries, owned by the caller). */
-	int (*cost)(void *self, const apnas_net *net, apnas_layer_cost *total,
-	            apnas_layer_cost *per_layer, apnas_error *err);
+	/* Required (2.0).  The metrics this instance produces, ended by an
+	 * entry with name == NULL (at most APNAS_METRICS_MAX).  Static or
+	 * owned by the instance; valid until destroy().  The list may depend
+	 * on the options but never changes after create(). */
+	const apnas_metric_decl *(*metrics)(void *self);
+
+	/* Required (2.0).  Costs a whole network.  Both arrays are owned by
+	 * the caller and come filled with NaN:
+	 *  - layer_values: net->n rows of n values (n = the number of
+	 *    declared metrics), row-major: the plugin writes the value of
+	 *    every LAYER and BOTH metric of every layer;
+	 *  - net_values: n values: the plugin writes every metric whose total
+	 *    is MODEL (NET metrics included); the core then forms SUM and MAX
+	 *    totals from layer_values.
+	 * A value the plugin must write and leaves NaN, or writes infinite
+	 * or negative, is an error the core reports naming the metric. */
+	int (*cost)(void *self, const apnas_net *net, double *net_values,
+	            double *layer_values, apnas_error *err);
+
+	/* Optional (2.1).  One line naming the hardware this instance models
+	 * ("32x32 os"), for reports and `apnas train`; no newline, truncated
+	 * to cap.  Absent: the core shows the resolved options instead. */
+	void (*describe)(void *self, char *buf, size_t cap);
 } apnas_cost_ops;
 
 /* ---- the descriptor --------------------------------------------------- */
@@ -290,6 +357,19 @@ typedef struct apnas_plugin_desc {
 
 #define APNAS_PLUGIN_SYMBOL "apnas_plugin"
 
+/* The size of `kind`'s ops table at ABI minor `minor` of this major (0 for
+ * an unknown kind or a minor newer than the core's).  The loader refuses a
+ * table smaller than its plugin's minor needs. */
+APNAS_API size_t apnas_abi_ops_size(apnas_kind kind, uint32_t minor);
+
+/* Whether ops table `ops` (of struct type `type`, `size` bytes as its
+ * descriptor's ops_size says) holds member `member` and sets it: the one
+ * test the core makes before calling a member newer than x.0. */
+#define APNAS_HAS_OP(type, ops, size, member)                               \
+	(offsetof(type, member) + sizeof(((const type *)0)->member) <=      \
+	         (size) &&                                                  \
+	 ((const type *)(ops))->member != NULL)
+
 #if defined(__GNUC__)
 #define APNAS_EXPORT __attribute__((visibility("default")))
 #else
@@ -307,7 +387,7 @@ typedef struct apnas_plugin_desc {
 		(version_), (summary_), (options_), (ops_),                \
 		(uint32_t)sizeof(*(ops_))}
 
-const char *apnas_kind_name(apnas_kind k); /* "space", "controller", ... */
+APNAS_API const char *apnas_kind_name(apnas_kind k); /* "space", "controller", ... */
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,8 @@
  * fully connected counted as the systolic model maps them, pools, adds
  * and concats free), as if one MAC took one cycle on one PE.  It exists to
  * show what a cycle model buys over counting MACs: a search rewarded on
- * this plugin optimises FLOPs, not latency.  It has no options and reports
- * no mapping efficiency or utilization (0: not applicable). */
+ * this plugin optimises FLOPs, not latency.  It has no options and
+ * declares one metric, `cycles`. */
 #include <stdlib.h>
 
 #include <apnas/plugin.h>
@@ -32,18 +32,30 @@ static void macs_destroy(void *self)
 	free(self);
 }
 
-static int macs_cost(void *self, const apnas_net *net,
-                     apnas_layer_cost *total, apnas_layer_cost *per_layer,
-                     apnas_error *err)
+/* Named `cycles` so that a reward configured on cycles runs unchanged
+ * with this model: swapping the cost plugin is the whole ablation. */
+static const apnas_metric_decl macs_metrics_decl[] = {
+	{ "cycles", "cycles",
+	  "multiply-accumulates, as if one MAC took one cycle on one PE",
+	  APNAS_GOAL_MIN, APNAS_SCOPE_BOTH, APNAS_TOTAL_SUM },
+	{ NULL, NULL, NULL, 0, 0, 0 },
+};
+
+static const apnas_metric_decl *macs_metrics(void *self)
 {
 	(void)self;
-	apnas_cost_sum sum;
+	return macs_metrics_decl;
+}
+
+static int macs_cost(void *self, const apnas_net *net, double *net_values,
+                     double *layer_values, apnas_error *err)
+{
+	(void)self;
+	(void)net_values; /* the core sums the layers */
 	apnas_gemm g;
 	int rc;
-	apnas_cost_sum_init(&sum);
 	for (size_t i = 0; i < net->n; i++) {
 		const apnas_layer *l = &net->layers[i];
-		apnas_layer_cost c = {0};
 		uint64_t v;
 		if ((rc = apnas_layer_gemm(l, &g, err)))
 			return rc;
@@ -53,23 +65,18 @@ static int macs_cost(void *self, const apnas_net *net,
 			return apnas_error_set(err, APNAS_EINVAL,
 			                       "layer %s: MAC count does not fit in "
 			                       "64 bits", l->name);
-		c.cycles = c.macs = v;
-		if ((rc = apnas_cost_sum_add(&sum, &c, err)))
-			return rc;
-		if (per_layer)
-			per_layer[i] = c;
+		layer_values[i] = (double)v;
 	}
-	/* No array, so no efficiency figures: pes = 0 leaves them at 0. */
-	apnas_cost_sum_finish(&sum, 0.0, total);
 	return 0;
 }
 
 static const apnas_cost_ops macs_ops = {
 	.create = macs_create,
 	.destroy = macs_destroy,
+	.metrics = macs_metrics,
 	.cost = macs_cost,
 };
 
-APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "macs", "1.0",
+APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "macs", "2.0",
                     "MAC count as the cost (hardware-blind proxy)", NULL,
                     &macs_ops);

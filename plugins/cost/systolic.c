@@ -12,6 +12,7 @@
 
 #include <apnas/plugin.h>
 
+#include "array_metrics.h"
 #include "hw/systolic_model.h"
 
 static const apnas_option systolic_options[] = {
@@ -49,21 +50,45 @@ static void systolic_destroy(void *self)
 	free(self);
 }
 
+static const apnas_metric_decl *systolic_metrics(void *self)
+{
+	(void)self;
+	return am_metrics;
+}
+
 static int systolic_cost(void *self, const apnas_net *net,
-                         apnas_layer_cost *total, apnas_layer_cost *per_layer,
+                         double *net_values, double *layer_values,
                          apnas_error *err)
 {
 	const systolic *s = self;
-	return apnas_systolic_net(&s->array, net, total, per_layer, err);
+	apnas_cost_sum sum;
+	apnas_layer_cost c;
+	int rc;
+	apnas_cost_sum_init(&sum);
+	for (size_t i = 0; i < net->n; i++)
+		if ((rc = apnas_systolic_layer(&s->array, &net->layers[i], &c,
+		                               err)) ||
+		    (rc = am_layer(&sum, &c, layer_values + i * AM_N, err)))
+			return rc;
+	am_finish(&sum, (double)s->array.rows * (double)s->array.cols,
+	          net_values);
+	return 0;
+}
+
+static void systolic_describe(void *self, char *buf, size_t cap)
+{
+	am_describe(&((const systolic *)self)->array, buf, cap);
 }
 
 static const apnas_cost_ops systolic_ops = {
 	.create = systolic_create,
 	.destroy = systolic_destroy,
+	.metrics = systolic_metrics,
 	.cost = systolic_cost,
+	.describe = systolic_describe,
 };
 
-APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "systolic", "1.0",
+APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "systolic", "2.0",
                     "analytical systolic-array cycles (SCALE-Sim v2 model): "
                     "rows x cols, os/ws/is",
                     systolic_options, &systolic_ops);

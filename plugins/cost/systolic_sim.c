@@ -16,6 +16,7 @@
 #include <apnas/plugin.h>
 #include <apnas/rng.h>
 
+#include "array_metrics.h"
 #include "hw/systolic_model.h"
 #include "hw/systolic_sim.h"
 
@@ -161,8 +162,14 @@ done:
 	return rc;
 }
 
-static int sim_cost(void *self, const apnas_net *net, apnas_layer_cost *total,
-                    apnas_layer_cost *per_layer, apnas_error *err)
+static const apnas_metric_decl *sim_metrics(void *self)
+{
+	(void)self;
+	return am_metrics;
+}
+
+static int sim_cost(void *self, const apnas_net *net, double *net_values,
+                    double *layer_values, apnas_error *err)
 {
 	const sim_model *s = self;
 	apnas_cost_sum sum;
@@ -175,23 +182,28 @@ static int sim_cost(void *self, const apnas_net *net, apnas_layer_cost *total,
 	for (size_t i = 0; i < net->n; i++) {
 		apnas_layer_cost c;
 		if ((rc = sim_layer(s, &r, &net->layers[i], &c, err)) ||
-		    (rc = apnas_cost_sum_add(&sum, &c, err)))
+		    (rc = am_layer(&sum, &c, layer_values + i * AM_N, err)))
 			return rc;
-		if (per_layer)
-			per_layer[i] = c;
 	}
-	apnas_cost_sum_finish(&sum, (double)s->array.rows *
-	                      (double)s->array.cols, total);
+	am_finish(&sum, (double)s->array.rows * (double)s->array.cols,
+	          net_values);
 	return 0;
+}
+
+static void sim_describe(void *self, char *buf, size_t cap)
+{
+	am_describe(&((const sim_model *)self)->array, buf, cap);
 }
 
 static const apnas_cost_ops sim_ops = {
 	.create = sim_create,
 	.destroy = sim_destroy,
+	.metrics = sim_metrics,
 	.cost = sim_cost,
+	.describe = sim_describe,
 };
 
-APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "systolic_sim", "1.0",
+APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "systolic_sim", "2.0",
                     "cycle-level systolic-array simulator (reference for "
                     "`systolic`; slow)",
                     sim_options, &sim_ops);

@@ -1,10 +1,12 @@
-/* Reward plugin `mnas`: the MnasNet-style product R = ACC * (CYC / T)^w,
- * with w = alpha when the architecture meets the cycle target T and beta
- * when it does not.  alpha = beta = -0.07 is the soft constraint (a smooth
- * trade of accuracy against cycles on both sides), alpha = 0, beta = -1 the
- * hard one (no bonus for being faster than T, a steep loss above it).  T is
- * given in cycles, or as a fraction of a reference architecture's cycles
- * that the core costs and hands to resolve() before the search starts. */
+/* Reward plugin `mnas`: the MnasNet-style product R = ACC * (M / T)^w for
+ * a cost metric M (cycles by default; any metric of the cost model where
+ * lower is better), with w = alpha when the architecture meets the target
+ * T and beta when it does not.  alpha = beta = -0.07 is the soft
+ * constraint (a smooth trade of accuracy against cost on both sides),
+ * alpha = 0, beta = -1 the hard one (no bonus for being cheaper than T, a
+ * steep loss above it).  T is given in M's unit, or as a fraction of a
+ * reference architecture's M that the core costs and hands to resolve()
+ * before the search starts. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -13,19 +15,22 @@
 #include "reward_common.h"
 
 typedef struct mnas_reward {
-	rw_target target; /* owned */
+	rw_metrics m;     /* owned */
+	rw_target target; /* the metric and T */
 	double alpha;     /* exponent at or under the target */
 	double beta;      /* exponent over the target */
 } mnas_reward;
 
 static const apnas_option mnas_options[] = {
-	RW_TARGET_OPTIONS("target",
-		"cycle target T: cycles (e.g. 2e6), or with reference a "
-		"fraction of the reference's cycles in (0, 10]"),
+	RW_METRIC_OPTION,
+	{ "target", APNAS_OPT_FLOAT, NULL, 1, 0, NULL,
+	  "target T: in the metric's unit (e.g. 2e6 cycles), or with "
+	  "reference a fraction of the reference's value in (0, 10]" },
+	RW_REFERENCE_OPTION("target is"),
 	{ "alpha", APNAS_OPT_FLOAT, "-0.07", -10, 0, NULL,
-	  "exponent w when cycles <= T (soft: -0.07, hard: 0)" },
+	  "exponent w when M <= T (soft: -0.07, hard: 0)" },
 	{ "beta", APNAS_OPT_FLOAT, "-0.07", -10, 0, NULL,
-	  "exponent w when cycles > T (soft: -0.07, hard: -1)" },
+	  "exponent w when M > T (soft: -0.07, hard: -1)" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL }
 };
 
@@ -34,7 +39,7 @@ static void mnas_destroy(void *self)
 	mnas_reward *r = self;
 	if (!r)
 		return;
-	rw_target_free(&r->target);
+	rw_metrics_free(&r->m);
 	free(r);
 }
 
@@ -45,7 +50,13 @@ static int mnas_create(const apnas_plugin_ctx *ctx, void **self,
 	if (!r)
 		return apnas_error_set(err, APNAS_ENOMEM,
 			"out of memory creating reward mnas");
-	int rc = rw_target_init(&r->target, ctx->opts, "target", err);
+	int rc = rw_metrics_init(&r->m, ctx,
+	                         apnas_opts_string(ctx->opts, "reference"), err);
+	if (rc == 0)
+		rc = rw_target_init(&r->target, &r->m,
+		                    apnas_opts_string(ctx->opts, "metric"),
+		                    "target",
+		                    apnas_opts_float(ctx->opts, "target"), err);
 	if (rc < 0) {
 		mnas_destroy(r);
 		return rc;
@@ -56,54 +67,56 @@ static int mnas_create(const apnas_plugin_ctx *ctx, void **self,
 	return 0;
 }
 
-static uint32_t mnas_needs(void *self)
-{
-	(void)self;
-	return APNAS_METRIC_ACCURACY | APNAS_METRIC_CYCLES;
-}
-
-static int mnas_compute(void *self, const apnas_metrics *m, double *out,
+static int mnas_compute(void *self, const double *v, double *out,
                         apnas_error *err)
 {
 	mnas_reward *r = self;
-	double t;
-	int rc = rw_check_metrics(m, mnas_needs(self), err);
-	if (rc < 0)
+	double t, x, acc;
+	int rc;
+	if ((rc = rw_accuracy(&r->m, v, &acc, err)) < 0 ||
+	    (rc = rw_value(&r->target, v, &x, err)) < 0 ||
+	    (rc = rw_target_scale(&r->target, &t, err)) < 0)
 		return rc;
-	rc = rw_target_cycles(&r->target, &t, err);
-	if (rc < 0)
-		return rc;
-	/* A negative exponent on zero cycles is infinite. */
-	if (!(m->cycles > 0))
+	/* A negative exponent on a zero cost is infinite. */
+	if (!(x > 0))
 		return apnas_error_set(err, APNAS_EINVAL,
-			"cycles = %g: mnas needs cycles > 0", m->cycles);
-	double w = m->cycles <= t ? r->alpha : r->beta;
-	*out = m->accuracy * pow(m->cycles / t, w);
+			"%s = %g: mnas needs %s > 0", r->target.name, x,
+			r->target.name);
+	double w = x <= t ? r->alpha : r->beta;
+	*out = acc * pow(x / t, w);
 	return 0;
+}
+
+static size_t mnas_front(void *self)
+{
+	return ((mnas_reward *)self)->target.metric;
 }
 
 static const char *mnas_reference(void *self)
 {
-	return rw_target_reference(&((mnas_reward *)self)->target);
+	return ((mnas_reward *)self)->m.reference;
 }
 
-static int mnas_resolve(void *self, const apnas_metrics *ref, double *target,
+static int mnas_resolve(void *self, const double *ref, double *target,
                         apnas_error *err)
 {
-	return rw_target_resolve(&((mnas_reward *)self)->target, ref, target,
-	                         err);
+	mnas_reward *r = self;
+	int rc = rw_target_resolve(&r->target, ref, err);
+	if (rc == 0)
+		rc = rw_target_scale(&r->target, target, err);
+	return rc;
 }
 
 static const apnas_reward_ops mnas_ops = {
 	.create = mnas_create,
 	.destroy = mnas_destroy,
-	.needs = mnas_needs,
 	.reward = mnas_compute,
+	.front_metric = mnas_front,
 	.reference = mnas_reference,
 	.resolve = mnas_resolve,
 };
 
-APNAS_PLUGIN_DEFINE(APNAS_KIND_REWARD, "mnas", "1.0",
-                    "R = ACC * (CYC/T)^w, w = alpha if CYC <= T else beta "
-                    "(MnasNet soft or hard cycle constraint)",
+APNAS_PLUGIN_DEFINE(APNAS_KIND_REWARD, "mnas", "2.0",
+                    "R = ACC * (M/T)^w, w = alpha if M <= T else beta "
+                    "(MnasNet soft or hard constraint on metric M)",
                     mnas_options, &mnas_ops);

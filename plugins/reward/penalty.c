@@ -1,9 +1,9 @@
-/* Reward plugin `penalty`: R = ACC while the architecture meets the cycle
- * target T, and ACC - g * (CYC / T - 1) above it.  Under the target cycles
- * do not matter at all, so the search maximises accuracy inside the budget;
- * above it each further T of cycles costs g of accuracy.  T is given in
- * cycles, or as a fraction of a reference architecture's cycles that the
- * core resolves before the search starts. */
+/* Reward plugin `penalty`: R = ACC while the architecture meets the target
+ * T of a cost metric M (cycles by default), and ACC - g * (M / T - 1)
+ * above it.  Under the target the cost does not matter at all, so the
+ * search maximises accuracy inside the budget; above it each further T of
+ * cost takes g of accuracy.  T is given in M's unit, or as a fraction of a
+ * reference architecture's M that the core resolves before the search. */
 #include <stdlib.h>
 
 #include <apnas/plugin.h>
@@ -11,16 +11,19 @@
 #include "reward_common.h"
 
 typedef struct penalty_reward {
-	rw_target target; /* owned */
+	rw_metrics m;     /* owned */
+	rw_target target; /* the metric and T */
 	double g;         /* accuracy lost per target's worth of excess */
 } penalty_reward;
 
 static const apnas_option penalty_options[] = {
-	RW_TARGET_OPTIONS("target",
-		"cycle target T: cycles (e.g. 2e6), or with reference a "
-		"fraction of the reference's cycles in (0, 10]"),
+	RW_METRIC_OPTION,
+	{ "target", APNAS_OPT_FLOAT, NULL, 1, 0, NULL,
+	  "target T: in the metric's unit (e.g. 2e6 cycles), or with "
+	  "reference a fraction of the reference's value in (0, 10]" },
+	RW_REFERENCE_OPTION("target is"),
 	{ "g", APNAS_OPT_FLOAT, NULL, 0, 1e6, NULL,
-	  "penalty slope: accuracy lost per T cycles over the target" },
+	  "penalty slope: accuracy lost per T of the metric over the target" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL }
 };
 
@@ -29,7 +32,7 @@ static void penalty_destroy(void *self)
 	penalty_reward *r = self;
 	if (!r)
 		return;
-	rw_target_free(&r->target);
+	rw_metrics_free(&r->m);
 	free(r);
 }
 
@@ -40,7 +43,13 @@ static int penalty_create(const apnas_plugin_ctx *ctx, void **self,
 	if (!r)
 		return apnas_error_set(err, APNAS_ENOMEM,
 			"out of memory creating reward penalty");
-	int rc = rw_target_init(&r->target, ctx->opts, "target", err);
+	int rc = rw_metrics_init(&r->m, ctx,
+	                         apnas_opts_string(ctx->opts, "reference"), err);
+	if (rc == 0)
+		rc = rw_target_init(&r->target, &r->m,
+		                    apnas_opts_string(ctx->opts, "metric"),
+		                    "target",
+		                    apnas_opts_float(ctx->opts, "target"), err);
 	if (rc < 0) {
 		penalty_destroy(r);
 		return rc;
@@ -50,51 +59,49 @@ static int penalty_create(const apnas_plugin_ctx *ctx, void **self,
 	return 0;
 }
 
-static uint32_t penalty_needs(void *self)
-{
-	(void)self;
-	return APNAS_METRIC_ACCURACY | APNAS_METRIC_CYCLES;
-}
-
-static int penalty_compute(void *self, const apnas_metrics *m, double *out,
+static int penalty_compute(void *self, const double *v, double *out,
                            apnas_error *err)
 {
 	penalty_reward *r = self;
-	double t;
-	int rc = rw_check_metrics(m, penalty_needs(self), err);
-	if (rc < 0)
+	double t, x, acc;
+	int rc;
+	if ((rc = rw_accuracy(&r->m, v, &acc, err)) < 0 ||
+	    (rc = rw_value(&r->target, v, &x, err)) < 0 ||
+	    (rc = rw_target_scale(&r->target, &t, err)) < 0)
 		return rc;
-	rc = rw_target_cycles(&r->target, &t, err);
-	if (rc < 0)
-		return rc;
-	if (m->cycles <= t)
-		*out = m->accuracy;
-	else
-		*out = m->accuracy - r->g * (m->cycles / t - 1.0);
+	*out = x <= t ? acc : acc - r->g * (x / t - 1.0);
 	return 0;
+}
+
+static size_t penalty_front(void *self)
+{
+	return ((penalty_reward *)self)->target.metric;
 }
 
 static const char *penalty_reference(void *self)
 {
-	return rw_target_reference(&((penalty_reward *)self)->target);
+	return ((penalty_reward *)self)->m.reference;
 }
 
-static int penalty_resolve(void *self, const apnas_metrics *ref,
-                           double *target, apnas_error *err)
+static int penalty_resolve(void *self, const double *ref, double *target,
+                           apnas_error *err)
 {
-	return rw_target_resolve(&((penalty_reward *)self)->target, ref,
-	                         target, err);
+	penalty_reward *r = self;
+	int rc = rw_target_resolve(&r->target, ref, err);
+	if (rc == 0)
+		rc = rw_target_scale(&r->target, target, err);
+	return rc;
 }
 
 static const apnas_reward_ops penalty_ops = {
 	.create = penalty_create,
 	.destroy = penalty_destroy,
-	.needs = penalty_needs,
 	.reward = penalty_compute,
+	.front_metric = penalty_front,
 	.reference = penalty_reference,
 	.resolve = penalty_resolve,
 };
 
-APNAS_PLUGIN_DEFINE(APNAS_KIND_REWARD, "penalty", "1.0",
-                    "R = ACC if CYC <= T else ACC - g * (CYC/T - 1)",
+APNAS_PLUGIN_DEFINE(APNAS_KIND_REWARD, "penalty", "2.0",
+                    "R = ACC if M <= T else ACC - g * (M/T - 1) (metric M)",
                     penalty_options, &penalty_ops);

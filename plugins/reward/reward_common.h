@@ -1,54 +1,78 @@
-/* Shared by the reward plugins (compiled into each one, hidden): the
- * cycle target that is either absolute or a fraction of a reference
- * architecture's cycles, and the checks every reward makes on the metrics
- * record before it trusts a number.  Not part of the plugin ABI. */
+/* Shared by the reward plugins (compiled into each one, hidden): finding
+ * the metrics a reward's options name in the run's metric list, the
+ * target or scale that is either absolute or a fraction of a reference
+ * architecture's value, and the checks every reward makes on a value
+ * before it trusts it.  Not part of the plugin ABI. */
 #ifndef APNAS_REWARD_COMMON_H
 #define APNAS_REWARD_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <apnas/plugin.h>
 
-/* A cycle scale (mnas/penalty `target`, linear `cyc_ref`) as configured and
- * as resolved.  Owned by the plugin instance that embeds it. */
+/* A cost metric a reward reads and the scale it is measured against
+ * (mnas/penalty `target`, one of linear's `scales`), as configured and as
+ * resolved.  Owned by the plugin instance that embeds it. */
 typedef struct rw_target {
 	const char *key;   /* option key it came from; a string literal */
-	double value;      /* as configured: cycles, or a fraction of the
-	                      reference's cycles when reference is set */
-	char *reference;   /* owned copy of the reference name; NULL when
-	                      value is absolute */
-	double cycles;     /* the scale in cycles; 0 until resolved */
+	size_t metric;     /* index into the value vector */
+	const char *name;  /* the metric's name; owned by ctx->metrics */
+	double value;      /* as configured: in the metric's unit, or a
+	                      fraction of the reference's value */
+	const char *reference; /* the reference name or NULL when absolute;
+	                          owned by the rw_metrics that holds it */
+	double scale;      /* in the metric's unit; 0 until resolved */
 } rw_target;
 
 /* Upper bound on a fraction of the reference: a budget ten times the
  * reference is already no constraint for any space we ship, so more is
- * almost certainly cycles typed where a fraction was meant. */
+ * almost certainly a value typed where a fraction was meant. */
 #define RW_MAX_FRACTION 10.0
 
-/* The two option-table entries of a cycle scale named `key_`. */
-#define RW_TARGET_OPTIONS(key_, help_)                                     \
-	{ key_, APNAS_OPT_FLOAT, NULL, 1, 0, NULL, help_ },                \
+/* The option-table entries of one metric and its target (`key_`). */
+#define RW_METRIC_OPTION                                                   \
+	{ "metric", APNAS_OPT_STRING, "\"cycles\"", 1, 0, NULL,            \
+	  "the cost metric traded against accuracy: any metric of the "    \
+	  "cost model where lower is better (`apnas plugins` lists them)" }
+#define RW_REFERENCE_OPTION(what_)                                         \
 	{ "reference", APNAS_OPT_STRING, "\"\"", 1, 0, NULL,               \
 	  "named architecture of the search space (e.g. \"all-conv3x3\") "  \
-	  "whose cycles " key_ " is a fraction of; empty: " key_           \
-	  " is in cycles" }
+	  "whose metric " what_ " a fraction of; empty: " what_            \
+	  " in the metric's unit" }
 
-/* Reads and validates `key` and `reference` from o into t. */
-int rw_target_init(rw_target *t, const apnas_opts *o, const char *key,
-                   apnas_error *err);
-void rw_target_free(rw_target *t);
-/* The reference name, or NULL when the scale is absolute. */
-const char *rw_target_reference(const rw_target *t);
-/* Fixes the scale from the reference's metrics (ignored when absolute)
- * and returns it in cycles. */
-int rw_target_resolve(rw_target *t, const apnas_metrics *ref, double *cyc,
-                      apnas_error *err);
-/* The scale in cycles; an error while a reference is still unresolved. */
-int rw_target_cycles(const rw_target *t, double *cyc, apnas_error *err);
+/* The accuracy position and the run's metric list, from create()'s ctx. */
+typedef struct rw_metrics {
+	const apnas_metric_decl *decl; /* ctx->metrics; owned by the core */
+	size_t n;
+	size_t accuracy;               /* index of "accuracy" */
+	char *reference;               /* owned copy of `reference`, or NULL */
+} rw_metrics;
 
-/* Checks that m carries every metric in `needs` and that each is finite,
- * not negative, and (accuracy) at most 1. */
-int rw_check_metrics(const apnas_metrics *m, uint32_t needs,
-                     apnas_error *err);
+/* Finds accuracy and copies reference (NULL or "" when none). */
+int rw_metrics_init(rw_metrics *m, const apnas_plugin_ctx *ctx,
+                    const char *reference, apnas_error *err);
+void rw_metrics_free(rw_metrics *m);
+
+/* Fills t for metric `name` (refused unless the run has it with a network
+ * value and lower is better; the message lists those it has) with scale
+ * `value` from option `key` (a fraction in (0, 10] when m has a
+ * reference, else a value > 0 in the metric's unit). */
+int rw_target_init(rw_target *t, const rw_metrics *m, const char *name,
+                   const char *key, double value, apnas_error *err);
+/* Fixes the scale from the reference's values (ignored when absolute). */
+int rw_target_resolve(rw_target *t, const double *ref, apnas_error *err);
+/* The scale; an error while a reference is still unresolved. */
+int rw_target_scale(const rw_target *t, double *scale, apnas_error *err);
+/* The metric's value in v, checked finite and >= 0. */
+int rw_value(const rw_target *t, const double *v, double *x,
+             apnas_error *err);
+/* The accuracy in v, checked to be a fraction in [0, 1]. */
+int rw_accuracy(const rw_metrics *m, const double *v, double *acc,
+                apnas_error *err);
+
+/* The front metric of a reward that reads no cost: cycles when the run
+ * has them, else macs. */
+size_t rw_default_front(const rw_metrics *m);
 
 #endif

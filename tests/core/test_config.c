@@ -3,12 +3,14 @@
  * the resolved options, notes, and write-then-reload giving the same
  * values. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "metrics/metrics.h"
 #include "run_apnas.h"
 
 static const apnas_kind kinds[] = {
@@ -233,11 +235,22 @@ START_TEST(test_instance)
 	apnas_net net;
 	memset(&net, 0, sizeof net);
 	net.n = 3; /* the fixture cost only counts layers */
-	apnas_layer_cost total;
-	ck_assert_int_eq(ops->cost(inst.self, &net, &total, NULL, &err), 0);
+	double total[1] = {NAN}, per[3] = {NAN, NAN, NAN};
+	ck_assert_int_eq(ops->cost(inst.self, &net, total, per, &err), 0);
 	/* good.cfg sets rows = 16 */
-	ck_assert_uint_eq(total.cycles, 16 * 3);
+	for (int k = 0; k < 3; k++)
+		ck_assert_double_eq(per[k], 16);
 	ck_assert_int_eq(apnas_opts_int(inst.opts, "rows"), 16);
+	/* The fixture is an ABI 2.0 plugin (no describe): the hardware label
+	 * comes from its options, and describe, which aborts, is never
+	 * called. */
+	apnas_metricset ms;
+	ck_assert_msg(apnas_metricset_init(&ms, &inst, &err) == 0, "%s",
+	              err.msg);
+	char hw[128];
+	apnas_metricset_hardware(&ms, &inst, hw, sizeof hw);
+	ck_assert_str_eq(hw, "fxcost rows=16");
+	apnas_metricset_free(&ms);
 	apnas_instance_destroy(&inst);
 }
 END_TEST
