@@ -133,7 +133,9 @@ static int scan_fail(apnas_error *err, int line, const char *fmt, ...)
 static int check_int(const char *start, const char *p, int hex, int l64,
                      int neg, const char *file, int line, apnas_error *err)
 {
-	int len = (int)(p - start);
+	/* messages show the literal as written, 0x included */
+	const char *lit = hex ? start - 2 : start;
+	int len = (int)(p - lit);
 	const char *sg = neg ? "-" : "";
 	errno = 0;
 	unsigned long long v = strtoull(start, NULL, hex ? 16 : 10);
@@ -145,15 +147,15 @@ static int check_int(const char *start, const char *p, int hex, int l64,
 		if (range || v > lim)
 			return scan_fail(err, line, "%s:%d: integer %s%.*sL is "
 			                 "outside 64 bits (libconfig would "
-			                 "change it)", file, line, sg, len, start);
+			                 "change it)", file, line, sg, len, lit);
 		return 0;
 	}
 	unsigned long long lim = neg && !hex ? 2147483648ULL : 2147483647ULL;
 	if (range || v > lim)
 		return scan_fail(err, line, "%s:%d: integer %s%.*s is outside "
 		                 "32 bits: write it as %s%.*sL (libconfig would "
-		                 "wrap it)", file, line, sg, len, start, sg, len,
-		                 start);
+		                 "wrap it)", file, line, sg, len, lit, sg, len,
+		                 lit);
 	return 0;
 }
 
