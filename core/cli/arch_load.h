@@ -1,50 +1,24 @@
-/* Opening an architecture file for a command (`apnas train`, `apnas cost
- * --arch`): the config with the file's space settings applied, the space
- * instance, and the parsed tokens.  Setting order, first to last (later
- * wins): the config file, the command's own presets, the architecture
- * file's header, the user's --set.  The file's header defines the
- * architecture, so it overrides the config's space group; each value it
- * changes is noted on stderr. */
+/* `apnas cost --arch`'s way to open an architecture: the core's
+ * (train/arch_open.h), with each refusal printed as one line and turned
+ * into an exit code. */
 #ifndef APNAS_CLI_ARCH_LOAD_H
 #define APNAS_CLI_ARCH_LOAD_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include <apnas/batch.h>
-
-#include "archfile.h"
 #include "cli.h"
-#include "config.h"
+#include "train/arch_open.h"
 
-typedef struct cli_arch {
-	const char *path;      /* the file, borrowed from argv */
-	apnas_archfile file;   /* owned */
-	apnas_config *cfg;     /* owned */
-	apnas_instance space;  /* owned once cli_arch_space succeeded */
-	const apnas_space_ops *ops; /* == space.ops */
-	int32_t *tok;          /* owned: nd tokens */
-	size_t nd;
-	int named;             /* path is a named architecture of the
-	                          config's space ("all-conv3x3"), not a file */
-} cli_arch;
+typedef apnas_arch_open cli_arch;
 
-/* Reads the file and loads the config (config may be NULL).  A path
- * without a slash that names no file, with a config, is one of the space's
- * named architectures ("all-conv3x3"): the config's space as it is.  `pre` are
- * settings applied before the file's; `sets` (cost-model presets and the
- * user's --set) after it.  Returns a CLI_EXIT_* code, message printed. */
+/* apnas_arch_config with notes on stderr; returns a CLI_EXIT_* code,
+ * message printed. */
 int cli_arch_config(cli_arch *a, const char *config, const char *arch_path,
                     const char *const *pre, size_t npre,
                     const char *const *sets, size_t nsets);
 
-/* Creates the space (data may be NULL: the space then describes networks
- * for its default geometry) and parses the body into a->tok; a refusal
- * names the file's line.  Returns a CLI_EXIT_* code, message printed. */
+/* apnas_arch_space; returns a CLI_EXIT_* code, message printed. */
 int cli_arch_space(cli_arch *a, const apnas_data_info *data);
 
-/* The geometry of the configured dataset from the data group alone (no
- * images read): for describing networks without training them. */
+/* apnas_arch_data_geometry; returns a CLI_EXIT_* code, message printed. */
 int cli_data_geometry(const apnas_config *cfg, apnas_data_info *info);
 
 void cli_arch_free(cli_arch *a);

@@ -8,10 +8,8 @@
 #include "report/ablate.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +20,7 @@
 #include "report/grid.h"
 #include "report/report.h"
 #include "report/spawn.h"
+#include "rundir/rundir.h"
 #include "search/json_out.h"
 
 enum { STEP_SEARCH, STEP_RESUME, STEP_TRAIN };
@@ -54,13 +53,6 @@ typedef struct ablate {
 	size_t njobs;
 	int lock_fd;
 } ablate;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* The --set list of one run: the user's, the grid point's, the seed. */
 static const char **run_sets(const ablate *ab, size_t point, int64_t seed,
@@ -226,15 +218,19 @@ static int plan(ablate *ab, apnas_error *err)
 			if (!j->label || !j->dir || !j->log)
 				return apnas_error_set(err, APNAS_ENOMEM,
 				                       "out of memory");
-			int searched = apnas_exists_in(j->dir, "summary.json");
+			int search = apnas_rundir_state(j->dir,
+			                                APNAS_RUN_SEARCH);
+			char *rt = apnas_rundir_retrain_of(j->dir);
+			if (!rt)
+				return apnas_error_set(err, APNAS_ENOMEM,
+				                       "out of memory");
 			int train = a->retrain &&
-			            !apnas_exists_in(j->dir,
-			                             "retrain/summary.json");
-			if (!searched)
+			            apnas_rundir_state(rt, APNAS_RUN_TRAIN) !=
+			                    APNAS_RUNDIR_FINISHED;
+			free(rt);
+			if (search != APNAS_RUNDIR_FINISHED)
 				j->steps[j->nsteps++] =
-					apnas_exists_in(j->dir, "config.cfg") ||
-					apnas_exists_in(j->dir,
-					                "checkpoint/state.ckpt")
+					search == APNAS_RUNDIR_UNFINISHED
 					? STEP_RESUME : STEP_SEARCH;
 			if (train)
 				j->steps[j->nsteps++] = STEP_TRAIN;
@@ -252,7 +248,7 @@ static char **step_argv(const ablate *ab, const job *j, char ***owned,
 	const apnas_grid_point *pt = &ab->grid.pts[j->point];
 	size_t cap = 16 + 2 * (a->nsets + pt->nsets);
 	char **v = calloc(cap, sizeof *v);
-	char **own = calloc(4, sizeof *own);
+	char **own = calloc(5, sizeof *own);
 	if (!v || !own) {
 		free(v);
 		free(own);
@@ -286,12 +282,14 @@ static char **step_argv(const ablate *ab, const job *j, char ***owned,
 		break;
 	default:
 		v[k++] = (char *)"train";
+		if (!(own[o] = apnas_rundir_retrain_of(j->dir)))
+			goto oom;
+		char *retrain = own[o++];
 		/* a retraining stopped after an epoch goes on from there */
-		if (apnas_exists_in(j->dir, "retrain/checkpoint.ckpt")) {
+		if (apnas_rundir_state(retrain, APNAS_RUN_TRAIN) ==
+		    APNAS_RUNDIR_UNFINISHED) {
 			v[k++] = (char *)"--resume";
-			if (asprintf(&own[o], "%s/retrain", j->dir) < 0)
-				goto oom;
-			v[k++] = own[o++];
+			v[k++] = retrain;
 			break;
 		}
 		if (asprintf(&own[o], "%s/config.cfg", j->dir) < 0)
@@ -302,9 +300,7 @@ static char **step_argv(const ablate *ab, const job *j, char ***owned,
 			goto oom;
 		v[k++] = own[o++];
 		v[k++] = (char *)"--out";
-		if (asprintf(&own[o], "%s/retrain", j->dir) < 0)
-			goto oom;
-		v[k++] = own[o++];
+		v[k++] = retrain;
 		if (a->retrain_epochs > 0) {
 			v[k++] = (char *)"--epochs";
 			if (asprintf(&own[o], "%lld",
@@ -383,7 +379,7 @@ static int start_step(ablate *ab, job *j, apnas_error *err)
 		else {
 			j->pid = pid;
 			j->state = JOB_RUNNING;
-			j->t0 = now();
+			j->t0 = apnas_clock_now();
 		}
 	}
 	for (size_t i = 0; i < nowned; i++)
@@ -414,7 +410,7 @@ static int running(const ablate *ab)
 static void reap(ablate *ab, job *j, int st, int stopping,
                  apnas_ablate_result *res)
 {
-	double secs = now() - j->t0;
+	double secs = apnas_clock_now() - j->t0;
 	const char *step = step_names[j->steps[j->cur]];
 	j->pid = 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
@@ -541,22 +537,11 @@ static int write_record(FILE *f, void *ud, apnas_error *err)
 	                 : 0;
 }
 
+/* One ablate at a time on a grid; its runs lock their own directories. */
 static int take_lock(ablate *ab, apnas_error *err)
 {
-	char *p = NULL;
-	if (asprintf(&p, "%s/ablate.lock", ab->a->out_dir) < 0)
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	ab->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	int rc = 0;
-	if (ab->lock_fd < 0)
-		rc = apnas_error_set(err, APNAS_EIO, "cannot create %s: %s",
-		                     p, strerror(errno));
-	else if (flock(ab->lock_fd, LOCK_EX | LOCK_NB) != 0)
-		rc = apnas_error_set(err, APNAS_EINVAL,
-			"another apnas ablate is running on %s (it holds %s)",
-			ab->a->out_dir, p);
-	free(p);
-	return rc;
+	return apnas_lock_file(ab->a->out_dir, "ablate.lock", "ablate grid",
+	                       &ab->lock_fd, err);
 }
 
 static void list_runs(const ablate *ab)
@@ -669,14 +654,14 @@ int apnas_ablate_run(const apnas_ablate_args *a, apnas_ablate_result *res,
 	if (rc < 0)
 		goto out;
 
-	double t0 = now();
+	double t0 = apnas_clock_now();
 	rc = schedule(&ab, res, err);
 	FILE *m = a->msg;
 	if (m) {
 		fprintf(m, "apnas: ablate: %zu runs: %zu finished now, %zu "
 		        "already finished, %zu failed, %zu interrupted "
 		        "(%.1f s)\n", res->runs, res->finished, res->skipped,
-		        res->failed, res->interrupted, now() - t0);
+		        res->failed, res->interrupted, apnas_clock_now() - t0);
 		for (size_t i = 0; i < ab.njobs; i++) {
 			const job *j = &ab.jobs[i];
 			if (j->state != JOB_FAILED)

@@ -81,18 +81,3 @@ void apnas_progress_info(apnas_progress *p, const char *fmt, ...)
 	vnote(p, fmt, ap);
 	va_end(ap);
 }
-
-void apnas_fmt_duration(char *buf, size_t cap, double s)
-{
-	if (!isfinite(s) || s < 0) {
-		snprintf(buf, cap, "--");
-		return;
-	}
-	long t = (long)(s + 0.5);
-	if (t >= 3600)
-		snprintf(buf, cap, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-	else if (t >= 60)
-		snprintf(buf, cap, "%ldm%02lds", t / 60, t % 60);
-	else
-		snprintf(buf, cap, "%lds", t);
-}

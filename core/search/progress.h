@@ -34,7 +34,7 @@ void apnas_progress_note(apnas_progress *p, const char *fmt, ...)
 /* Removes the live line, so that what follows starts on a clean line. */
 void apnas_progress_clear(apnas_progress *p);
 
-/* "1h02m", "3m05s", "12s"; "--" when s is not a finite non-negative. */
-void apnas_fmt_duration(char *buf, size_t cap, double s);
+/* apnas_fmt_duration, the run clock's format, comes with rundir.h. */
+#include "rundir/rundir.h"
 
 #endif

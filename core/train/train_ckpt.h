@@ -6,8 +6,8 @@
  * TRAN (progress, per-epoch records, the architecture's tokens), TRNB and
  * TSTB (the batchers), SPAC (the space's save()).  Removed once the
  * training finished: weights.bin then holds the weights. */
-#ifndef APNAS_CLI_TRAIN_CKPT_H
-#define APNAS_CLI_TRAIN_CKPT_H
+#ifndef APNAS_TRAIN_TRAIN_CKPT_H
+#define APNAS_TRAIN_TRAIN_CKPT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* `apnas train`'s per-epoch checkpoint: see train_ckpt.h. */
-#include "train_ckpt.h"
+#include "train/train_ckpt.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,0 +1,114 @@
+/* Default run directory names: see rundir.h.  A retraining is named after
+ * the run it retrains, so that two searches' best.arch never share one
+ * directory (both used to be runs/train-best). */
+#include "rundir/rundir.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+
+/* The file name of path without its directory and extension. */
+static void stem(const char *path, const char **s, int *n)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t len = strlen(base);
+	const char *dot = strrchr(base, '.');
+	if (dot && dot != base)
+		len = (size_t)(dot - base);
+	*s = base;
+	*n = (int)len;
+}
+
+char *apnas_rundir_search_default(const char *root, const char *config_path,
+                                  uint64_t seed)
+{
+	const char *s;
+	int n;
+	stem(config_path, &s, &n);
+	char *p = NULL;
+	if (asprintf(&p, "%s/%.*s-seed%llu", *root ? root : ".", n, s,
+	             (unsigned long long)seed) < 0)
+		return NULL;
+	return p;
+}
+
+int apnas_rundir_is_search_run(const char *dir)
+{
+	if (!apnas_exists_in(dir, "config.cfg"))
+		return 0;
+	char *p = NULL;
+	if (asprintf(&p, "%s/summary.json", dir) < 0)
+		return 0;
+	FILE *f = fopen(p, "r");
+	free(p);
+	if (!f)
+		return 0;
+	/* A training's summary says so in its first member. */
+	char head[256];
+	size_t n = fread(head, 1, sizeof head - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	return n > 0 && !strstr(head, "\"command\": \"train\"");
+}
+
+char *apnas_rundir_retrain_of(const char *search_dir)
+{
+	char *p = NULL;
+	return asprintf(&p, "%s/retrain", search_dir) < 0 ? NULL : p;
+}
+
+/* "03" and "best": the names a search gives its architecture files. */
+static int search_written(const char *s, int n)
+{
+	if (n == 4 && !strncmp(s, "best", 4))
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return n > 0;
+}
+
+char *apnas_rundir_train_default(const char *root, const char *arch_path)
+{
+	const char *s;
+	int n;
+	stem(arch_path, &s, &n);
+	/* the directory part of the path, and the one above it */
+	int dlen = (int)(s - arch_path) - 1; /* without the slash; <0: none */
+	char *dir = dlen > 0 ? strndup(arch_path, (size_t)dlen)
+	                     : strdup(dlen == 0 ? "/" : ".");
+	if (!dir)
+		return NULL;
+	char *p = NULL;
+	int r = 0;
+	const char *last = strrchr(dir, '/');
+	const char *dname = last ? last + 1 : dir;
+	if (apnas_rundir_is_search_run(dir)) {
+		if (n == 4 && !strncmp(s, "best", 4))
+			r = (p = apnas_rundir_retrain_of(dir)) ? 0 : -1;
+		else
+			r = asprintf(&p, "%s/retrain-%.*s", dir, n, s);
+	} else if (!strcmp(dname, "top") && last) {
+		/* top/NN.arch of a search run */
+		char *up = strndup(dir, (size_t)(last - dir));
+		if (up && apnas_rundir_is_search_run(up))
+			r = asprintf(&p, "%s/retrain-top%.*s", up, n, s);
+		free(up);
+		if (!up)
+			r = -1;
+	}
+	if (!p && r >= 0) {
+		root = *root ? root : ".";
+		if (dlen >= 0 && search_written(s, n) && strcmp(dname, ".") &&
+		    strcmp(dname, "..") && *dname)
+			r = asprintf(&p, "%s/train-%s-%.*s", root, dname, n, s);
+		else
+			r = asprintf(&p, "%s/train-%.*s", root, n, s);
+	}
+	free(dir);
+	return r < 0 ? NULL : p;
+}

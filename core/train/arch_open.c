@@ -1,0 +1,215 @@
+/* Opening an architecture for a command: see arch_open.h. */
+#include "train/arch_open.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void apnas_arch_close(apnas_arch_open *a)
+{
+	if (a->space.lib.handle)
+		apnas_instance_destroy(&a->space);
+	apnas_archfile_free(&a->file);
+	apnas_config_free(a->cfg);
+	free(a->tok);
+	memset(a, 0, sizeof *a);
+}
+
+/* The file replaces the config's space values; say which, so a user who
+ * edited the config's space group is not surprised. */
+static void note_changes(apnas_arch_open *a, apnas_config *base, FILE *msg)
+{
+	if (!msg || !apnas_config_has_group(base, "space"))
+		return;
+	const char *was = apnas_config_plugin_name(base, APNAS_KIND_SPACE);
+	if (strcmp(was, a->file.space)) {
+		fprintf(msg, "apnas: note: %s is an architecture of space "
+		        "'%s'; it replaces the config's space '%s'\n", a->path,
+		        a->file.space, was);
+		return;
+	}
+	const apnas_opts *o0 = NULL, *o1 = NULL;
+	apnas_error e;
+	apnas_error_clear(&e);
+	/* an invalid config group is reported when the space is created */
+	if (apnas_config_plugin(base, APNAS_KIND_SPACE, NULL, &o0, &e) ||
+	    apnas_config_plugin(a->cfg, APNAS_KIND_SPACE, NULL, &o1, &e))
+		return;
+	const apnas_option *t = apnas_opts_table(o1);
+	for (size_t k = 0; t && t[k].key; k++) {
+		char v0[512], v1[512];
+		apnas_opts_text(o0, t[k].key, v0, sizeof v0);
+		apnas_opts_text(o1, t[k].key, v1, sizeof v1);
+		if (strcmp(v0, v1))
+			fprintf(msg, "apnas: note: %s sets space.%s = %s (the "
+			        "config has %s)\n", a->path, t[k].key, v1, v0);
+	}
+	fflush(msg);
+}
+
+/* A name without a slash that is no file ("all-conv3x3") is one of the
+ * space's named architectures, in the space the config sets up. */
+static int is_named(const char *config, const char *arch_path)
+{
+	return config && !strchr(arch_path, '/') && access(arch_path, F_OK) &&
+	       errno == ENOENT;
+}
+
+/* Config errors are the user's to fix, whatever their code says. */
+static int user_fix(int rc)
+{
+	return rc == APNAS_ENOMEM ? rc : APNAS_EINVAL;
+}
+
+static int named_config(apnas_arch_open *a, const char *config,
+                        const char *const *pre, size_t npre,
+                        const char *const *sets, size_t nsets,
+                        apnas_error *err)
+{
+	const char **all = calloc(npre + nsets + 1, sizeof *all);
+	if (!all)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	for (size_t k = 0; k < npre; k++)
+		all[k] = pre[k];
+	for (size_t k = 0; k < nsets; k++)
+		all[npre + k] = sets[k];
+	int rc = apnas_config_load(config, all, npre + nsets, &a->cfg, err);
+	free(all);
+	if (rc)
+		return user_fix(rc);
+	a->file.space =
+		strdup(apnas_config_plugin_name(a->cfg, APNAS_KIND_SPACE));
+	if (!a->file.space)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	a->named = 1;
+	return 0;
+}
+
+int apnas_arch_config(apnas_arch_open *a, const char *config,
+                      const char *arch_path, const char *const *pre,
+                      size_t npre, const char *const *sets, size_t nsets,
+                      FILE *msg, apnas_error *err)
+{
+	memset(a, 0, sizeof *a);
+	a->path = arch_path;
+	if (is_named(config, arch_path))
+		return named_config(a, config, pre, npre, sets, nsets, err);
+	int rc = apnas_archfile_read(arch_path, &a->file, err);
+	if (rc)
+		/* a missing or unreadable input is the user's to fix */
+		return user_fix(rc);
+	size_t nf = a->file.n_settings;
+	const char **all = calloc(npre + nf + nsets + 1, sizeof *all);
+	if (!all)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	/* without the file first: its errors are the config's own, and its
+	 * space values are what the file's are compared with */
+	for (size_t k = 0; k < npre; k++)
+		all[k] = pre[k];
+	for (size_t k = 0; k < nsets; k++)
+		all[npre + k] = sets[k];
+	apnas_config *base = NULL;
+	rc = apnas_config_load(config, all, npre + nsets, &base, err);
+	if (rc) {
+		free(all);
+		return user_fix(rc);
+	}
+	for (size_t k = 0; k < nf; k++)
+		all[npre + k] = a->file.settings[k];
+	for (size_t k = 0; k < nsets; k++)
+		all[npre + nf + k] = sets[k];
+	rc = apnas_config_load(config, all, npre + nf + nsets, &a->cfg, err);
+	free(all);
+	if (rc) {
+		apnas_config_free(base);
+		apnas_error_prefix(err, "%s: header", arch_path);
+		return user_fix(rc);
+	}
+	note_changes(a, base, msg);
+	apnas_config_free(base);
+	return 0;
+}
+
+/* The named architecture's tokens, and its text as the body, so that a
+ * command shows and records it as it would a file's. */
+static int named_tokens(apnas_arch_open *a, const char *space,
+                        apnas_error *err)
+{
+	if (!a->ops->named)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"--arch %s: no such file, and space '%s' has no named "
+			"architectures", a->path, space);
+	int rc = a->ops->named(a->space.self, a->path, a->tok, err);
+	if (rc)
+		return apnas_error_prefix(err, "--arch %s: no such file, nor "
+		                          "a named architecture of space '%s'",
+		                          a->path, space);
+	rc = a->ops->format(a->space.self, a->tok, &a->file.body, err);
+	if (rc)
+		return apnas_error_prefix(err, "--arch %s", a->path);
+	return 0;
+}
+
+int apnas_arch_space(apnas_arch_open *a, const apnas_data_info *data,
+                     apnas_error *err)
+{
+	const char *name = apnas_config_plugin_name(a->cfg, APNAS_KIND_SPACE);
+	if (!a->named && strcmp(name, a->file.space))
+		return apnas_error_set(err, APNAS_EINVAL,
+			"%s is an architecture of space '%s', but --set chose "
+			"space '%s'", a->path, a->file.space, name);
+	apnas_plugin_ctx extra;
+	memset(&extra, 0, sizeof extra);
+	extra.data = data;
+	int rc = apnas_config_instance(a->cfg, APNAS_KIND_SPACE, &extra,
+	                               &a->space, err);
+	if (rc)
+		return rc;
+	a->ops = a->space.ops;
+	const apnas_decision *d;
+	rc = a->ops->decisions(a->space.self, &d, &a->nd, err);
+	if (rc)
+		return apnas_error_prefix(err, "space '%s' decisions", name);
+	a->tok = calloc(a->nd ? a->nd : 1, sizeof *a->tok);
+	if (!a->tok)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	apnas_error_clear(err);
+	if (a->named)
+		return named_tokens(a, name, err);
+	rc = a->ops->parse(a->space.self, a->file.body, a->tok, err);
+	if (rc) {
+		if (err->line > 0) {
+			int line = a->file.body_line + err->line - 1;
+			apnas_error_prefix(err, "%s:%d", a->path, line);
+		} else {
+			apnas_error_prefix(err, "%s", a->path);
+		}
+	}
+	return rc;
+}
+
+int apnas_arch_data_geometry(const apnas_config *cfg, apnas_data_info *info,
+                             apnas_error *err)
+{
+	const apnas_opts *o = apnas_config_core(cfg, "data");
+	const char *ds = apnas_opts_string(o, "dataset");
+	memset(info, 0, sizeof *info);
+	info->classes = 10;
+	if (!strcmp(ds, "fashion_mnist") || !strcmp(ds, "mnist")) {
+		info->c = 1;
+		info->h = info->w = 28;
+	} else if (!strcmp(ds, "cifar10")) {
+		info->c = 3;
+		info->h = info->w = 32;
+	} else if (!strcmp(ds, "synthetic")) {
+		info->c = (int32_t)apnas_opts_int(o, "synthetic_c");
+		info->h = (int32_t)apnas_opts_int(o, "synthetic_h");
+		info->w = (int32_t)apnas_opts_int(o, "synthetic_w");
+		info->classes = (int32_t)apnas_opts_int(o, "synthetic_classes");
+	} else {
+		return apnas_error_set(err, APNAS_EINVAL,
+			"data.dataset \"%s\": geometry unknown", ds);
+	}
+	return 0;
+}
