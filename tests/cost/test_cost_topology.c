@@ -182,6 +182,87 @@ static void save_and_load(const apnas_net *net, apnas_net *back)
 	unlink(path);
 }
 
+/* Issue 17, item 4: a 40-byte file with a depthwise row of 10^9
+ * channels is refused before it is expanded, naming the number and the
+ * limit; a topology of as many rows as the limit reads (the duplicate
+ * check is hashed: quadratic, 200,000 rows took minutes), one more row is
+ * refused with the limit. */
+START_TEST(topology_limits_refused_before_expansion)
+{
+	apnas_net net;
+	apnas_error err;
+	ck_assert_int_eq(parse(HDR "DP1,3,3,3,3,1000000000,1,1,\n", &net, &err),
+	                 APNAS_EINVAL);
+	char lim[32];
+	snprintf(lim, sizeof lim, "%d", APNAS_TOPOLOGY_MAX_DP_CHANNELS);
+	ck_assert_msg(strstr(err.msg, "t.csv:2:") &&
+	              strstr(err.msg, "1000000000") && strstr(err.msg, lim),
+	              "%s", err.msg);
+	ck_assert_uint_eq(net.n, 0);
+	apnas_net_free(&net);
+
+	size_t rows = APNAS_TOPOLOGY_MAX_LAYERS;
+	size_t cap = strlen(HDR) + (rows + 1) * 40;
+	char *text = malloc(cap);
+	size_t o = (size_t)snprintf(text, cap, "%s", HDR);
+	for (size_t i = 0; i < rows; i++)
+		o += (size_t)snprintf(text + o, cap - o, "c%zu,3,3,1,1,1,1,1,\n",
+		                      i);
+	ck_assert_msg(parse(text, &net, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(net.n, rows);
+	apnas_net_free(&net);
+	/* the same name twice, far apart, is still found */
+	o += (size_t)snprintf(text + o, cap - o, "c7,3,3,1,1,1,1,1,\n");
+	ck_assert_int_eq(parse(text, &net, &err), APNAS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "duplicate layer name 'c7' (first on "
+	                     "line 9)"), "%s", err.msg);
+	apnas_net_free(&net);
+	/* one row past the limit */
+	text[o - strlen("c7,3,3,1,1,1,1,1,\n")] = '\0';
+	o = strlen(text);
+	snprintf(text + o, cap - o, "extra,3,3,1,1,1,1,1,\n");
+	ck_assert_int_eq(parse(text, &net, &err), APNAS_EINVAL);
+	snprintf(lim, sizeof lim, "%d", APNAS_TOPOLOGY_MAX_LAYERS);
+	ck_assert_msg(strstr(err.msg, lim), "%s", err.msg);
+	apnas_net_free(&net);
+	/* a depthwise row that would pass the layer limit with the rows
+	 * before it */
+	text[o] = '\0';
+	snprintf(text + o, cap - o, "DPx,3,3,3,3,2,1,1,\n");
+	ck_assert_int_eq(parse(text, &net, &err), APNAS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "DP") && strstr(err.msg, lim), "%s",
+	              err.msg);
+	apnas_net_free(&net);
+	free(text);
+}
+END_TEST
+
+/* Issue 17, item 8: names the export must clean ("a\tb" and "a_b" both
+ * become "a_b") stay unique, so the file reads back. */
+START_TEST(topology_export_names_read_back)
+{
+	apnas_net net, back;
+	apnas_net_init(&net);
+	apnas_error err;
+	apnas_shape in = {4, 8, 8};
+	const char *names[] = {"a\tb", "a_b", "a_b_2", "a,b", "x#DP", "x#Dp"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		ck_assert_msg(apnas_net_conv(&net, names[i], in, 4, 3, 1, 1,
+		                             &err) == 0, "%s", err.msg);
+	save_and_load(&net, &back);
+	ck_assert_uint_eq(back.n, net.n);
+	for (size_t i = 0; i < back.n; i++)
+		for (size_t j = 0; j < i; j++)
+			ck_assert_str_ne(back.layers[i].name, back.layers[j].name);
+	/* the first of the alike names keeps the cleaned name, a later one
+	 * gets a suffix */
+	ck_assert_str_eq(back.layers[0].name, "a_b");
+	ck_assert_str_eq(back.layers[1].name, "a_b_2");
+	apnas_net_free(&net);
+	apnas_net_free(&back);
+}
+END_TEST
+
 START_TEST(a_topology_round_trips_unchanged)
 {
 	char path[4096];
@@ -361,6 +442,8 @@ int main(void)
 	tcase_add_test(tc, bad_rows_are_refused_where_they_are);
 	tcase_add_test(tc, whole_file_errors);
 	tcase_add_test(tc, a_topology_round_trips_unchanged);
+	tcase_add_test(tc, topology_limits_refused_before_expansion);
+	tcase_add_test(tc, topology_export_names_read_back);
 	tcase_add_test(tc, an_apnas_network_exports_to_the_same_total);
 	tcase_add_test(tc, export_refuses_bad_layers);
 	tcase_add_test(tc, scalesim_config_gives_the_array);

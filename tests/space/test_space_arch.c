@@ -434,6 +434,40 @@ START_TEST(other_space_file_refused)
 }
 END_TEST
 
+/* Issue 17, item 2: `apnas cost --arch` hands the space the dataset's
+ * geometry without images (train_n 0); the space then describes
+ * networks at the largest documented size (64 layers of 4096 channels,
+ * a supernet of about 19 GB) without making any weights: child_net works,
+ * and there is nothing to save. */
+START_TEST(cost_arch_builds_no_supernet)
+{
+	apnas_data_info geom = {.c = 1, .h = 28, .w = 28, .classes = 10};
+	const char *const set[] = {"layers=64", "channels=4096", NULL};
+	sp s;
+	sp_open(&s, "enas_macro", set, &geom, 1, 1);
+	int32_t *tok = calloc(s.nd, sizeof *tok);
+	apnas_error err;
+	ck_assert_int_eq(s.ops->named(s.self, "all-conv3x3", tok, &err), 0);
+	apnas_net net;
+	apnas_net_init(&net);
+	ck_assert_msg(s.ops->child_net(s.self, tok, &net, &err) == 0, "%s",
+	              err.msg);
+	ck_assert_uint_ge(net.n, 64);
+	ck_assert_int_eq(net.layers[0].in.h, 28);
+	apnas_net_free(&net);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	apnas_error_clear(&err);
+	ck_assert_int_lt(s.ops->save(s.self, f, &err), 0);
+	fclose(f);
+	free(buf);
+	ck_assert_msg(strstr(err.msg, "without data"), "%s", err.msg);
+	free(tok);
+	sp_close(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("space_arch");
@@ -449,6 +483,7 @@ int main(void)
 	tcase_add_test(tc, archfile_body_errors_name_file_line);
 	tcase_add_test(tc, malformed_archfiles_refused);
 	tcase_add_test(tc, other_space_file_refused);
+	tcase_add_test(tc, cost_arch_builds_no_supernet);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
