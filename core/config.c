@@ -20,6 +20,7 @@
 #include "hw/textfile.h"
 #include "opts_internal.h"
 #include "util/levenshtein.h"
+#include "util/threads.h"
 
 #define N_GROUPS 8
 
@@ -634,14 +635,12 @@ int apnas_config_plugin(apnas_config *c, apnas_kind kind,
 	return 0;
 }
 
+/* What the run will use (util/threads.h), so plugins see the count the
+ * engine runs with. */
 static int32_t run_threads(const apnas_config *c)
 {
-	int64_t t = apnas_opts_int(apnas_config_core(c, "run"), "threads");
-	if (t <= 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		t = n > 0 ? n : 1;
-	}
-	return (int32_t)t;
+	return apnas_threads_resolve((int)apnas_opts_int(
+		apnas_config_core(c, "run"), "threads"));
 }
 
 int apnas_config_instance(apnas_config *c, apnas_kind kind,

@@ -3,6 +3,7 @@
  * Which inputs' gradients are overwritten or accumulated is decided here,
  * on the calling thread, so that the ops' parallel parts never race. */
 #include "nn/ops.h"
+#include "util/threads.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -11,14 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The process default thread count; 0 until set (then: all online cores).
+/* The process default thread count; 0 until set (then: the CPUs this
+ * process may run on, as util/threads.h resolves run.threads = 0).
  * Callers set it at start-up, before creating graphs. */
 static int default_threads;
 
 static int online_cores(void)
 {
-	long c = sysconf(_SC_NPROCESSORS_ONLN);
-	return c > 0 ? (int)(c > 1024 ? 1024 : c) : 1;
+	int c = apnas_threads_resolve(0);
+	return c > 1024 ? 1024 : c;
 }
 
 void apnas_nn_set_threads(int n)

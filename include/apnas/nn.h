@@ -70,7 +70,8 @@ extern "C" {
 /* ---- threads ------------------------------------------------------------ */
 
 /* Sets the process default thread count for graphs created with threads ==
- * 0; n <= 0 restores the default: all online cores.  OpenBLAS itself is
+ * 0; n <= 0 restores the default: the CPUs this process may run on
+ * (its affinity mask, as run.threads = 0 resolves).  OpenBLAS itself is
  * put in single-threaded mode (here and when a graph is created) and left
  * so: the engine's threads each call it on their own images, which is
  * the fast path on this class of machine, and a multi-threaded OpenBLAS
