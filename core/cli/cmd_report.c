@@ -12,18 +12,21 @@ static void help(void)
 {
 	printf("usage: apnas report DIR... [--out DIR] [--format "
 	       "table|csv|json]\n"
-	       "                    [--group-by KEY[,KEY...]] [--no-plots]\n"
+	       "                    [--group-by KEY[,KEY...]] [--x METRIC] "
+	       "[--no-plots]\n"
 	       "\n"
 	       "Gathers every finished search run under the DIRs (any\n"
 	       "directory holding summary.json, searched recursively) and\n"
 	       "reports one row per run and, per group of runs that differ\n"
 	       "only in run.seed, the mean and sample standard deviation of\n"
 	       "the best architecture's reward, validation accuracy, test\n"
-	       "accuracy (when RUN/retrain/summary.json exists), cycles,\n"
-	       "parameters and MACs, and the search wall time; the combined\n"
-	       "Pareto front of validation accuracy against cycles across\n"
-	       "runs, each point labelled by its run; the mean reward per\n"
-	       "epoch of each run.\n"
+	       "accuracy (when RUN/retrain/summary.json exists), the x\n"
+	       "metric (cycles unless --x), parameters and MACs, and the\n"
+	       "search wall time; the combined Pareto fronts of validation\n"
+	       "accuracy against the x metric, one per hardware setting (runs\n"
+	       "on different arrays are never compared: a grid over the\n"
+	       "hardware gets one plot panel per setting); the mean reward\n"
+	       "per epoch of each run.\n"
 	       "\n"
 	       "--out DIR       where report.md, report.csv, report.json,\n"
 	       "                front.csv, reward.csv and the plots go\n"
@@ -32,6 +35,9 @@ static void help(void)
 	       "                report.csv) or json (as report.json)\n"
 	       "--group-by KEYS group by these config keys instead (e.g.\n"
 	       "                cost.rows,controller.plugin)\n"
+	       "--x METRIC      the metric of the fronts' x axis: any metric\n"
+	       "                the runs' cost model declares (default\n"
+	       "                cycles; see the runs' summary.json)\n"
 	       "--no-plots      do not run gnuplot\n"
 	       "\n"
 	       "Plots: pareto.svg/.png and reward.svg/.png, drawn by gnuplot\n"
@@ -55,7 +61,7 @@ int cmd_report(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	size_t ndirs = 0;
-	const char *out = NULL, *format = NULL, *group_by = NULL;
+	const char *out = NULL, *format = NULL, *group_by = NULL, *x = NULL;
 	int no_plots = 0;
 	for (int i = 1; i < argc; i++) {
 		int r;
@@ -68,7 +74,8 @@ int cmd_report(int argc, char **argv)
 		    (r = cli_take_value(argc, argv, &i, "format", &format)) !=
 		            0 ||
 		    (r = cli_take_value(argc, argv, &i, "group-by",
-		                        &group_by)) != 0) {
+		                        &group_by)) != 0 ||
+		    (r = cli_take_value(argc, argv, &i, "x", &x)) != 0) {
 			if (r < 0) {
 				free(dirs);
 				return CLI_EXIT_USAGE;
@@ -107,6 +114,7 @@ int cmd_report(int argc, char **argv)
 		.out_dir = out,
 		.format = fmt,
 		.group_by = group_by,
+		.x = x,
 		.no_plots = no_plots,
 		.out = stdout,
 		.msg = stderr,

@@ -109,23 +109,49 @@ static void dat_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The hardware index of run i (its front points carry it). */
+static size_t run_hw(const apnas_report *r, size_t i)
+{
+	for (size_t h = 0; h < r->nhardware; h++)
+		if (r->runs[i].hardware &&
+		    !strcmp(r->hardware[h], r->runs[i].hardware))
+			return h;
+	return 0;
+}
+
+/* Whether group g has a run on hardware h: its points block is drawn. */
+static int group_on(const apnas_report *r, size_t g, size_t h)
+{
+	const apnas_report_group *gr = &r->groups[g];
+	for (size_t i = 0; i < gr->nruns; i++)
+		if (run_hw(r, gr->runs[i]) == h)
+			return 1;
+	return 0;
+}
+
+/* Block h * ngroups + g: group g's points on hardware h (possibly empty,
+ * so the index arithmetic holds; empty blocks are never plotted). */
 static int write_points(FILE *f, void *ud, apnas_error *err)
 {
 	(void)err;
 	const apnas_report *r = ((plot_ctx *)ud)->r;
+	size_t nh = r->nhardware ? r->nhardware : 1;
+	for (size_t h = 0; h < nh; h++)
 	for (size_t g = 0; g < r->ngroups; g++) {
 		const apnas_report_group *gr = &r->groups[g];
-		fprintf(f, "%s# group %zu\n", g ? "\n\n" : "", g);
+		fprintf(f, "%s# hardware %zu group %zu\n",
+		        h || g ? "\n\n" : "", h, g);
 		for (size_t i = 0; i < gr->nruns; i++) {
 			const apnas_report_run *run = &r->runs[gr->runs[i]];
+			if (run_hw(r, gr->runs[i]) != h)
+				continue;
 			if (!run->npareto) {
-				fprintf(f, "%.17g %.17g\n",
-				        run->m[APNAS_RM_CYCLES],
+				fprintf(f, "%.17g %.17g\n", run->m[APNAS_RM_X],
 				        run->m[APNAS_RM_VAL_ACC]);
 				continue;
 			}
 			for (size_t k = 0; k < run->npareto; k++)
-				fprintf(f, "%.17g %.17g\n", run->pareto_cyc[k],
+				fprintf(f, "%.17g %.17g\n", run->pareto_x[k],
 				        run->pareto_acc[k]);
 		}
 	}
@@ -138,13 +164,19 @@ static int write_points(FILE *f, void *ud, apnas_error *err)
 static int write_front(FILE *f, void *ud, apnas_error *err)
 {
 	const apnas_report *r = ((plot_ctx *)ud)->r;
+	size_t hw = 0;
+	fputs("# hardware 0\n", f);
 	for (size_t k = 0; k < r->nfront;) {
+		/* One block per hardware setting (index h in the script). */
+		while (hw < r->front[k].hw)
+			fprintf(f, "\n\n# hardware %zu\n", ++hw);
 		size_t same = 1;
 		while (k + same < r->nfront &&
-		       r->front[k + same].cycles == r->front[k].cycles &&
+		       r->front[k + same].hw == r->front[k].hw &&
+		       r->front[k + same].x == r->front[k].x &&
 		       r->front[k + same].accuracy == r->front[k].accuracy)
 			same++;
-		fprintf(f, "%.17g %.17g ", r->front[k].cycles,
+		fprintf(f, "%.17g %.17g ", r->front[k].x,
 		        r->front[k].accuracy);
 		char label[1024];
 		if (same > 1)
@@ -197,35 +229,77 @@ static void style(FILE *f, const plot_ctx *c)
 	fprintf(f, "set linetype cycle %zu\n", N_COLOURS);
 }
 
+/* Panels of the Pareto plot: one per hardware setting, at most 3 across. */
+static size_t panel_cols(const apnas_report *r)
+{
+	return r->nhardware > 3 ? 3 : r->nhardware ? r->nhardware : 1;
+}
+
+static size_t panel_rows(const apnas_report *r)
+{
+	size_t n = r->nhardware ? r->nhardware : 1, c = panel_cols(r);
+	return (n + c - 1) / c;
+}
+
+static void pareto_panel(FILE *f, const plot_ctx *c, size_t h)
+{
+	const apnas_report *r = c->r;
+	const char *x = apnas_report_metric_name(r, APNAS_RM_X);
+	fputs("set title ", f);
+	if (r->nhardware > 1) {
+		gp_str(f, r->hardware[h]);
+	} else {
+		char t[512];
+		snprintf(t, sizeof t, "Pareto points of every run and the "
+		         "combined front (%s)", r->nhardware ? r->hardware[0]
+		                                            : "");
+		gp_str(f, t);
+	}
+	fputs("\nset xlabel ", f);
+	gp_str(f, x);
+	fputs("\n", f);
+	if (h > 0)
+		fputs("unset key\n", f);
+	fputs("plot \\\n", f);
+	for (size_t g = 0; g < r->ngroups; g++) {
+		if (!group_on(r, g, h))
+			continue;
+		fprintf(f, "  'plot_points.dat' index %zu using 1:2 with points "
+		        "lt %zu pt %d ps 1.2 title ", h * r->ngroups + g,
+		        g % N_COLOURS + 1, markers[g % N_MARKERS]);
+		gp_str(f, legend_name(c, g));
+		fputs(", \\\n", f);
+	}
+	fprintf(f, "  'plot_front.dat' index %zu using 1:2 with steps lw 2 "
+	        "dt 2 lc rgb '#222222' title 'front on this hardware'", h);
+	if (r->nfront <= MAX_LABELLED)
+		fprintf(f, ", \\\n  'plot_front.dat' index %zu using 1:2:3 "
+		        "with labels left offset 0.6,0.5 font ',8' "
+		        "tc rgb '#333333' notitle", h);
+	fputc('\n', f);
+}
+
 static void pareto_body(FILE *f, const plot_ctx *c)
 {
 	const apnas_report *r = c->r;
 	fputs("reset\n", f);
 	style(f, c);
-	fputs("set title 'Pareto points of every run and the combined front'"
-	      "\nset xlabel 'cycles on the accelerator'\n"
-	      "set ylabel 'validation accuracy (shared weights)'\n"
+	fputs("set ylabel 'validation accuracy (shared weights)'\n"
 	      "set offsets graph 0.03, graph 0.12, graph 0.06, graph 0.06\n",
 	      f);
 	if (c->logx)
 		fputs("set logscale x\nset format x '%.0s%c'\n", f);
 	else
 		fputs("set format x '%.1s%c'\n", f);
-	fputs("plot \\\n", f);
-	for (size_t g = 0; g < r->ngroups; g++) {
-		fprintf(f, "  'plot_points.dat' index %zu using 1:2 with points "
-		        "lt %zu pt %d ps 1.2 title ", g, g % N_COLOURS + 1,
-		        markers[g % N_MARKERS]);
-		gp_str(f, legend_name(c, g));
-		fputs(", \\\n", f);
-	}
-	fputs("  'plot_front.dat' using 1:2 with steps lw 2 dt 2 "
-	      "lc rgb '#222222' title 'combined front'", f);
-	if (r->nfront <= MAX_LABELLED)
-		fputs(", \\\n  'plot_front.dat' using 1:2:3 with labels "
-		      "left offset 0.6,0.5 font ',8' tc rgb '#333333' notitle",
-		      f);
-	fputc('\n', f);
+	size_t nh = r->nhardware ? r->nhardware : 1;
+	if (nh > 1)
+		fprintf(f, "set multiplot layout %zu,%zu title "
+		        "'Pareto points and fronts, one panel per hardware "
+		        "setting'\n", panel_rows(r), panel_cols(r));
+	for (size_t h = 0; h < nh; h++)
+		pareto_panel(f, c, h);
+	if (nh > 1)
+		fputs("unset multiplot\n", f);
 }
 
 static void reward_body(FILE *f, const plot_ctx *c)
@@ -278,10 +352,12 @@ static int write_script(FILE *f, void *ud, apnas_error *err)
 	      "if (!exists(\"apnas_suffix\")) apnas_suffix = ''\n", f);
 	/* a legend row is about 19 px of SVG and 24 of PNG */
 	char svg[128], png[128];
-	snprintf(svg, sizeof svg, "svg size 960,%zu dynamic font 'sans,12' "
-	         "background rgb 'white'", 560 + 19 * c->key_rows);
-	snprintf(png, sizeof png, "pngcairo size 1200,%zu font 'sans,12'",
-	         700 + 24 * c->key_rows);
+	size_t pc = panel_cols(c->r), pr = panel_rows(c->r);
+	snprintf(svg, sizeof svg, "svg size %zu,%zu dynamic font 'sans,12' "
+	         "background rgb 'white'", pc > 1 ? 640 * pc : 960,
+	         560 * pr + 19 * c->key_rows);
+	snprintf(png, sizeof png, "pngcairo size %zu,%zu font 'sans,12'",
+	         pc > 1 ? 800 * pc : 1200, 700 * pr + 24 * c->key_rows);
 	static const char *const exts[] = {"svg", "png"};
 	const char *const terms[] = {svg, png};
 	for (size_t t = 0; t < 2; t++) {
@@ -419,8 +495,8 @@ int apnas_report_plot(const apnas_report *r, const char *out_dir,
 		const apnas_report_run *run = &r->runs[i];
 		size_t n = run->npareto;
 		for (size_t k = 0; k < (n ? n : 1); k++) {
-			double cy = n ? run->pareto_cyc[k]
-			              : run->m[APNAS_RM_CYCLES];
+			double cy = n ? run->pareto_x[k]
+			              : run->m[APNAS_RM_X];
 			if (cy > 0 && cy < lo)
 				lo = cy;
 			if (cy > hi)

@@ -72,6 +72,7 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 			"give at least one directory to report on");
 	apnas_report r;
 	memset(&r, 0, sizeof r);
+	r.x = a->x ? a->x : "cycles";
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < a->ndirs; i++)
 		rc = apnas_report_scan(&r, a->dirs[i], a->ndirs > 1, err);

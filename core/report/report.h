@@ -18,15 +18,17 @@ enum {
 	APNAS_RM_REWARD = 0,   /* best.reward of summary.json */
 	APNAS_RM_VAL_ACC,      /* best.accuracy (validation, shared weights) */
 	APNAS_RM_TEST_ACC,     /* retrain/summary.json test accuracy */
-	APNAS_RM_CYCLES,       /* best.cycles */
+	APNAS_RM_X,            /* best.<x metric> (--x, default cycles) */
 	APNAS_RM_PARAMS,       /* best.params */
 	APNAS_RM_MACS,         /* best.macs */
 	APNAS_RM_WALL,         /* wall_seconds of the search */
 	APNAS_RM_COUNT
 };
 
-/* Column name of each APNAS_RM_* ("best_reward", "val_accuracy", ...). */
-extern const char *const apnas_report_metric_names[APNAS_RM_COUNT];
+/* Column name of each APNAS_RM_* ("best_reward", "val_accuracy", ...);
+ * APNAS_RM_X is named after the report's x metric. */
+struct apnas_report;
+const char *apnas_report_metric_name(const struct apnas_report *r, int m);
 
 /* One setting of a run's resolved config, flattened: "cost.rows" = "16".
  * Strings are unquoted; lists are written "[1, 2]". */
@@ -46,8 +48,11 @@ typedef struct apnas_report_run {
 	char *status;            /* owned: "finished", "time_limit", ... */
 	char *controller, *reward, *cost; /* owned plugin names; may be NULL */
 	double m[APNAS_RM_COUNT];/* APNAS_RM_* figures; NaN when unknown */
+	char *hardware;          /* owned: summary.json "hardware" (the cost
+	                            model's one-line description), or the
+	                            cost plugin and its settings */
 	double *pareto_acc;      /* owned: the run's Pareto points */
-	double *pareto_cyc;      /* owned */
+	double *pareto_x;        /* owned: their x metric */
 	size_t npareto;
 	double *epoch_reward;    /* owned: epochs.csv mean_reward per row */
 	size_t nepochs;
@@ -72,13 +77,20 @@ typedef struct apnas_report_group {
 	apnas_report_stat stat[APNAS_RM_COUNT];
 } apnas_report_group;
 
-/* A point of the combined front: one run's Pareto point. */
+/* A point of a combined front: one run's Pareto point. */
 typedef struct apnas_report_point {
-	double accuracy, cycles;
+	double accuracy, x;      /* x: the report's x metric */
 	size_t run;              /* index into apnas_report.runs */
+	size_t hw;               /* index into apnas_report.hardware */
 } apnas_report_point;
 
 typedef struct apnas_report {
+	const char *x;           /* the metric on the fronts' x axis; borrowed
+	                            (a string literal or the caller's) */
+	char **hardware;         /* owned: the distinct hardware settings of
+	                            the runs, in order of first appearance;
+	                            one front (and plot panel) each */
+	size_t nhardware;
 	apnas_report_run *runs;  /* owned; sorted by group, seed, name once
 	                            grouped */
 	size_t nruns;
@@ -87,8 +99,9 @@ typedef struct apnas_report {
 	char *label_keys;        /* owned: the keys of the groups' values
 	                            ("controller.plugin, cost.rows"), or
 	                            NULL */
-	apnas_report_point *front; /* owned: non-dominated points, cycles
-	                              ascending */
+	apnas_report_point *front; /* owned: non-dominated points of each
+	                              hardware setting (never compared across
+	                              settings), by hw then x ascending */
 	size_t nfront;
 	size_t npoints;          /* points the front was taken from */
 	size_t unfinished;       /* run directories without summary.json */
@@ -104,8 +117,9 @@ typedef struct apnas_report {
  * passed over; a damaged one is an error naming the file. */
 int apnas_report_scan(apnas_report *r, const char *root, int several,
                       apnas_error *err);
-/* Reads one run directory into *run (name is copied). */
-int apnas_report_load_run(const char *dir, const char *name,
+/* Reads one run directory into *run (name is copied), taking metric x
+ * from its best and Pareto records. */
+int apnas_report_load_run(const char *dir, const char *name, const char *x,
                           apnas_report_run *run, apnas_error *err);
 /* Flattens a libconfig file into sorted key/value pairs. */
 int apnas_report_read_settings(const char *path, apnas_report_kv **set,
@@ -135,8 +149,8 @@ int apnas_natcmp(const char *a, const char *b);
 
 /* ---- the combined front (report/front.c) ------------------------------ */
 
-/* Takes every run's Pareto points (its best when it lists none) and keeps
- * the non-dominated ones across runs. */
+/* Takes every run's Pareto points (its best when it lists none) and keeps,
+ * for each hardware setting, the non-dominated ones across its runs. */
 int apnas_report_front(apnas_report *r, apnas_error *err);
 
 /* ---- output (report/write.c, report/plot.c) --------------------------- */
@@ -178,6 +192,7 @@ typedef struct apnas_report_args {
 	const char *out_dir;      /* NULL: <dirs[0]>/report */
 	apnas_report_format format; /* what goes to `out` */
 	const char *group_by;     /* NULL: group over seeds */
+	const char *x;            /* x metric of the fronts; NULL: cycles */
 	int no_plots;             /* skip gnuplot */
 	FILE *out;                /* the table / CSV / JSON */
 	FILE *msg;                /* notes and the written files' paths */

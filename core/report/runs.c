@@ -17,10 +17,17 @@
 
 #define SCAN_MAX_DEPTH 32
 
-const char *const apnas_report_metric_names[APNAS_RM_COUNT] = {
-	"best_reward", "val_accuracy", "test_accuracy", "cycles", "params",
+static const char *const metric_names[APNAS_RM_COUNT] = {
+	"best_reward", "val_accuracy", "test_accuracy", NULL, "params",
 	"macs", "wall_seconds",
 };
+
+const char *apnas_report_metric_name(const apnas_report *r, int m)
+{
+	if (m == APNAS_RM_X)
+		return r && r->x ? r->x : "cycles";
+	return m >= 0 && m < APNAS_RM_COUNT ? metric_names[m] : "?";
+}
 
 static char *join(const char *a, const char *b)
 {
@@ -63,7 +70,7 @@ static int check_range(const char *path, const char *what, double v,
 #define COUNT_MAX 1e30 /* cycles, params, MACs: far past any network */
 
 static int load_pareto(const apnas_json *sum, apnas_report_run *run,
-                       const char *path, apnas_error *err)
+                       const char *x, const char *path, apnas_error *err)
 {
 	const apnas_json *p = apnas_json_get(sum, "pareto");
 	if (p && p->type != APNAS_JSON_ARRAY)
@@ -71,25 +78,25 @@ static int load_pareto(const apnas_json *sum, apnas_report_run *run,
 			"%s: \"pareto\" must be an array", path);
 	size_t n = p ? p->n : 0;
 	run->pareto_acc = malloc((n ? n : 1) * sizeof *run->pareto_acc);
-	run->pareto_cyc = malloc((n ? n : 1) * sizeof *run->pareto_cyc);
-	if (!run->pareto_acc || !run->pareto_cyc)
+	run->pareto_x = malloc((n ? n : 1) * sizeof *run->pareto_x);
+	if (!run->pareto_acc || !run->pareto_x)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		double a = apnas_json_num_at(&p->items[i], "accuracy");
-		double c = apnas_json_num_at(&p->items[i], "cycles");
+		double c = apnas_json_num_at(&p->items[i], x);
 		if (isnan(a) || isnan(c))
 			return apnas_error_set(err, APNAS_EINVAL,
 				"%s: pareto point %zu lacks a numeric "
-				"\"accuracy\" or \"cycles\"", path, i + 1);
+				"\"accuracy\" or \"%s\"", path, i + 1, x);
 		char what[64];
 		snprintf(what, sizeof what, "pareto point %zu accuracy", i + 1);
 		if (check_range(path, what, a, 0, 1, err))
 			return APNAS_EINVAL;
-		snprintf(what, sizeof what, "pareto point %zu cycles", i + 1);
+		snprintf(what, sizeof what, "pareto point %zu %s", i + 1, x);
 		if (check_range(path, what, c, 0, COUNT_MAX, err))
 			return APNAS_EINVAL;
 		run->pareto_acc[i] = a;
-		run->pareto_cyc[i] = c;
+		run->pareto_x[i] = c;
 	}
 	run->npareto = n;
 	return 0;
@@ -174,7 +181,29 @@ static int load_retrain(const char *dir, apnas_report_run *run,
 	return rc;
 }
 
-int apnas_report_load_run(const char *dir, const char *name,
+/* Runs written before summary.json named the hardware: the cost plugin
+ * and its settings from config.cfg, which tell the arrays apart. */
+static char *hardware_from_settings(const apnas_report_run *run)
+{
+	size_t cap = 64, len = 0;
+	for (size_t i = 0; i < run->nset; i++)
+		cap += strlen(run->set[i].key) + strlen(run->set[i].value) + 2;
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	len = (size_t)snprintf(s, cap, "%s", run->cost ? run->cost : "cost");
+	for (size_t i = 0; i < run->nset; i++) {
+		const char *k = run->set[i].key;
+		if (strncmp(k, "cost.", 5) || !strcmp(k, "cost.plugin") ||
+		    !strcmp(k, "cost.path"))
+			continue;
+		len += (size_t)snprintf(s + len, cap - len, " %s=%s", k + 5,
+		                        run->set[i].value);
+	}
+	return s;
+}
+
+int apnas_report_load_run(const char *dir, const char *name, const char *x,
                           apnas_report_run *run, apnas_error *err)
 {
 	memset(run, 0, sizeof *run);
@@ -202,14 +231,32 @@ int apnas_report_load_run(const char *dir, const char *name,
 	}
 	run->m[APNAS_RM_REWARD] = apnas_json_num_at(best, "reward");
 	run->m[APNAS_RM_VAL_ACC] = apnas_json_num_at(best, "accuracy");
-	run->m[APNAS_RM_CYCLES] = apnas_json_num_at(best, "cycles");
+	/* A front keeps the lower x: a metric where higher is better would
+	 * give the worst architectures.  Runs that declare their metrics
+	 * say which way each is good. */
+	const apnas_json *decl = apnas_json_get(sum, "metrics");
+	for (size_t i = 0; decl && decl->type == APNAS_JSON_ARRAY &&
+	                   i < decl->n; i++) {
+		const char *nm = apnas_json_str_at(&decl->items[i], "name");
+		const char *goal = apnas_json_str_at(&decl->items[i], "goal");
+		if (nm && goal && !strcmp(nm, x) && strcmp(goal, "min")) {
+			rc = apnas_error_set(err, APNAS_EINVAL,
+				"%s: metric \"%s\" is not one where lower is "
+				"better (goal \"%s\"): a Pareto front against it "
+				"would keep the worst; choose another --x", path,
+				x, goal);
+			goto out;
+		}
+	}
+	run->m[APNAS_RM_X] = apnas_json_num_at(best, x);
 	run->m[APNAS_RM_PARAMS] = apnas_json_num_at(best, "params");
 	run->m[APNAS_RM_MACS] = apnas_json_num_at(best, "macs");
 	run->m[APNAS_RM_WALL] = apnas_json_num_at(sum, "wall_seconds");
-	if (isnan(run->m[APNAS_RM_VAL_ACC]) || isnan(run->m[APNAS_RM_CYCLES])) {
+	if (isnan(run->m[APNAS_RM_VAL_ACC]) || isnan(run->m[APNAS_RM_X])) {
 		rc = apnas_error_set(err, APNAS_EINVAL,
 			"%s: \"best\" lacks a numeric \"accuracy\" or "
-			"\"cycles\"", path);
+			"\"%s\"%s", path, x, strcmp(x, "cycles") ? " (the "
+			"metric --x names)" : "");
 		goto out;
 	}
 	static const struct {
@@ -219,7 +266,7 @@ int apnas_report_load_run(const char *dir, const char *name,
 	} range[] = {
 		{APNAS_RM_REWARD, "best reward", -COUNT_MAX, COUNT_MAX},
 		{APNAS_RM_VAL_ACC, "best accuracy", 0, 1},
-		{APNAS_RM_CYCLES, "best cycles", 0, COUNT_MAX},
+		{APNAS_RM_X, "best x metric", 0, COUNT_MAX},
 		{APNAS_RM_PARAMS, "best params", 0, COUNT_MAX},
 		{APNAS_RM_MACS, "best macs", 0, COUNT_MAX},
 		{APNAS_RM_WALL, "wall_seconds", 0, COUNT_MAX},
@@ -249,7 +296,7 @@ int apnas_report_load_run(const char *dir, const char *name,
 		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = load_pareto(sum, run, path, err)) < 0)
+	if ((rc = load_pareto(sum, run, x, path, err)) < 0)
 		goto out;
 	if (apnas_exists_in(dir, "config.cfg")) {
 		char *cfg = join(dir, "config.cfg");
@@ -260,6 +307,12 @@ int apnas_report_load_run(const char *dir, const char *name,
 		free(cfg);
 		if (rc < 0)
 			goto out;
+	}
+	const char *hw = apnas_json_str_at(sum, "hardware");
+	run->hardware = hw ? strdup(hw) : hardware_from_settings(run);
+	if (!run->hardware) {
+		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+		goto out;
 	}
 	if ((rc = load_epochs(dir, run, err)) < 0)
 		goto out;
@@ -284,7 +337,8 @@ void apnas_report_run_free(apnas_report_run *run)
 	free(run->reward);
 	free(run->cost);
 	free(run->pareto_acc);
-	free(run->pareto_cyc);
+	free(run->pareto_x);
+	free(run->hardware);
 	free(run->epoch_reward);
 	memset(run, 0, sizeof *run);
 }
@@ -303,6 +357,9 @@ void apnas_report_free(apnas_report *r)
 	free(r->groups);
 	free(r->label_keys);
 	free(r->front);
+	for (size_t h = 0; h < r->nhardware; h++)
+		free(r->hardware[h]);
+	free(r->hardware);
 	free(r->first_unfinished);
 	memset(r, 0, sizeof *r);
 }
@@ -340,7 +397,8 @@ static int add_run(apnas_report *r, const char *dir, const char *name,
 	if (!nr)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	r->runs = nr;
-	int rc = apnas_report_load_run(dir, name, &r->runs[r->nruns], err);
+	int rc = apnas_report_load_run(dir, name, r->x ? r->x : "cycles",
+	                               &r->runs[r->nruns], err);
 	if (rc < 0) {
 		apnas_report_run_free(&r->runs[r->nruns]);
 		return rc;

@@ -121,9 +121,16 @@ static void tab_print(FILE *f, const tab *t, int md, unsigned num)
 /* ---- number formats for people ------------------------------------------- */
 
 static const char *const human_heads[APNAS_RM_COUNT] = {
-	"reward", "val acc", "test acc", "cycles", "params", "MACs",
+	"reward", "val acc", "test acc", NULL, "params", "MACs",
 	"search s",
 };
+
+/* The x metric's column is named after it. */
+static const char *human_head(const apnas_report *r, int m)
+{
+	return m == APNAS_RM_X ? apnas_report_metric_name(r, m)
+	                       : human_heads[m];
+}
 
 static int metric_digits(int m)
 {
@@ -191,7 +198,7 @@ static void runs_tab(const apnas_report *r, tab *t)
 	tab_cell(t, 0, c++, "seed");
 	for (int m = 0; m < APNAS_RM_COUNT; m++)
 		if (shown(r, m))
-			tab_cell(t, 0, c++, "%s", human_heads[m]);
+			tab_cell(t, 0, c++, "%s", human_head(r, m));
 	for (size_t i = 0; i < r->nruns; i++) {
 		const apnas_report_run *run = &r->runs[i];
 		c = 0;
@@ -219,7 +226,7 @@ static void groups_tab(const apnas_report *r, tab *t, const char *pm)
 	tab_cell(t, 0, c++, "runs");
 	for (int m = 0; m < APNAS_RM_COUNT; m++)
 		if (shown(r, m))
-			tab_cell(t, 0, c++, "%s", human_heads[m]);
+			tab_cell(t, 0, c++, "%s", human_head(r, m));
 	for (size_t g = 0; g < r->ngroups; g++) {
 		const apnas_report_group *gr = &r->groups[g];
 		c = 0;
@@ -233,17 +240,19 @@ static void groups_tab(const apnas_report *r, tab *t, const char *pm)
 
 static void front_tab(const apnas_report *r, tab *t)
 {
-	tab_init(t, 4);
-	tab_cell(t, 0, 0, "cycles");
-	tab_cell(t, 0, 1, "val acc");
-	tab_cell(t, 0, 2, "run");
-	tab_cell(t, 0, 3, "group");
+	tab_init(t, 5);
+	tab_cell(t, 0, 0, "hardware");
+	tab_cell(t, 0, 1, "%s", apnas_report_metric_name(r, APNAS_RM_X));
+	tab_cell(t, 0, 2, "val acc");
+	tab_cell(t, 0, 3, "run");
+	tab_cell(t, 0, 4, "group");
 	for (size_t k = 0; k < r->nfront; k++) {
 		const apnas_report_point *p = &r->front[k];
-		tab_cell(t, k + 1, 0, "%.0f", p->cycles);
-		tab_cell(t, k + 1, 1, "%.4f", p->accuracy);
-		tab_cell(t, k + 1, 2, "%s", r->runs[p->run].name);
-		tab_cell(t, k + 1, 3, "%s", group_label(r, p->run));
+		tab_cell(t, k + 1, 0, "%s", r->hardware[p->hw]);
+		tab_cell(t, k + 1, 1, "%.6g", p->x);
+		tab_cell(t, k + 1, 2, "%.4f", p->accuracy);
+		tab_cell(t, k + 1, 3, "%s", r->runs[p->run].name);
+		tab_cell(t, k + 1, 4, "%s", group_label(r, p->run));
 	}
 }
 
@@ -267,10 +276,11 @@ int apnas_report_write_table(FILE *f, const apnas_report *r)
 	        "runs):\n", r->ngroups);
 	groups_tab(r, &t, " +- ");
 	rc |= finish_tab(&t, f, 0, NUM_FROM(1));
-	fprintf(f, "\ncombined Pareto front (%zu of %zu points; validation "
-	        "accuracy against cycles):\n", r->nfront, r->npoints);
+	fprintf(f, "\ncombined Pareto fronts (%zu of %zu points; validation "
+	        "accuracy against %s, one front per hardware):\n", r->nfront,
+	        r->npoints, apnas_report_metric_name(r, APNAS_RM_X));
 	front_tab(r, &t);
-	rc |= finish_tab(&t, f, 0, NUM_COLS(0, 2));
+	rc |= finish_tab(&t, f, 0, NUM_COLS(1, 3));
 	return rc ? -1 : 0;
 }
 
@@ -289,20 +299,22 @@ int apnas_report_write_md(FILE *f, const apnas_report *r,
 	fputs(" Accuracies are fractions; \"val acc\" is the best "
 	      "architecture's accuracy on the validation split with the "
 	      "search's shared weights, \"test acc\" its test accuracy after "
-	      "retraining from scratch; cycles, params and MACs are the best "
-	      "architecture's; \"search s\" is the search's wall time.\n\n",
-	      f);
+	      "retraining from scratch; the cost metric, params and MACs are "
+	      "the best architecture's; \"search s\" is the search's wall "
+	      "time.\n\n", f);
 	fputs("## Groups (mean ± sample standard deviation)\n\n", f);
 	groups_tab(r, &t, " ± ");
 	rc |= finish_tab(&t, f, 1, NUM_FROM(1));
 	fputs("\n## Runs\n\n", f);
 	runs_tab(r, &t);
 	rc |= finish_tab(&t, f, 1, NUM_FROM(3));
-	fprintf(f, "\n## Combined Pareto front\n\n%zu of the runs' %zu Pareto "
-	        "points are not dominated by any other run's (validation "
-	        "accuracy against cycles).\n\n", r->nfront, r->npoints);
+	fprintf(f, "\n## Combined Pareto fronts\n\n%zu of the runs' %zu "
+	        "Pareto points are not dominated by any other run's on the "
+	        "same hardware (validation accuracy against %s; runs on "
+	        "different hardware are never compared).\n\n", r->nfront,
+	        r->npoints, apnas_report_metric_name(r, APNAS_RM_X));
 	front_tab(r, &t);
-	rc |= finish_tab(&t, f, 1, NUM_COLS(0, 2));
+	rc |= finish_tab(&t, f, 1, NUM_COLS(1, 3));
 	if (nplots) {
 		fputs("\n## Plots\n\n", f);
 		for (size_t i = 0; i < nplots; i++) {
@@ -336,8 +348,8 @@ int apnas_report_write_csv(FILE *f, const apnas_report *r)
 {
 	fputs("kind,group,run,seed,status,controller,reward,cost,n", f);
 	for (int m = 0; m < APNAS_RM_COUNT; m++)
-		fprintf(f, ",%s,%s_sd", apnas_report_metric_names[m],
-		        apnas_report_metric_names[m]);
+		fprintf(f, ",%s,%s_sd", apnas_report_metric_name(r, m),
+		        apnas_report_metric_name(r, m));
 	fputs(",n_test,epochs\n", f);
 	for (size_t i = 0; i < r->nruns; i++) {
 		const apnas_report_run *run = &r->runs[i];
@@ -392,10 +404,13 @@ int apnas_report_write_csv(FILE *f, const apnas_report *r)
 
 int apnas_report_write_front_csv(FILE *f, const apnas_report *r)
 {
-	fputs("cycles,accuracy,run,group,seed\n", f);
+	fprintf(f, "hardware,%s,accuracy,run,group,seed\n",
+	        apnas_report_metric_name(r, APNAS_RM_X));
 	for (size_t k = 0; k < r->nfront; k++) {
 		const apnas_report_point *p = &r->front[k];
-		apnas_csv_num(f, p->cycles);
+		apnas_csv_str(f, r->hardware[p->hw]);
+		fputc(',', f);
+		apnas_csv_num(f, p->x);
 		fputc(',', f);
 		apnas_csv_num(f, p->accuracy);
 		fputc(',', f);
@@ -462,8 +477,10 @@ int apnas_report_write_json(FILE *f, const apnas_report *r)
 		json_str_or_null(f, run->reward);
 		fputs(", \"cost\": ", f);
 		json_str_or_null(f, run->cost);
+		fputs(", \"hardware\": ", f);
+		json_str_or_null(f, run->hardware);
 		for (int m = 0; m < APNAS_RM_COUNT; m++) {
-			fprintf(f, ", \"%s\": ", apnas_report_metric_names[m]);
+			fprintf(f, ", \"%s\": ", apnas_report_metric_name(r, m));
 			apnas_json_num(f, run->m[m]);
 		}
 		fputs(", \"epoch_mean_reward\": [", f);
@@ -476,8 +493,9 @@ int apnas_report_write_json(FILE *f, const apnas_report *r)
 		for (size_t k = 0; k < run->npareto; k++) {
 			fputs(k ? ",{\"accuracy\":" : "{\"accuracy\":", f);
 			apnas_json_num(f, run->pareto_acc[k]);
-			fputs(",\"cycles\":", f);
-			apnas_json_num(f, run->pareto_cyc[k]);
+			fprintf(f, ",\"%s\":", apnas_report_metric_name(r,
+			                                         APNAS_RM_X));
+			apnas_json_num(f, run->pareto_x[k]);
 			fputc('}', f);
 		}
 		fputs("]}", f);
@@ -497,7 +515,7 @@ int apnas_report_write_json(FILE *f, const apnas_report *r)
 		fprintf(f, "], \"n\": %zu", gr->nruns);
 		for (int m = 0; m < APNAS_RM_COUNT; m++) {
 			fprintf(f, ", \"%s\": {\"mean\": ",
-			        apnas_report_metric_names[m]);
+			        apnas_report_metric_name(r, m));
 			apnas_json_num(f, gr->stat[m].mean);
 			fputs(", \"sd\": ", f);
 			apnas_json_num(f, gr->stat[m].sd);
@@ -508,8 +526,10 @@ int apnas_report_write_json(FILE *f, const apnas_report *r)
 	fputs(r->ngroups ? "\n  ],\n  \"front\": [" : "],\n  \"front\": [", f);
 	for (size_t k = 0; k < r->nfront; k++) {
 		const apnas_report_point *p = &r->front[k];
-		fputs(k ? ",\n    {\"cycles\": " : "\n    {\"cycles\": ", f);
-		apnas_json_num(f, p->cycles);
+		fputs(k ? ",\n    {\"hardware\": " : "\n    {\"hardware\": ", f);
+		apnas_json_str(f, r->hardware[p->hw]);
+		fprintf(f, ", \"%s\": ", apnas_report_metric_name(r, APNAS_RM_X));
+		apnas_json_num(f, p->x);
 		fputs(", \"accuracy\": ", f);
 		apnas_json_num(f, p->accuracy);
 		fputs(", \"run\": ", f);
