@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,6 +175,78 @@ START_TEST(refuses_to_overwrite_a_run)
 }
 END_TEST
 
+/* A config the cost model refuses is reported before the run directory
+ * exists: nothing is left behind (no DIR/, DIR/lock, DIR/checkpoint/). */
+START_TEST(rejected_config_leaves_no_directory)
+{
+	char *tmp = h_tempdir();
+	char *cfg = h_toy_config(tmp);
+	char out[4096];
+	snprintf(out, sizeof out, "%s/X", tmp);
+	const char *args[] = {"search", cfg, "--set", "cost.rows=abc",
+	                      "--out", out, NULL};
+	ck_assert_int_eq(exit_code(h_run(tmp, 0, args)), 2);
+	char *err = h_readf(tmp, "stderr.txt");
+	ck_assert_msg(strstr(err, "cost.rows"), "%s", err);
+	free(err);
+	ck_assert_msg(!h_exists(tmp, "X"), "%s was created", out);
+	/* nor the default directory under run.dir */
+	const char *def[] = {"search", cfg, "--set", "cost.rows=abc", "--set",
+	                     "run.dir=R", NULL};
+	ck_assert_int_eq(exit_code(h_run(tmp, 0, def)), 2);
+	ck_assert(!h_exists(tmp, "R"));
+	h_rmtree(tmp);
+	free(tmp);
+	free(cfg);
+}
+END_TEST
+
+/* The pid a running process wrote into dir/lock, or 0 until it has. */
+static long lock_pid(const char *dir)
+{
+	char *s = h_readf(dir, "lock");
+	long pid = s ? atol(s) : 0;
+	free(s);
+	return pid;
+}
+
+/* A second process on a run directory in use is refused with one line
+ * naming the process that holds it; the holder goes on. */
+START_TEST(second_process_refused_naming_the_holder)
+{
+	char *tmp = h_tempdir();
+	char *cfg = h_toy_config(tmp);
+	char out[4096], bg[4096];
+	snprintf(out, sizeof out, "%s/run", tmp);
+	snprintf(bg, sizeof bg, "%s/bg", tmp);
+	ck_assert_int_eq(mkdir(bg, 0755), 0);
+	/* long enough to be caught at work; stopped below */
+	const char *args[] = {"search", cfg, "--out", out, "--quiet", "--set",
+	                      "search.epochs=1000000", NULL};
+	pid_t pid = h_spawn(bg, 0, args);
+	for (int i = 0; i < 3000 && lock_pid(out) != (long)pid; i++)
+		usleep(10000);
+	ck_assert_int_eq(lock_pid(out), (long)pid);
+	const char *res[] = {"search", "--resume", out, NULL};
+	ck_assert_int_eq(exit_code(h_run(tmp, 0, res)), 2);
+	char *err = h_readf(tmp, "stderr.txt");
+	char want[64];
+	snprintf(want, sizeof want, "in use by another apnas process (pid %ld)",
+	         (long)pid);
+	ck_assert_msg(strstr(err, want) && strchr(err, '\n') ==
+	              err + strlen(err) - 1, "not one line naming %ld: %s",
+	              (long)pid, err);
+	free(err);
+	kill(pid, SIGTERM);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	ck_assert_int_eq(exit_code(st), 128 + SIGTERM);
+	h_rmtree(tmp);
+	free(tmp);
+	free(cfg);
+}
+END_TEST
+
 START_TEST(unwritable_run_dir_refused_before_training)
 {
 	char *tmp = h_tempdir();
@@ -241,6 +315,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, uniform_sampler_and_evolution_are_deterministic);
 	tcase_add_test(tc, refuses_to_overwrite_a_run);
 	tcase_add_test(tc, unwritable_run_dir_refused_before_training);
+	tcase_add_test(tc, rejected_config_leaves_no_directory);
+	tcase_add_test(tc, second_process_refused_naming_the_holder);
 	tcase_add_test(tc, time_limit_derives_then_resume_completes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -6,11 +6,14 @@
  * config, and refuses to overwrite a finished run; a training stopped by
  * SIGTERM and resumed ends with the weights of an uninterrupted one. */
 #include <check.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../common/readfile.h"
 #include "space_harness.h"
@@ -274,6 +277,189 @@ START_TEST(train_stopped_and_resumed_equals_uninterrupted)
 }
 END_TEST
 
+/* A config the cost model refuses is reported before the directory
+ * exists: nothing is left behind. */
+START_TEST(train_rejected_config_leaves_no_directory)
+{
+	write_file("s.cfg", synthetic_cfg);
+	write_file("a.arch", arch3);
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --set cost.rows=abc "
+	                     "--out X"), 2);
+	ck_assert_ptr_nonnull(strstr(slurp(err_path), "cost.rows"));
+	ck_assert_msg(!exists("X"), "X was created");
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --set cost.rows=abc "
+	                     "--set run.dir=R"), 2);
+	ck_assert(!exists("R"));
+}
+END_TEST
+
+/* Starts apnas with argv (NULL-ended) in dir, output into dir/bg.*;
+ * returns its pid. */
+static pid_t spawn(char *const *argv)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char o[4300], e[4300];
+		snprintf(o, sizeof o, "%s/bg.out", dir);
+		snprintf(e, sizeof e, "%s/bg.err", dir);
+		if (chdir(dir) || !freopen(o, "w", stdout) ||
+		    !freopen(e, "w", stderr))
+			_exit(127);
+		unsetenv("APNAS_TEST_TERM_AT");
+		execv(APNAS_EXE, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The pid written into dir/name, or 0 until there is one. */
+static long lock_pid(const char *name)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* Two `apnas train --resume DIR` at once: the second is refused with one
+ * line naming the first, which goes on and stops cleanly. */
+START_TEST(train_second_resume_refused_naming_the_holder)
+{
+	write_file("s.cfg", resume_cfg);
+	write_file("a.arch", arch3);
+	setenv("APNAS_TEST_TERM_AT", "5", 1);
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --out part --quiet"),
+	                 143);
+	unsetenv("APNAS_TEST_TERM_AT");
+	/* long enough to be caught at work; stopped below */
+	char *argv[] = {"apnas", "train", "--resume", "part", "--epochs",
+	                "1000000", "--quiet", NULL};
+	pid_t pid = spawn(argv);
+	for (int i = 0; i < 3000 && lock_pid("part/lock") != (long)pid; i++)
+		usleep(10000);
+	ck_assert_int_eq(lock_pid("part/lock"), (long)pid);
+	ck_assert_int_eq(run("train --resume part"), 2);
+	const char *e = slurp(err_path);
+	char want[64];
+	snprintf(want, sizeof want, "in use by another apnas process (pid %ld)",
+	         (long)pid);
+	ck_assert_msg(strstr(e, want) && strchr(e, '\n') == e + strlen(e) - 1,
+	              "not one line naming %ld: %s", (long)pid, e);
+	kill(pid, SIGTERM);
+	int st = 0;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 143, "status %d", st);
+}
+END_TEST
+
+/* A search run directory as `apnas search` leaves it, for naming. */
+static void fake_search_run(const char *run)
+{
+	char p[4300];
+	snprintf(p, sizeof p, "mkdir -p '%s/%s/top'", dir, run);
+	ck_assert_int_eq(system(p), 0);
+	snprintf(p, sizeof p, "%s/config.cfg", run);
+	write_file(p, synthetic_cfg);
+	snprintf(p, sizeof p, "%s/summary.json", run);
+	write_file(p, "{\n  \"format\": 1,\n  \"status\": \"finished\"\n}\n");
+	snprintf(p, sizeof p, "%s/best.arch", run);
+	write_file(p, arch3);
+	snprintf(p, sizeof p, "%s/top/02.arch", run);
+	write_file(p, arch3);
+}
+
+/* A retraining's default directory comes from the run it retrains: two
+ * runs' best.arch never share one. */
+START_TEST(retraining_default_directory_comes_from_the_run)
+{
+	write_file("s.cfg", synthetic_cfg);
+	fake_search_run("runs/qs");
+	ck_assert_int_eq(run("train runs/qs/config.cfg --arch runs/qs/best.arch "
+	                     "--epochs 1 --quiet"), 0);
+	ck_assert(exists("runs/qs/retrain/summary.json"));
+	ck_assert_ptr_nonnull(strstr(slurp(out_path), "runs/qs/retrain/"));
+	ck_assert_int_eq(run("train s.cfg --arch runs/qs/top/02.arch "
+	                     "--epochs 1 --quiet"), 0);
+	ck_assert(exists("runs/qs/retrain-top02/summary.json"));
+	/* best.arch files outside a finished search: named after their run */
+	char cmd[4400];
+	snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p a/toy-seed1 a/toy-seed2 "
+	         "&& cp runs/qs/best.arch a/toy-seed1/ && cp runs/qs/best.arch "
+	         "a/toy-seed2/", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(run("train s.cfg --arch a/toy-seed1/best.arch "
+	                     "--epochs 1 --quiet"), 0);
+	ck_assert_int_eq(run("train s.cfg --arch a/toy-seed2/best.arch "
+	                     "--epochs 1 --quiet"), 0);
+	ck_assert(exists("runs/train-toy-seed1-best/summary.json"));
+	ck_assert(exists("runs/train-toy-seed2-best/summary.json"));
+	/* any other file: its own name */
+	write_file("mine.arch", arch3);
+	ck_assert_int_eq(run("train s.cfg --arch mine.arch --epochs 1 --quiet"),
+	                 0);
+	ck_assert(exists("runs/train-mine/summary.json"));
+}
+END_TEST
+
+/* The first CPU this process may run on. */
+static int first_cpu(void)
+{
+	cpu_set_t set;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof set, &set), 0);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	ck_abort_msg("no CPU in the affinity mask");
+	return -1;
+}
+
+static long summary_threads(const char *run)
+{
+	char p[4300];
+	snprintf(p, sizeof p, "%s/%s/summary.json", dir, run);
+	const char *s = slurp(p);
+	const char *t = strstr(s, "\"threads\": ");
+	ck_assert_msg(t != NULL, "%s has no threads", p);
+	return atol(t + 11);
+}
+
+/* run.threads = 0 is resolved in one place for search and train: pinned
+ * to one CPU (as `taskset -c N` does), both use one thread, whatever the
+ * machine's CPU count. */
+START_TEST(search_and_train_resolve_threads_alike)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(first_cpu(), &one);
+	/* inherited by the commands started below */
+	ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	write_file("s.cfg", synthetic_cfg);
+	write_file("a.arch", arch3);
+	write_file("toy.cfg",
+	           "run = { seed = 7; };\n"
+	           "search = { epochs = 1; controller_steps = 2; aggregate = 2;\n"
+	           "  derive_samples = 4; top_k = 1; };\n"
+	           "space = { plugin = \"toy\"; layers = 3; ops = 3; };\n"
+	           "controller = { plugin = \"random\"; };\n"
+	           "reward = { plugin = \"accuracy\"; };\n"
+	           "cost = { plugin = \"systolic\"; rows = 4; cols = 4; };\n");
+	ck_assert_int_eq(run("search toy.cfg --out s --quiet"), 0);
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --epochs 1 --out t "
+	                     "--quiet --set run.threads=0"), 0);
+	ck_assert_int_eq(summary_threads("s"), 1);
+	ck_assert_int_eq(summary_threads("t"), 1);
+	ck_assert_ptr_nonnull(strstr(slurp(out_path), ", 1 threads)"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("space_cli");
@@ -286,6 +472,10 @@ int main(void)
 	tcase_add_test(tc, train_stopped_and_resumed_equals_uninterrupted);
 	tcase_add_test(tc, train_synthetic_end_to_end);
 	tcase_add_test(tc, train_refusals);
+	tcase_add_test(tc, train_rejected_config_leaves_no_directory);
+	tcase_add_test(tc, train_second_resume_refused_naming_the_holder);
+	tcase_add_test(tc, retraining_default_directory_comes_from_the_run);
+	tcase_add_test(tc, search_and_train_resolve_threads_alike);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
