@@ -4,6 +4,8 @@
 #ifndef APNAS_BATCH_H
 #define APNAS_BATCH_H
 
+#include "api.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus

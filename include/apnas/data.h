@@ -23,6 +23,8 @@
 #ifndef APNAS_DATA_H
 #define APNAS_DATA_H
 
+#include "api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,40 +76,40 @@ typedef struct apnas_data_spec {
 } apnas_data_spec;
 
 /* The defaults: fashion_mnist at its default path, val_size 5000, ... */
-void apnas_data_spec_init(apnas_data_spec *spec);
+APNAS_API void apnas_data_spec_init(apnas_data_spec *spec);
 
 /* Opens the dataset the resolved `data` group describes (its table is the
  * core's apnas_data_options).  `seed` is the run seed: batchers derive
  * their shuffling and augmentation streams from it.  Close with
  * apnas_data_close(). */
-int apnas_data_open(const apnas_opts *data_opts, uint64_t seed,
+APNAS_API int apnas_data_open(const apnas_opts *data_opts, uint64_t seed,
                     apnas_dataset **out, apnas_error *err);
 /* The same from a spec. */
-int apnas_data_open_spec(const apnas_data_spec *spec, uint64_t seed,
+APNAS_API int apnas_data_open_spec(const apnas_data_spec *spec, uint64_t seed,
                          apnas_dataset **out, apnas_error *err);
 /* ds may be NULL.  Batchers of ds must be closed first. */
-void apnas_data_close(apnas_dataset *ds);
+APNAS_API void apnas_data_close(apnas_dataset *ds);
 
 /* Geometry and split sizes; owned by ds. */
-const apnas_data_info *apnas_data_get_info(const apnas_dataset *ds);
+APNAS_API const apnas_data_info *apnas_data_get_info(const apnas_dataset *ds);
 /* "fashion_mnist", ...; owned by ds. */
-const char *apnas_data_name(const apnas_dataset *ds);
+APNAS_API const char *apnas_data_name(const apnas_dataset *ds);
 /* Images of a split. */
-int64_t apnas_data_count(const apnas_dataset *ds, apnas_split split);
+APNAS_API int64_t apnas_data_count(const apnas_dataset *ds, apnas_split split);
 /* Normalisation of channel c, in units of pixel/255: a batch holds
  * (pixel/255 - mean) / std.  Without normalisation mean 0, std 1. */
-void apnas_data_norm(const apnas_dataset *ds, int32_t c, double *mean,
+APNAS_API void apnas_data_norm(const apnas_dataset *ds, int32_t c, double *mean,
                      double *std);
 /* The resolved augmentation of the train split. */
-int32_t apnas_data_augment_pad(const apnas_dataset *ds);
-int apnas_data_augment_flip(const apnas_dataset *ds);
+APNAS_API int32_t apnas_data_augment_pad(const apnas_dataset *ds);
+APNAS_API int apnas_data_augment_flip(const apnas_dataset *ds);
 /* One line for logs, e.g. "fashion_mnist 1x28x28, 10 classes: 55000
  * train / 5000 val / 10000 test, pad 2, no flip"; truncated to cap. */
-void apnas_data_describe(const apnas_dataset *ds, char *buf, size_t cap);
+APNAS_API void apnas_data_describe(const apnas_dataset *ds, char *buf, size_t cap);
 /* Image i of a split, normalised, never augmented: x gets c*h*w floats
  * (caller-owned), *y its label (y may be NULL).  APNAS_EINVAL if i is out
  * of range. */
-int apnas_data_image(const apnas_dataset *ds, apnas_split split, int64_t i,
+APNAS_API int apnas_data_image(const apnas_dataset *ds, apnas_split split, int64_t i,
                      float *x, int32_t *y, apnas_error *err);
 
 /* ---- batchers -------------------------------------------------------- */
@@ -122,29 +124,29 @@ enum {
  * augments (when the dataset's pad or flip asks for it) and drops the
  * short last batch if the dataset's drop_last says so; validation and test
  * go in order, unaugmented, with a short last batch. */
-int apnas_batcher_open(const apnas_dataset *ds, apnas_split split,
+APNAS_API int apnas_batcher_open(const apnas_dataset *ds, apnas_split split,
                        int32_t batch_size, apnas_batcher **out,
                        apnas_error *err);
 /* The same with explicit APNAS_BATCH_* flags (e.g. shuffled validation
  * batches for a controller).  AUGMENT on validation or test is refused. */
-int apnas_batcher_open_flags(const apnas_dataset *ds, apnas_split split,
+APNAS_API int apnas_batcher_open_flags(const apnas_dataset *ds, apnas_split split,
                              int32_t batch_size, unsigned flags,
                              apnas_batcher **out, apnas_error *err);
 /* b may be NULL. */
-void apnas_batcher_close(apnas_batcher *b);
+APNAS_API void apnas_batcher_close(apnas_batcher *b);
 
 /* Fills *out with the next batch of the current epoch and returns 1; its
  * buffers belong to b and stay valid until the next call.  Returns 0, with
  * *out empty, once the epoch is over; the call after that starts the next
  * epoch (with a new permutation when shuffling).  Never allocates. */
-int apnas_batcher_next(apnas_batcher *b, apnas_batch *out);
+APNAS_API int apnas_batcher_next(apnas_batcher *b, apnas_batch *out);
 
 /* Batches a full epoch yields. */
-int64_t apnas_batcher_batches_per_epoch(const apnas_batcher *b);
+APNAS_API int64_t apnas_batcher_batches_per_epoch(const apnas_batcher *b);
 /* The epoch being walked, from 0. */
-int64_t apnas_batcher_epoch(const apnas_batcher *b);
-int32_t apnas_batcher_batch_size(const apnas_batcher *b);
-unsigned apnas_batcher_flags(const apnas_batcher *b);
+APNAS_API int64_t apnas_batcher_epoch(const apnas_batcher *b);
+APNAS_API int32_t apnas_batcher_batch_size(const apnas_batcher *b);
+APNAS_API unsigned apnas_batcher_flags(const apnas_batcher *b);
 
 /* Where a batcher is: restoring it into a batcher opened on the same
  * dataset, split, batch size and flags makes it yield the same batches
@@ -158,16 +160,16 @@ typedef struct apnas_batcher_state {
 	apnas_rng augment; /* the augmentation stream now */
 } apnas_batcher_state;
 
-void apnas_batcher_get_state(const apnas_batcher *b, apnas_batcher_state *st);
+APNAS_API void apnas_batcher_get_state(const apnas_batcher *b, apnas_batcher_state *st);
 /* Refuses a position past the epoch's end or an all-zero stream. */
-int apnas_batcher_set_state(apnas_batcher *b, const apnas_batcher_state *st,
+APNAS_API int apnas_batcher_set_state(apnas_batcher *b, const apnas_batcher_state *st,
                             apnas_error *err);
 
 /* The state plus what it is valid for (split size, batch size, flags), in
  * a fixed little-endian layout for checkpoints; load refuses a state saved
  * by a batcher of another shape with one line saying what differs. */
-int apnas_batcher_save(const apnas_batcher *b, FILE *f, apnas_error *err);
-int apnas_batcher_load(apnas_batcher *b, FILE *f, apnas_error *err);
+APNAS_API int apnas_batcher_save(const apnas_batcher *b, FILE *f, apnas_error *err);
+APNAS_API int apnas_batcher_load(apnas_batcher *b, FILE *f, apnas_error *err);
 
 #ifdef __cplusplus
 }

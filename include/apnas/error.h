@@ -8,6 +8,8 @@
 #ifndef APNAS_ERROR_H
 #define APNAS_ERROR_H
 
+#include "api.h"
+
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -33,16 +35,16 @@ typedef struct apnas_error {
 /* Sets code and message (printf format); returns code so that
  * `return apnas_error_set(err, APNAS_EINVAL, "...")` reads naturally.
  * err may be NULL, then only the code is returned. */
-int apnas_error_set(apnas_error *err, int code, const char *fmt, ...)
+APNAS_API int apnas_error_set(apnas_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Prepends "<prefix>: " to the message already in err (printf format);
  * returns err->code. */
-int apnas_error_prefix(apnas_error *err, const char *fmt, ...)
+APNAS_API int apnas_error_prefix(apnas_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Clears err to "no error". */
-void apnas_error_clear(apnas_error *err);
+APNAS_API void apnas_error_clear(apnas_error *err);
 
 #ifdef __cplusplus
 }

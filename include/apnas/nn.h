@@ -56,6 +56,8 @@
 #ifndef APNAS_NN_H
 #define APNAS_NN_H
 
+#include "api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,9 +80,9 @@ extern "C" {
  * pool woken underneath would spin on the same cores (changing its thread
  * count per call costs a wake-up of that pool).  Code that wants OpenBLAS
  * threads for its own large GEMMs outside graph runs sets them itself. */
-void apnas_nn_set_threads(int n);
+APNAS_API void apnas_nn_set_threads(int n);
 /* The current process default (>= 1). */
-int apnas_nn_threads(void);
+APNAS_API int apnas_nn_threads(void);
 
 /* ---- parameters --------------------------------------------------------- */
 
@@ -100,57 +102,57 @@ typedef enum apnas_init {
 /* Creates an empty set.  `seed` drives initialisation: parameters are
  * drawn in creation order from a stream derived from it, so the same
  * sequence of constructor calls gives the same values. */
-int apnas_params_create(uint64_t seed, apnas_params **out, apnas_error *err);
+APNAS_API int apnas_params_create(uint64_t seed, apnas_params **out, apnas_error *err);
 /* Frees the set and every parameter in it; ps may be NULL.  Graphs that
  * reference it must be reset or destroyed first. */
-void apnas_params_destroy(apnas_params *ps);
+APNAS_API void apnas_params_destroy(apnas_params *ps);
 
 /* Adds a trainable tensor of ndim (1..4) dimensions.  `name` is copied and
  * must be unique within the set ("l3.conv5.w").  `decay` says whether L2
  * weight decay applies to it (the constructors below choose: yes for conv
  * and FC weights, no for biases and batch-norm).  *out stays valid until
  * the set is destroyed. */
-int apnas_param_add(apnas_params *ps, const char *name, int ndim,
+APNAS_API int apnas_param_add(apnas_params *ps, const char *name, int ndim,
                     const int32_t *dims, apnas_init init, int decay,
                     apnas_param **out, apnas_error *err);
 
 /* Dense or pointwise conv weight [out_c][in_c][k][k], He-initialised. */
-int apnas_param_conv(apnas_params *ps, const char *name, int out_c,
+APNAS_API int apnas_param_conv(apnas_params *ps, const char *name, int out_c,
                      int in_c, int k, apnas_param **out, apnas_error *err);
 /* Depthwise conv weight [c][1][k][k], He-initialised (fan_in = k*k). */
-int apnas_param_dwconv(apnas_params *ps, const char *name, int c, int k,
+APNAS_API int apnas_param_dwconv(apnas_params *ps, const char *name, int c, int k,
                        apnas_param **out, apnas_error *err);
 /* Fully connected layer: weight [out_f][in_f] (He) into *w, and, if b is
  * not NULL, bias [out_f] (fan-in uniform) into *b as "<name>.b"; the
  * weight is named "<name>.w". */
-int apnas_param_fc(apnas_params *ps, const char *name, int out_f, int in_f,
+APNAS_API int apnas_param_fc(apnas_params *ps, const char *name, int out_f, int in_f,
                    apnas_param **w, apnas_param **b, apnas_error *err);
 
 /* Looks a parameter up by name; NULL if absent. */
-apnas_param *apnas_params_find(const apnas_params *ps, const char *name);
-size_t apnas_params_count(const apnas_params *ps);
-apnas_param *apnas_params_at(const apnas_params *ps, size_t i);
+APNAS_API apnas_param *apnas_params_find(const apnas_params *ps, const char *name);
+APNAS_API size_t apnas_params_count(const apnas_params *ps);
+APNAS_API apnas_param *apnas_params_at(const apnas_params *ps, size_t i);
 /* Total floats of trainable values (what an architecture's "params" metric
  * would count if it used everything). */
-size_t apnas_params_numel(const apnas_params *ps);
+APNAS_API size_t apnas_params_numel(const apnas_params *ps);
 /* Bytes the set holds: values, gradients, momentum, running statistics. */
-size_t apnas_params_bytes(const apnas_params *ps);
+APNAS_API size_t apnas_params_bytes(const apnas_params *ps);
 
 /* Accessors.  The pointers are owned by the set and stable for its life.
  * value and grad hold apnas_param_numel() floats; grad is meaningful for
  * parameters the last backward pass used; momentum is the SGD buffer. */
-const char *apnas_param_name(const apnas_param *p);
-int apnas_param_ndim(const apnas_param *p);
-const int32_t *apnas_param_dims(const apnas_param *p); /* ndim entries */
-size_t apnas_param_numel(const apnas_param *p);
-float *apnas_param_value(apnas_param *p);
-float *apnas_param_grad(apnas_param *p);
-float *apnas_param_momentum(apnas_param *p);
+APNAS_API const char *apnas_param_name(const apnas_param *p);
+APNAS_API int apnas_param_ndim(const apnas_param *p);
+APNAS_API const int32_t *apnas_param_dims(const apnas_param *p); /* ndim entries */
+APNAS_API size_t apnas_param_numel(const apnas_param *p);
+APNAS_API float *apnas_param_value(apnas_param *p);
+APNAS_API float *apnas_param_grad(apnas_param *p);
+APNAS_API float *apnas_param_momentum(apnas_param *p);
 /* Whether the last backward pass since the last apnas_sgd_step /
  * apnas_params_clear_used touched it. */
-int apnas_param_used(const apnas_param *p);
+APNAS_API int apnas_param_used(const apnas_param *p);
 /* Forgets which parameters were used (e.g. after a failed step). */
-void apnas_params_clear_used(apnas_params *ps);
+APNAS_API void apnas_params_clear_used(apnas_params *ps);
 
 /* Batch norm over C channels: trainable scale gamma[C] (init 1) and shift
  * beta[C] (init 0), named "<name>.gamma" / "<name>.beta", and running
@@ -172,7 +174,7 @@ typedef struct apnas_bn {
 } apnas_bn;
 
 /* Fills *bn (caller-owned struct) with new parameters in ps. */
-int apnas_bn_add(apnas_params *ps, const char *name, int c, int affine,
+APNAS_API int apnas_bn_add(apnas_params *ps, const char *name, int c, int affine,
                  apnas_bn *bn, apnas_error *err);
 
 /* Checkpoints: writes every parameter (name, shape, value, momentum; the
@@ -181,8 +183,8 @@ int apnas_bn_add(apnas_params *ps, const char *name, int c, int affine,
  * calls: names, count and shapes must match exactly, else APNAS_EINVAL
  * naming the first difference, and the set is left unchanged.  Binary,
  * little-endian float32; a short or corrupt file is refused. */
-int apnas_params_save(const apnas_params *ps, FILE *f, apnas_error *err);
-int apnas_params_load(apnas_params *ps, FILE *f, apnas_error *err);
+APNAS_API int apnas_params_save(const apnas_params *ps, FILE *f, apnas_error *err);
+APNAS_API int apnas_params_load(apnas_params *ps, FILE *f, apnas_error *err);
 
 /* ---- optimiser and schedule -------------------------------------------- */
 
@@ -203,7 +205,7 @@ typedef struct apnas_sgd {
  *   w -= lr * (nesterov ? g + mu * m : m).
  * Refuses (APNAS_EINVAL) invalid settings, and (APNAS_ENUM) a non-finite
  * gradient, leaving all weights untouched. */
-int apnas_sgd_step(apnas_params *ps, const apnas_sgd *opt, double lr,
+APNAS_API int apnas_sgd_step(apnas_params *ps, const apnas_sgd *opt, double lr,
                    apnas_error *err);
 
 /* Cosine learning rate with warm restarts (SGDR, Loshchilov & Hutter):
@@ -216,7 +218,7 @@ typedef struct apnas_cosine {
 } apnas_cosine;
 
 /* The learning rate at a (fractional) epoch position >= 0. */
-double apnas_cosine_lr(const apnas_cosine *c, double epoch_pos);
+APNAS_API double apnas_cosine_lr(const apnas_cosine *c, double epoch_pos);
 
 /* ---- graphs ------------------------------------------------------------- */
 
@@ -227,15 +229,15 @@ typedef struct apnas_tensor apnas_tensor; /* opaque; owned by its graph,
 /* Creates an empty graph running on `threads` engine threads (0: the
  * process default, apnas_nn_threads()).  The threads are started here and
  * sleep between ops. */
-int apnas_graph_create(int threads, apnas_graph **out, apnas_error *err);
+APNAS_API int apnas_graph_create(int threads, apnas_graph **out, apnas_error *err);
 /* Stops the threads and frees everything; g may be NULL. */
-void apnas_graph_destroy(apnas_graph *g);
+APNAS_API void apnas_graph_destroy(apnas_graph *g);
 /* Removes every op and tensor, keeping the memory for the next build.
  * Cheap: call it before building each minibatch's architecture. */
-void apnas_graph_reset(apnas_graph *g);
+APNAS_API void apnas_graph_reset(apnas_graph *g);
 /* The first builder or run error, copied into err; 0 if none. */
-int apnas_graph_status(const apnas_graph *g, apnas_error *err);
-int apnas_graph_threads(const apnas_graph *g);
+APNAS_API int apnas_graph_status(const apnas_graph *g, apnas_error *err);
+APNAS_API int apnas_graph_threads(const apnas_graph *g);
 
 typedef enum apnas_mode {
 	APNAS_MODE_TRAIN = 1,  /* batch statistics, running statistics
@@ -254,19 +256,19 @@ typedef enum apnas_mode {
  * apnas_tensor_data() is readable for the tensors apnas_tensor_keep()
  * marked, the tensors no op consumes, and the xent op's logits; the
  * memory of other tensors is reused as soon as they are dead. */
-int apnas_graph_forward(apnas_graph *g, apnas_mode mode, apnas_error *err);
+APNAS_API int apnas_graph_forward(apnas_graph *g, apnas_mode mode, apnas_error *err);
 
 /* Backpropagates from the graph's loss (the last apnas_op_xent) after a
  * TRAIN forward: writes the gradient of the loss into every parameter the
  * graph references (summed when a parameter is used more than once) and
  * marks it used.  A non-finite loss returns APNAS_ENUM and touches no
  * gradient or mark. */
-int apnas_graph_backward(apnas_graph *g, apnas_error *err);
+APNAS_API int apnas_graph_backward(apnas_graph *g, apnas_error *err);
 
 /* The loss of the last forward (mean over the batch) and the count of
  * images whose largest logit is the label's; either pointer may be NULL.
  * APNAS_EINVAL if the graph has no xent op or has not run. */
-int apnas_graph_loss(const apnas_graph *g, double *loss, int64_t *correct,
+APNAS_API int apnas_graph_loss(const apnas_graph *g, double *loss, int64_t *correct,
                      apnas_error *err);
 
 /* Memory of the last run, in bytes, at the moment the planned arena is
@@ -284,7 +286,7 @@ typedef struct apnas_graph_mem {
 	size_t workspace;
 	size_t arena;
 } apnas_graph_mem;
-void apnas_graph_memory(const apnas_graph *g, apnas_graph_mem *m);
+APNAS_API void apnas_graph_memory(const apnas_graph *g, apnas_graph_mem *m);
 
 /* Tensor accessors.  Data is valid after a forward until the next reset or
  * forward (for the tensors apnas_graph_forward lists); grad after a
@@ -293,12 +295,12 @@ void apnas_graph_memory(const apnas_graph *g, apnas_graph_mem *m);
 typedef struct apnas_dims4 {
 	int32_t n, c, h, w;
 } apnas_dims4;
-apnas_dims4 apnas_tensor_dims(const apnas_tensor *t);
-const float *apnas_tensor_data(const apnas_tensor *t); /* [N][C][H][W] */
-const float *apnas_tensor_grad(const apnas_tensor *t); /* [N][C][H][W] */
+APNAS_API apnas_dims4 apnas_tensor_dims(const apnas_tensor *t);
+APNAS_API const float *apnas_tensor_data(const apnas_tensor *t); /* [N][C][H][W] */
+APNAS_API const float *apnas_tensor_grad(const apnas_tensor *t); /* [N][C][H][W] */
 /* Keeps t's data (and gradient) readable after the run: call it while
  * building, for the outputs a plugin reads besides the loss. */
-void apnas_tensor_keep(apnas_tensor *t);
+APNAS_API void apnas_tensor_keep(apnas_tensor *t);
 
 /* ---- ops (builders) -------------------------------------------------------
  * Each appends one op and returns its output tensor, or NULL after
@@ -309,7 +311,7 @@ void apnas_tensor_keep(apnas_tensor *t);
 
 /* The minibatch: x is [n][c][h][w], owned by the caller, read during
  * forward only (not copied; keep it valid until forward returns). */
-apnas_tensor *apnas_op_input(apnas_graph *g, const float *x, int n, int c,
+APNAS_API apnas_tensor *apnas_op_input(apnas_graph *g, const float *x, int n, int c,
                              int h, int w);
 
 /* Convolution, groups = 1.  x [N][Cin][H][W], w [Cout][Cin][k][k] (square
@@ -321,36 +323,36 @@ apnas_tensor *apnas_op_input(apnas_graph *g, const float *x, int n, int c,
  * which rounds differently (about 1e-5 relative), and in INFER a conv
  * whose only reader is a batch norm applies that norm (and its ReLU) to
  * its own output. */
-apnas_tensor *apnas_op_conv(apnas_graph *g, apnas_tensor *x, apnas_param *w,
+APNAS_API apnas_tensor *apnas_op_conv(apnas_graph *g, apnas_tensor *x, apnas_param *w,
                             apnas_param *b, int stride, int pad);
 
 /* Depthwise convolution: x [N][C][H][W], w [C][1][k][k] (k <= 15)
  * -> [N][C][Ho][Wo].  Direct loops, no GEMM. */
-apnas_tensor *apnas_op_dwconv(apnas_graph *g, apnas_tensor *x,
+APNAS_API apnas_tensor *apnas_op_dwconv(apnas_graph *g, apnas_tensor *x,
                               apnas_param *w, int stride, int pad);
 
 /* Batch norm: x [N][C][H][W] -> same.  See apnas_bn and apnas_mode. */
-apnas_tensor *apnas_op_bn(apnas_graph *g, apnas_tensor *x, const apnas_bn *bn);
+APNAS_API apnas_tensor *apnas_op_bn(apnas_graph *g, apnas_tensor *x, const apnas_bn *bn);
 /* relu(bn(x)) in one pass, keeping one tensor instead of two. */
-apnas_tensor *apnas_op_bn_relu(apnas_graph *g, apnas_tensor *x,
+APNAS_API apnas_tensor *apnas_op_bn_relu(apnas_graph *g, apnas_tensor *x,
                                const apnas_bn *bn);
 /* max(x, 0): any shape -> same. */
-apnas_tensor *apnas_op_relu(apnas_graph *g, apnas_tensor *x);
+APNAS_API apnas_tensor *apnas_op_relu(apnas_graph *g, apnas_tensor *x);
 
 /* Pooling over k x k windows: x [N][C][H][W] -> [N][C][Ho][Wo].  Max pool
  * ignores padding (treated as -inf).  Average pool divides by k*k when
  * count_pad (PyTorch's default), by the number of real pixels in the
  * window otherwise (TensorFlow 'SAME').  pad < k is required. */
-apnas_tensor *apnas_op_maxpool(apnas_graph *g, apnas_tensor *x, int k,
+APNAS_API apnas_tensor *apnas_op_maxpool(apnas_graph *g, apnas_tensor *x, int k,
                                int stride, int pad);
-apnas_tensor *apnas_op_avgpool(apnas_graph *g, apnas_tensor *x, int k,
+APNAS_API apnas_tensor *apnas_op_avgpool(apnas_graph *g, apnas_tensor *x, int k,
                                int stride, int pad, int count_pad);
 /* Global average pooling: [N][C][H][W] -> [N][C][1][1]. */
-apnas_tensor *apnas_op_gap(apnas_graph *g, apnas_tensor *x);
+APNAS_API apnas_tensor *apnas_op_gap(apnas_graph *g, apnas_tensor *x);
 
 /* Fully connected: x [N][C][H][W] read as [N][C*H*W], w [F][C*H*W],
  * b [F] or NULL -> [N][F][1][1]. */
-apnas_tensor *apnas_op_fc(apnas_graph *g, apnas_tensor *x, apnas_param *w,
+APNAS_API apnas_tensor *apnas_op_fc(apnas_graph *g, apnas_tensor *x, apnas_param *w,
                           apnas_param *b);
 
 /* Inverted dropout: in TRAIN mode zeroes each element with probability
@@ -358,26 +360,26 @@ apnas_tensor *apnas_op_fc(apnas_graph *g, apnas_tensor *x, apnas_param *w,
  * in the other modes.  The mask is drawn from *rng (owned by the caller,
  * advanced by the forward pass; one draw per element, in order), so the
  * caller's checkpoint of rng makes dropout reproducible. */
-apnas_tensor *apnas_op_dropout(apnas_graph *g, apnas_tensor *x, float p_drop,
+APNAS_API apnas_tensor *apnas_op_dropout(apnas_graph *g, apnas_tensor *x, float p_drop,
                                apnas_rng *rng);
 
 /* Element-wise sum of n >= 1 tensors of one shape -> that shape. */
-apnas_tensor *apnas_op_add(apnas_graph *g, apnas_tensor *const *xs, int n);
+APNAS_API apnas_tensor *apnas_op_add(apnas_graph *g, apnas_tensor *const *xs, int n);
 
 /* Channel concatenation of n >= 1 tensors [N][Ci][H][W] (same N, H, W)
  * -> [N][sum Ci][H][W], in the given order. */
-apnas_tensor *apnas_op_concat(apnas_graph *g, apnas_tensor *const *xs, int n);
+APNAS_API apnas_tensor *apnas_op_concat(apnas_graph *g, apnas_tensor *const *xs, int n);
 
 /* Shift with zero fill: out[n][c][h][w] = x[n][c][h + dy][w + dx], or 0
  * where that falls outside.  Same shape.  ENAS's factorized reduction
  * takes its second path as a stride-2 1x1 conv of shift(x, 1, 1). */
-apnas_tensor *apnas_op_shift(apnas_graph *g, apnas_tensor *x, int dy, int dx);
+APNAS_API apnas_tensor *apnas_op_shift(apnas_graph *g, apnas_tensor *x, int dy, int dx);
 
 /* Softmax cross-entropy, mean over the batch: logits [N][K][1][1] (or any
  * [N][K*H*W] read flat), y [N] labels in 0..K-1 (owned by the caller, read
  * during forward and backward) -> [1][1][1][1].  The graph's loss: the
  * backward pass starts here.  One per graph. */
-apnas_tensor *apnas_op_xent(apnas_graph *g, apnas_tensor *logits,
+APNAS_API apnas_tensor *apnas_op_xent(apnas_graph *g, apnas_tensor *logits,
                             const int32_t *y);
 
 #ifdef __cplusplus

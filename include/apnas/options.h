@@ -10,6 +10,8 @@
 #ifndef APNAS_OPTIONS_H
 #define APNAS_OPTIONS_H
 
+#include "api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,33 +47,33 @@ typedef struct apnas_option {
  * lifetime.  Opaque to plugins. */
 typedef struct apnas_opts apnas_opts;
 
-int apnas_opts_bool(const apnas_opts *o, const char *key);
-int64_t apnas_opts_int(const apnas_opts *o, const char *key);
-double apnas_opts_float(const apnas_opts *o, const char *key);
+APNAS_API int apnas_opts_bool(const apnas_opts *o, const char *key);
+APNAS_API int64_t apnas_opts_int(const apnas_opts *o, const char *key);
+APNAS_API double apnas_opts_float(const apnas_opts *o, const char *key);
 /* The string is owned by o. */
-const char *apnas_opts_string(const apnas_opts *o, const char *key);
+APNAS_API const char *apnas_opts_string(const apnas_opts *o, const char *key);
 /* Number of elements of a list option. */
-size_t apnas_opts_len(const apnas_opts *o, const char *key);
-int64_t apnas_opts_int_at(const apnas_opts *o, const char *key, size_t i);
-const char *apnas_opts_string_at(const apnas_opts *o, const char *key, size_t i);
-double apnas_opts_float_at(const apnas_opts *o, const char *key, size_t i);
+APNAS_API size_t apnas_opts_len(const apnas_opts *o, const char *key);
+APNAS_API int64_t apnas_opts_int_at(const apnas_opts *o, const char *key, size_t i);
+APNAS_API const char *apnas_opts_string_at(const apnas_opts *o, const char *key, size_t i);
+APNAS_API double apnas_opts_float_at(const apnas_opts *o, const char *key, size_t i);
 /* Writes the value of `key` as it would appear in a config file ("32",
  * "0.5", "true", "\"os\"", "[1, 2]") into buf (truncated to cap); returns
  * the length it needed, like snprintf. */
-int apnas_opts_text(const apnas_opts *o, const char *key, char *buf,
+APNAS_API int apnas_opts_text(const apnas_opts *o, const char *key, char *buf,
                     size_t cap);
 /* The table o was resolved against. */
-const apnas_option *apnas_opts_table(const apnas_opts *o);
+APNAS_API const apnas_option *apnas_opts_table(const apnas_opts *o);
 
 /* Builds resolved options from a table and "key=value" settings written as
  * in a config file (e.g. "rows=8", "dataflow=\"ws\"" or "dataflow=ws": a
  * bare word is taken as a string for STRING options).  For tests, embedding
  * and the command line.  `what` names the group in error messages.  The
  * result is freed with apnas_opts_free(). */
-int apnas_opts_from_settings(const apnas_option *table, const char *what,
+APNAS_API int apnas_opts_from_settings(const apnas_option *table, const char *what,
                              const char *const *settings, size_t n,
                              apnas_opts **out, apnas_error *err);
-void apnas_opts_free(apnas_opts *o);
+APNAS_API void apnas_opts_free(apnas_opts *o);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,8 @@
 #ifndef APNAS_RNG_H
 #define APNAS_RNG_H
 
+#include "api.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -20,19 +22,19 @@ typedef struct apnas_rng {
 } apnas_rng;
 
 /* Seeds from one 64-bit value. */
-void apnas_rng_seed(apnas_rng *r, uint64_t seed);
+APNAS_API void apnas_rng_seed(apnas_rng *r, uint64_t seed);
 /* Seeds from a run seed and a stream name ("data", "controller", ...). */
-void apnas_rng_derive(apnas_rng *r, uint64_t seed, const char *stream);
-uint64_t apnas_rng_u64(apnas_rng *r);
+APNAS_API void apnas_rng_derive(apnas_rng *r, uint64_t seed, const char *stream);
+APNAS_API uint64_t apnas_rng_u64(apnas_rng *r);
 /* Uniform in [0, n) without modulo bias; n > 0. */
-uint64_t apnas_rng_below(apnas_rng *r, uint64_t n);
+APNAS_API uint64_t apnas_rng_below(apnas_rng *r, uint64_t n);
 /* Uniform in [0, 1) with 53 bits. */
-double apnas_rng_uniform(apnas_rng *r);
+APNAS_API double apnas_rng_uniform(apnas_rng *r);
 /* Uniform float in [0, 1) with 24 bits. */
-float apnas_rng_uniformf(apnas_rng *r);
+APNAS_API float apnas_rng_uniformf(apnas_rng *r);
 /* Standard normal (Box-Muller, no cached second value, so the state alone
  * is the whole state). */
-double apnas_rng_normal(apnas_rng *r);
+APNAS_API double apnas_rng_normal(apnas_rng *r);
 
 #ifdef __cplusplus
 }
