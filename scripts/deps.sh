@@ -1,9 +1,11 @@
 #!/bin/sh
-# Installs the Debian 12 packages apnas builds, tests and runs with.
+# Installs the Debian 12 packages apnas builds, tests and runs with
+# (clang: the fuzz harnesses, tests/fuzz/run.sh).
 # Idempotent; needs root (or sudo).  Skips apt when everything is there.
 set -eu
 pkgs="meson ninja-build pkg-config gcc libconfig-dev check libopenblas-dev
-zlib1g-dev dataset-fashion-mnist gnuplot-nox valgrind"
+zlib1g-dev dataset-fashion-mnist gnuplot-nox valgrind clang
+libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
