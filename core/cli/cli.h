@@ -35,6 +35,8 @@ int cmd_cost(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_ablate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_draw(int argc, char **argv);
 
 /* ---- messages --------------------------------------------------------- */
 

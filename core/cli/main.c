@@ -17,6 +17,8 @@ static const cli_command commands[] = {
 	{"train", cmd_train, "retrain an architecture from scratch and report it"},
 	{"ablate", cmd_ablate, "run a grid of searches over settings and seeds"},
 	{"report", cmd_report, "tables and plots over finished search runs"},
+	{"export", cmd_export, "a trained network for PyTorch or ONNX"},
+	{"draw", cmd_draw, "the network of an architecture as a picture"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -10,32 +10,129 @@ void apnas_net_init(apnas_net *net)
 	net->layers = NULL;
 	net->n = 0;
 	net->cap = 0;
+	net->flow = NULL;
+}
+
+static void flow_free(apnas_flow *f)
+{
+	free(f->src);
+	free(f->steps);
+	memset(f, 0, sizeof *f);
 }
 
 void apnas_net_free(apnas_net *net)
 {
+	apnas_net_clear(net);
 	free(net->layers);
+	free(net->flow);
 	apnas_net_init(net);
 }
 
 void apnas_net_clear(apnas_net *net)
 {
+	for (size_t i = 0; net->flow && i < net->n; i++)
+		flow_free(&net->flow[i]);
 	net->n = 0;
 }
 
 int apnas_net_add(apnas_net *net, const apnas_layer *layer, apnas_error *err)
 {
-	if (net->n == net->cap) {
-		size_t cap = net->cap ? 2 * net->cap : 32;
+	if (net->n == net->cap || !net->flow) {
+		size_t cap = net->n < net->cap ? net->cap
+		             : net->cap        ? 2 * net->cap
+		                               : 32;
 		apnas_layer *p = realloc(net->layers, cap * sizeof *p);
-		if (!p)
+		if (p)
+			net->layers = p;
+		apnas_flow *f = p ? realloc(net->flow, cap * sizeof *f) : NULL;
+		if (!f)
 			return apnas_error_set(err, APNAS_ENOMEM,
 			                       "out of memory growing a network");
-		net->layers = p;
+		/* a net filled by hand (cost-model tests) has no flow yet */
+		if (!net->flow)
+			memset(f, 0, net->n * sizeof *f);
+		net->flow = f;
 		net->cap = cap;
 	}
-	net->layers[net->n++] = *layer;
+	net->layers[net->n] = *layer;
+	net->flow[net->n] = (apnas_flow){NULL, NULL, 0, 1};
+	net->n++;
 	return 0;
+}
+
+static apnas_flow *last_flow(apnas_net *net, const char *what,
+                             apnas_error *err)
+{
+	if (!net->n || !net->flow) {
+		apnas_error_set(err, APNAS_EINVAL,
+		                "%s: the network has no layer yet", what);
+		return NULL;
+	}
+	return &net->flow[net->n - 1];
+}
+
+int apnas_net_inputs(apnas_net *net, const int32_t *src, int n,
+                     apnas_error *err)
+{
+	apnas_flow *f = last_flow(net, "apnas_net_inputs", err);
+	if (!f)
+		return APNAS_EINVAL;
+	const apnas_layer *l = &net->layers[net->n - 1];
+	if (n != l->n_inputs)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "layer %s: %d sources given, it has %d "
+		                       "inputs", l->name, n, (int)l->n_inputs);
+	for (int i = 0; i < n; i++)
+		if (src[i] < APNAS_NET_INPUT ||
+		    src[i] >= (int32_t)(net->n - 1))
+			return apnas_error_set(err, APNAS_EINVAL,
+			                       "layer %s: source %d is not an "
+			                       "earlier layer", l->name,
+			                       (int)src[i]);
+	int32_t *s = malloc((size_t)n * sizeof *s);
+	if (!s)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	memcpy(s, src, (size_t)n * sizeof *s);
+	free(f->src);
+	f->src = s;
+	return 0;
+}
+
+int apnas_net_step(apnas_net *net, const apnas_step *step, apnas_error *err)
+{
+	apnas_flow *f = last_flow(net, "apnas_net_step", err);
+	if (!f)
+		return APNAS_EINVAL;
+	if (step->kind < APNAS_STEP_BN || step->kind > APNAS_STEP_DROPOUT)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "layer %s: unknown step kind %d",
+		                       net->layers[net->n - 1].name,
+		                       (int)step->kind);
+	apnas_step *p = realloc(f->steps, (f->n_steps + 1) * sizeof *p);
+	if (!p)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	f->steps = p;
+	p[f->n_steps++] = *step;
+	return 0;
+}
+
+int apnas_net_count_pad(apnas_net *net, int count_pad, apnas_error *err)
+{
+	apnas_flow *f = last_flow(net, "apnas_net_count_pad", err);
+	if (!f)
+		return APNAS_EINVAL;
+	f->count_pad = count_pad != 0;
+	return 0;
+}
+
+int apnas_net_described(const apnas_net *net)
+{
+	if (!net->flow)
+		return 0;
+	for (size_t i = 0; i < net->n; i++)
+		if (!net->flow[i].src)
+			return 0;
+	return net->n > 0;
 }
 
 static void layer_init(apnas_layer *l, apnas_layer_type type,
