@@ -454,6 +454,32 @@ def check_bad_input(s):
             "--format", "onnx")
     for f in os.listdir(s.dir):
         check(".tmp." not in f, "a temporary was left behind: " + f)
+
+    # a third-party space with an op no writer knows: refused by name
+    plugdir = os.path.abspath(os.path.dirname(s.logits_exe))
+    arch = os.path.join(s.work, "exotic.arch")
+    with open(arch, "w") as f:
+        f.write("apnas-arch 1\nspace exotic\n---\na\n")
+    for variant, words in (("grouped", ("'odd'", "conv", "groups")),
+                           ("unknown", ("'odd'", "type 99"))):
+        cfg = os.path.join(s.work, "exotic-%s.cfg" % variant)
+        with open(cfg, "w") as f:
+            f.write('space = { plugin = "exotic"; path = "%s"; '
+                    'variant = "%s"; };\n' % (plugdir, variant))
+        for cmd in (["export", arch, "--config", cfg, "--format", "onnx",
+                     "--out", out],
+                    ["draw", arch, "--config", cfg, "--out",
+                     os.path.join(s.work, "exotic.dot")]):
+            msg = refused(s, "%s: %s op" % (cmd[0], variant), *cmd)
+            check(all(w in msg for w in words),
+                  "the refusal does not name the layer and op: " + msg)
+    # a space that does not describe its data flow (the skeleton)
+    cfg = os.path.join(s.work, "skeleton.cfg")
+    with open(cfg, "w") as f:
+        f.write('space = { plugin = "skeleton"; };\n')
+    msg = refused(s, "undescribed data flow", "draw", "all-conv3x3",
+                  "--config", cfg, "--out", os.path.join(s.work, "sk.dot"))
+    check("data flow" in msg, "the refusal does not say why: " + msg)
     return 0
 
 
