@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs the Debian 12 packages apnas builds, tests and runs with
-# (clang: the fuzz harnesses, tests/fuzz/run.sh).
+# (clang: the fuzz harnesses, tests/fuzz/run.sh; protobuf-c: apnas export
+# --format onnx; graphviz, python3-torch, python3-onnx: apnas draw and the
+# export tests, tests/export).
 # Idempotent; needs root (or sudo).  Skips apt when everything is there.
 set -eu
 pkgs="meson ninja-build pkg-config gcc libconfig-dev check libopenblas-dev
 zlib1g-dev dataset-fashion-mnist gnuplot-nox valgrind clang
-libclang-rt-14-dev"
+libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler graphviz python3-numpy
+python3-torch python3-onnx"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
