@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,6 +88,24 @@ static int search_dirs(dirlist *d)
 		env = colon ? colon + 1 : env + len;
 	}
 	return dirlist_add(d, APNAS_PLUGINDIR, strlen(APNAS_PLUGINDIR));
+}
+
+void apnas_host_search_path(char *buf, size_t cap)
+{
+	dirlist d = {NULL, 0};
+	size_t used = 0;
+	if (!cap)
+		return;
+	buf[0] = '\0';
+	search_dirs(&d);
+	for (size_t k = 0; k < d.n; k++) {
+		int w = snprintf(buf + used, cap - used, "%s%s", k ? ":" : "",
+		                 d.v[k]);
+		if (w < 0 || (size_t)w >= cap - used)
+			break;
+		used += (size_t)w;
+	}
+	dirlist_free(&d);
 }
 
 static int is_dir(const char *p)

@@ -37,6 +37,9 @@ int apnas_host_list(apnas_kind kind,
                                 void *ud),
                     void *ud, apnas_error *err);
 
+/* The directories apnas_host_list searches, ':'-separated, into buf. */
+void apnas_host_search_path(char *buf, size_t cap);
+
 /* A created plugin instance with its resolved options. */
 typedef struct apnas_instance {
 	apnas_loaded lib;        /* owned */

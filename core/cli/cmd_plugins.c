@@ -11,6 +11,9 @@
 
 typedef struct row {
 	char *name, *kind, *version, *summary, *file; /* owned */
+	char *metrics;  /* owned: a cost model's metrics with their units
+	                   ("cycles [cycles], utilization [%]"), or NULL */
+	char *metrics_json; /* owned: the same as a JSON array, or NULL */
 } row;
 
 typedef struct rows {
@@ -18,6 +21,61 @@ typedef struct rows {
 	size_t n;
 	int oom;
 } rows;
+
+/* A cost model says what it measures only once created: create one with
+ * its default options (cheap: no data, no weights).  A model that needs
+ * options to be created lists "(set its options to see them)". */
+static void cost_metrics(const apnas_loaded *l, row *w)
+{
+	apnas_instance inst;
+	memset(&inst, 0, sizeof inst);
+	apnas_error err;
+	apnas_error_clear(&err);
+	static const apnas_option none[] = {{NULL, 0, NULL, 0, 0, NULL, NULL}};
+	if (apnas_opts_from_settings(l->desc->options ? l->desc->options : none,
+	                             l->desc->name, NULL, 0, &inst.opts, &err))
+		return;
+	apnas_plugin_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.opts = inst.opts;
+	ctx.threads = 1;
+	const apnas_cost_ops *ops = l->desc->ops;
+	if (ops->create(&ctx, &inst.self, &err) == 0) {
+		const apnas_metric_decl *d = ops->metrics(inst.self);
+		char *text = NULL, *json = NULL;
+		size_t tl = 0, jl = 0;
+		FILE *t = open_memstream(&text, &tl);
+		FILE *j = open_memstream(&json, &jl);
+		if (t && j) {
+			fputc('[', j);
+			for (size_t i = 0; d && d[i].name; i++) {
+				fprintf(t, "%s%s%s%s%s", i ? ", " : "", d[i].name,
+				        d[i].unit[0] ? " [" : "", d[i].unit,
+				        d[i].unit[0] ? "]" : "");
+				fprintf(j, "%s{\"name\": ", i ? ", " : "");
+				cli_json_string(j, d[i].name);
+				fputs(", \"unit\": ", j);
+				cli_json_string(j, d[i].unit);
+				fputs(", \"help\": ", j);
+				cli_json_string(j, d[i].help);
+				fprintf(j, ", \"lower_is_better\": %s}",
+				        d[i].goal == APNAS_GOAL_MIN ? "true"
+				                                    : "false");
+			}
+			fputc(']', j);
+		}
+		if (t)
+			fclose(t);
+		if (j)
+			fclose(j);
+		w->metrics = text;
+		w->metrics_json = json;
+		ops->destroy(inst.self);
+	} else {
+		w->metrics = strdup("(set its options to see them)");
+	}
+	apnas_opts_free(inst.opts);
+}
 
 static int collect(const apnas_loaded *l, void *ud)
 {
@@ -34,6 +92,9 @@ static int collect(const apnas_loaded *l, void *ud)
 	w->version = strdup(l->desc->version);
 	w->summary = strdup(l->desc->summary);
 	w->file = strdup(l->path);
+	w->metrics = w->metrics_json = NULL;
+	if (l->desc->kind == APNAS_KIND_COST)
+		cost_metrics(l, w);
 	if (!w->name || !w->kind || !w->version || !w->summary || !w->file) {
 		r->oom = 1;
 		return APNAS_ENOMEM;
@@ -56,6 +117,8 @@ static void rows_free(rows *r)
 		free(r->v[k].version);
 		free(r->v[k].summary);
 		free(r->v[k].file);
+		free(r->v[k].metrics);
+		free(r->v[k].metrics_json);
 	}
 	free(r->v);
 }
@@ -80,10 +143,14 @@ static void print_table(const rows *r)
 	int ws = (int)width(r, offsetof(row, summary), "SUMMARY");
 	printf("%-*s  %-*s  %-*s  %-*s  %s\n", wn, "NAME", wk, "KIND", wv,
 	       "VERSION", ws, "SUMMARY", "FILE");
-	for (size_t k = 0; k < r->n; k++)
+	for (size_t k = 0; k < r->n; k++) {
 		printf("%-*s  %-*s  %-*s  %-*s  %s\n", wn, r->v[k].name, wk,
 		       r->v[k].kind, wv, r->v[k].version, ws,
 		       r->v[k].summary, r->v[k].file);
+		if (r->v[k].metrics)
+			printf("%-*s  metrics: %s\n", wn + wk + wv + 4, "",
+			       r->v[k].metrics);
+	}
 }
 
 static void print_json(const rows *r)
@@ -100,6 +167,8 @@ static void print_json(const rows *r)
 		cli_json_string(stdout, r->v[k].summary);
 		printf(", \"file\": ");
 		cli_json_string(stdout, r->v[k].file);
+		if (r->v[k].metrics_json)
+			printf(", \"metrics\": %s", r->v[k].metrics_json);
 		printf("}");
 	}
 	printf("%s]\n", r->n ? "\n" : "");
@@ -151,6 +220,19 @@ int cmd_plugins(int argc, char **argv)
 			cli_errorf("out of memory");
 		else
 			cli_error(&err);
+		rows_free(&r);
+		return CLI_EXIT_FAIL;
+	}
+	if (r.n == 0) {
+		/* A bare header would look like success. */
+		char path[4096];
+		apnas_host_search_path(path, sizeof path);
+		cli_errorf("plugins: no %s%splugin found in %s; build them "
+		           "(meson compile) and point APNAS_PLUGIN_PATH at the "
+		           "directory holding the <kind>_<name>.so files (in a "
+		           "build tree: build/plugins), or meson install",
+		           kind ? apnas_kind_name(kind) : "",
+		           kind ? " " : "", path[0] ? path : "(nowhere)");
 		rows_free(&r);
 		return CLI_EXIT_FAIL;
 	}
