@@ -1,7 +1,9 @@
 /* Test harness for the reward plugins: loads build/plugins/reward_<name>.so
  * through the real plugin host, resolves options through the real option
- * code, and creates an instance, so the tests see what `apnas search`
- * sees. */
+ * code, and creates an instance with the metric list a search with the
+ * default cost model hands it (the core's apnas_metricset over
+ * cost_systolic: accuracy, macs, params, cycles, mapping_efficiency,
+ * utilization), so the tests see what `apnas search` sees. */
 #ifndef APNAS_TEST_REWARD_HARNESS_H
 #define APNAS_TEST_REWARD_HARNESS_H
 
@@ -10,6 +12,7 @@
 #include <apnas/plugin.h>
 
 #include "host.h"
+#include "metrics/metrics.h"
 
 /* Exits 77 (skip) with a loud message when the tests are not run through
  * `meson test`, which points APNAS_PLUGIN_PATH at the built plugins. */
@@ -20,6 +23,8 @@ typedef struct rwh {
 	apnas_opts *opts;             /* owned; NULL if options were refused */
 	const apnas_reward_ops *ops;  /* points into lib */
 	void *self;                   /* owned; NULL if create() failed */
+	apnas_instance cost;          /* owned: cost_systolic, defaults */
+	apnas_metricset ms;           /* owned: the run's metrics (ctx) */
 } rwh;
 
 /* Loads reward_<name>.so (a failure to load aborts the test) and creates
@@ -33,11 +38,27 @@ void rwh_close(rwh *h);
 	(const char *const[]){ __VA_ARGS__ }, \
 	sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *)
 
-/* A record with accuracy and cycles filled and every other metric NaN, so
- * that a reward reading more than it declared shows. */
-apnas_metrics rwh_metrics(double accuracy, double cycles);
+/* More than the run's metrics with cost_systolic. */
+#define RWH_MAX 16
 
-/* Calls reward() and aborts the test if it fails. */
+/* A value vector in the run's layout. */
+typedef struct rwh_vec {
+	double v[RWH_MAX];
+} rwh_vec;
+
+/* The index of metric `name` in h's metric list; fails the test if the
+ * run lacks it. */
+size_t rwh_index(const rwh *h, const char *name);
+
+/* A vector with accuracy and cycles filled and every other metric NaN, so
+ * that a reward reading a metric it was not configured with shows. */
+rwh_vec rwh_vec_of(const rwh *h, double accuracy, double cycles);
+/* Sets metric `name` in v. */
+void rwh_set(const rwh *h, rwh_vec *v, const char *name, double x);
+
+/* Calls reward() and fails the test if it fails or is not finite. */
+double rwh_reward_vec(rwh *h, const rwh_vec *v);
+/* The same on rwh_vec_of(h, accuracy, cycles). */
 double rwh_reward(rwh *h, double accuracy, double cycles);
 
 /* Asserts that err holds one non-empty line mentioning `word`. */
