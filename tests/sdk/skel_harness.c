@@ -78,6 +78,24 @@ void skel_close(skel *p)
 	memset(p, 0, sizeof *p);
 }
 
+void skel_metrics(const skel *cost, apnas_metricset *ms)
+{
+	ck_assert_int_eq(cost->desc->kind, APNAS_KIND_COST);
+	ck_assert_ptr_nonnull(cost->self);
+	/* The instance the core would hold; the set only borrows from it. */
+	apnas_instance inst = {
+		.lib = {.desc = cost->desc, .handle = cost->handle},
+		.opts = cost->opts,
+		.self = cost->self,
+		.ops = cost->desc->ops,
+	};
+	apnas_error err;
+	apnas_error_clear(&err);
+	ck_assert_msg(apnas_metricset_init(ms, &inst, &err) == 0,
+	              "the core refuses %s_skeleton's metrics: %s", "cost",
+	              err.msg);
+}
+
 void skel_assert_error(const apnas_error *err, const char *word)
 {
 	ck_assert_int_lt(err->code, 0);

@@ -9,6 +9,8 @@
 
 #include <apnas/plugin.h>
 
+#include "metrics/metrics.h"
+
 typedef struct skel {
 	void *handle;                 /* dlopen handle; owned */
 	const apnas_plugin_desc *desc; /* points into the loaded object */
@@ -32,6 +34,12 @@ void skel_open_ok(skel *p, apnas_kind kind, const char *const *settings,
 
 /* Destroys the instance, frees the options, closes the object. */
 void skel_close(skel *p);
+
+/* The run's metric list as the core builds it (apnas_metricset_init) for
+ * a run whose cost model is `cost`, an opened skel of kind COST that must
+ * stay open while ms is used; fails the test if the core refuses the
+ * model's declarations.  Free with apnas_metricset_free. */
+void skel_metrics(const skel *cost, apnas_metricset *ms);
 
 /* Asserts that err holds a failure: one non-empty line mentioning word. */
 void skel_assert_error(const apnas_error *err, const char *word);

@@ -74,8 +74,8 @@ START_TEST(required_ops_present)
 	case APNAS_KIND_REWARD: {
 		const apnas_reward_ops *s = o;
 		ck_assert_uint_eq(p.desc->ops_size, sizeof *s);
-		ck_assert_ptr_nonnull(s->needs);
 		ck_assert_ptr_nonnull(s->reward);
+		ck_assert_ptr_nonnull(s->front_metric);
 		/* reference and resolve come as a pair. */
 		ck_assert((s->reference == NULL) == (s->resolve == NULL));
 		break;
@@ -83,7 +83,12 @@ START_TEST(required_ops_present)
 	case APNAS_KIND_COST: {
 		const apnas_cost_ops *s = o;
 		ck_assert_uint_eq(p.desc->ops_size, sizeof *s);
+		ck_assert_ptr_nonnull(s->metrics);
 		ck_assert_ptr_nonnull(s->cost);
+		/* The table is at least as large as its minor requires. */
+		ck_assert_uint_ge(p.desc->ops_size,
+		                  apnas_abi_ops_size(APNAS_KIND_COST,
+		                                     p.desc->abi_minor));
 		break;
 	}
 	}
@@ -105,10 +110,47 @@ START_TEST(create_from_defaults)
 		ctx.decisions = dec;
 		ctx.n_decisions = 3;
 	}
+	/* A reward gets the run's metrics: here those of a run costed by
+	 * the skeleton cost model. */
+	skel cost = {0};
+	apnas_metricset ms = {0};
+	if (kinds[_i] == APNAS_KIND_REWARD) {
+		skel_open_ok(&cost, APNAS_KIND_COST, SKEL_NONE, NULL);
+		skel_metrics(&cost, &ms);
+		ctx.metrics = ms.decl;
+		ctx.n_metrics = ms.n;
+	}
 	skel p;
 	skel_open_ok(&p, kinds[_i], SKEL_NONE, &ctx);
 	ck_assert_ptr_nonnull(p.self);
 	((const apnas_common_ops *)p.desc->ops)->destroy(NULL);
+	skel_close(&p);
+	apnas_metricset_free(&ms);
+	if (cost.handle)
+		skel_close(&cost);
+}
+END_TEST
+
+/* The skeleton cost's declarations pass every check the core makes on
+ * load (names, units, goal, scope and total consistent, none of the
+ * core's names), and declare a network value the rewards can trade. */
+START_TEST(cost_metrics_accepted_by_the_core)
+{
+	skel p;
+	skel_open_ok(&p, APNAS_KIND_COST, SKEL_NONE, NULL);
+	apnas_metricset ms;
+	skel_metrics(&p, &ms);
+	ck_assert_uint_gt(ms.n, APNAS_MX_COST);
+	int tradeable = 0;
+	for (size_t i = APNAS_MX_COST; i < ms.n; i++) {
+		ck_assert_ptr_nonnull(ms.decl[i].help);
+		ck_assert_msg(ms.decl[i].help[0] != '\0', "metric %s has no help",
+		              ms.decl[i].name);
+		tradeable |= ms.decl[i].goal == APNAS_GOAL_MIN &&
+		             apnas_metricset_net(&ms, i);
+	}
+	ck_assert_msg(tradeable, "no cost metric where lower is better");
+	apnas_metricset_free(&ms);
 	skel_close(&p);
 }
 END_TEST
@@ -120,6 +162,7 @@ int main(void)
 	tcase_add_loop_test(tc, descriptor_fields, 0, N_KINDS);
 	tcase_add_loop_test(tc, required_ops_present, 0, N_KINDS);
 	tcase_add_loop_test(tc, create_from_defaults, 0, N_KINDS);
+	tcase_add_test(tc, cost_metrics_accepted_by_the_core);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
