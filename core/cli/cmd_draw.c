@@ -129,10 +129,15 @@ static int layer_costs(apnas_config *cfg, const apnas_net *net, char ***notes,
 			char num[64];
 			apnas_metric_str(v, num, sizeof num);
 			size_t u = strlen(line);
-			snprintf(line + u, sizeof line - u, "%s%s %s",
-			         u ? ", " : "", num,
-			         ms.decl[j].unit[0] ? ms.decl[j].unit
-			                            : ms.decl[j].name);
+			/* "737 cycles", "mapping_efficiency 65.9 %" */
+			if (!strcmp(ms.decl[j].name, ms.decl[j].unit))
+				snprintf(line + u, sizeof line - u, "%s%s %s",
+				         u ? ", " : "", num, ms.decl[j].unit);
+			else
+				snprintf(line + u, sizeof line - u, "%s%s %s%s%s",
+				         u ? ", " : "", ms.decl[j].name, num,
+				         ms.decl[j].unit[0] ? " " : "",
+				         ms.decl[j].unit);
 		}
 		nt[i] = strdup(line);
 		if (!nt[i]) {

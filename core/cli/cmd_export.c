@@ -300,7 +300,9 @@ static int write_outputs(const export_args *args, const ex_model *m,
 		}
 		if (apnas_write_atomic_with(out, 1, write_onnx, (void *)m, &err))
 			return write_fail(&err);
-		printf("wrote %s (ONNX opset 13)\n", out);
+		printf("wrote %s (ONNX opset 13; weights %s)\n", out,
+		       m->fresh ? "freshly initialised, not trained"
+		                : "trained");
 		return CLI_EXIT_OK;
 	}
 	char *wpath = with_ext(out, ".weights");
@@ -318,8 +320,9 @@ static int write_outputs(const export_args *args, const ex_model *m,
 		free(wpath);
 		return write_fail(&err);
 	}
-	printf("wrote %s (PyTorch module Net) and %s (its weights)\n", out,
-	       wpath);
+	printf("wrote %s (PyTorch module Net) and %s (its weights, %s)\n",
+	       out, wpath, m->fresh ? "freshly initialised, not trained"
+	                            : "trained");
 	free(wpath);
 	return CLI_EXIT_OK;
 }
