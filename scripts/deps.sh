@@ -5,7 +5,7 @@
 # export tests, tests/export).
 # Idempotent; needs root (or sudo).  Skips apt when everything is there.
 set -eu
-pkgs="meson ninja-build pkg-config gcc libconfig-dev check libopenblas-dev
+pkgs="meson ninja-build pkg-config gcc libconfig-dev libyaml-dev check libopenblas-dev
 zlib1g-dev dataset-fashion-mnist gnuplot-nox valgrind clang
 libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler graphviz python3-numpy
 python3-torch python3-onnx"

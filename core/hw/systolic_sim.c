@@ -24,6 +24,8 @@
 #include "systolic_sim.h"
 
 #include <stdlib.h>
+
+#include "sim_buffers.h"
 #include <string.h>
 
 /* Operand fetch for one product.  The feeders call these at the array's
@@ -126,7 +128,33 @@ typedef struct run {
 	uint64_t cycle;       /* cycles simulated in this product so far */
 	uint64_t last_busy;   /* last cycle with a multiply */
 	uint64_t macs, used_pes, folds;
+	apnas_simbuf *mb;     /* the memory system, or NULL: not simulated */
 } run;
+
+/* Memory hooks: each does nothing when memory is not simulated. */
+static void mem_tick(run *ru)
+{
+	if (ru->mb)
+		apnas_simbuf_tick(ru->mb);
+}
+
+static void mem_read_a(run *ru, uint64_t e, uint64_t k)
+{
+	if (ru->mb)
+		apnas_simbuf_read_a(ru->mb, e, k);
+}
+
+static void mem_read_b(run *ru, uint64_t k, uint64_t m)
+{
+	if (ru->mb)
+		apnas_simbuf_read_b(ru->mb, k, m);
+}
+
+static void mem_hops(run *ru, uint64_t n)
+{
+	if (ru->mb)
+		ru->mb->c->pe_hops += n;
+}
 
 static int stuck(void)
 {
@@ -136,13 +164,16 @@ static int stuck(void)
 }
 
 /* Shifts every row's moving operand one PE right, dropping what leaves
- * the last column; returns how many operands left. */
-static uint64_t shift_right(grid *g)
+ * the last column; returns how many operands left, and adds to *hops the
+ * real operands that moved to a neighbour. */
+static uint64_t shift_right(grid *g, uint64_t *hops)
 {
 	uint64_t gone = 0;
 	for (size_t i = 0; i < g->r; i++) {
 		size_t row = i * g->c;
 		gone += g->h_tag[row + g->c - 1] >= 0;
+		for (size_t j = 0; j + 1 < g->c; j++)
+			*hops += g->h_tag[row + j] >= 0 && g->h_real[row + j];
 		memmove(g->h_val + row + 1, g->h_val + row,
 		        (g->c - 1) * sizeof *g->h_val);
 		memmove(g->h_tag + row + 1, g->h_tag + row,
@@ -154,7 +185,7 @@ static uint64_t shift_right(grid *g)
 
 /* Row i's feeder at stream cycle tau: the operand of temporal index
  * tau - i, if that is in [0, T).  Returns 1 if it put one in. */
-static int feed_row(grid *g, const operands *o, const run *ru, uint64_t r0,
+static int feed_row(grid *g, const operands *o, run *ru, uint64_t r0,
                     size_t i, int64_t tau)
 {
 	size_t idx = i * g->c;
@@ -168,9 +199,18 @@ static int feed_row(grid *g, const operands *o, const run *ru, uint64_t r0,
 	double v = 0.0;
 	if (real) {
 		switch (ru->df) {
-		case APNAS_DF_OS: v = fetch_a(o, row, (uint64_t)t); break;
-		case APNAS_DF_WS: v = fetch_a(o, (uint64_t)t, row); break;
-		case APNAS_DF_IS: v = fetch_b(o, row, (uint64_t)t); break;
+		case APNAS_DF_OS:
+			v = fetch_a(o, row, (uint64_t)t);
+			mem_read_a(ru, row, (uint64_t)t);
+			break;
+		case APNAS_DF_WS:
+			v = fetch_a(o, (uint64_t)t, row);
+			mem_read_a(ru, (uint64_t)t, row);
+			break;
+		case APNAS_DF_IS:
+			v = fetch_b(o, row, (uint64_t)t);
+			mem_read_b(ru, row, (uint64_t)t);
+			break;
 		}
 	}
 	g->h_val[idx] = v;
@@ -210,6 +250,8 @@ static int fold_os(grid *g, operands *o, run *ru, uint64_t r0, uint64_t c0)
 			}
 			int real = c0 + j < ru->sc;
 			g->v_val[j] = real ? fetch_b(o, (uint64_t)t, c0 + j) : 0.0;
+			if (real)
+				mem_read_b(ru, (uint64_t)t, c0 + j);
 			g->v_tag[j] = t;
 			g->v_real[j] = (uint8_t)real;
 			inflight++;
@@ -232,10 +274,15 @@ static int fold_os(grid *g, operands *o, run *ru, uint64_t r0, uint64_t c0)
 		if (busy)
 			ru->last_busy = ru->cycle;
 		ru->cycle++;
+		mem_tick(ru);
 		/* End of cycle: operands move on. */
-		inflight -= shift_right(g);
+		uint64_t hops = 0;
+		inflight -= shift_right(g, &hops);
 		for (size_t j = 0; j < C; j++)
 			inflight -= g->v_tag[(R - 1) * C + j] >= 0;
+		for (size_t x = 0; x + C < n; x++)
+			hops += g->v_tag[x] >= 0 && g->v_real[x];
+		mem_hops(ru, hops);
 		memmove(g->v_val + C, g->v_val, (n - C) * sizeof *g->v_val);
 		memmove(g->v_tag + C, g->v_tag, (n - C) * sizeof *g->v_tag);
 		memmove(g->v_real + C, g->v_real, n - C);
@@ -244,9 +291,14 @@ static int fold_os(grid *g, operands *o, run *ru, uint64_t r0, uint64_t c0)
 			return stuck();
 	}
 	/* Read-out, overlapped with the next fold. */
+	uint64_t outs = 0;
 	for (size_t i = 0; i < R && r0 + i < ru->sr; i++)
-		for (size_t j = 0; j < C && c0 + j < ru->sc; j++)
+		for (size_t j = 0; j < C && c0 + j < ru->sc; j++, outs++)
 			store_o(o, r0 + i, c0 + j, g->s_val[i * C + j]);
+	/* SCALE-Sim's ofmap demand for an os fold also carries R + C drain
+	 * rows, which it counts as writes; they hold no result. */
+	if (ru->mb)
+		apnas_simbuf_write(ru->mb, outs + R + C, outs);
 	fold_done(g, ru);
 	return 0;
 }
@@ -259,7 +311,12 @@ static int fold_stationary(grid *g, operands *o, run *ru, uint64_t r0,
 	size_t R = g->r, C = g->c, n = R * C;
 	/* Preload: each cycle the stationary registers shift down one row and
 	 * row 0 takes the next value, bottom row first. */
+	memset(g->s_real, 0, n); /* the last fold's values leave unseen */
 	for (size_t p = 0; p < R; p++) {
+		uint64_t hops = 0;
+		for (size_t x = 0; x + C < n; x++)
+			hops += g->s_real[x];
+		mem_hops(ru, hops);
 		memmove(g->s_val + C, g->s_val, (n - C) * sizeof *g->s_val);
 		memmove(g->s_real + C, g->s_real, n - C);
 		uint64_t row = r0 + (R - 1 - p);
@@ -267,13 +324,18 @@ static int fold_stationary(grid *g, operands *o, run *ru, uint64_t r0,
 			uint64_t col = c0 + j;
 			int real = row < ru->sr && col < ru->sc;
 			double v = 0.0;
-			if (real)
-				v = ru->df == APNAS_DF_WS ? fetch_b(o, row, col)
-				                          : fetch_a(o, col, row);
+			if (real && ru->df == APNAS_DF_WS) {
+				v = fetch_b(o, row, col);
+				mem_read_b(ru, row, col);
+			} else if (real) {
+				v = fetch_a(o, col, row);
+				mem_read_a(ru, col, row);
+			}
 			g->s_val[j] = v;
 			g->s_real[j] = (uint8_t)real;
 		}
 		ru->cycle++;
+		mem_tick(ru);
 	}
 	for (size_t i = 0; i < n; i++) {
 		g->h_tag[i] = g->v_tag[i] = -1;
@@ -302,6 +364,8 @@ static int fold_stationary(grid *g, operands *o, run *ru, uint64_t r0,
 					if (g->v_tag[x - C] != tag)
 						return stuck();
 					in = g->v_val[x - C];
+					if (c0 + j < ru->sc)
+						mem_hops(ru, 1);
 				}
 				double v = in + g->h_val[x] * g->s_val[x];
 				g->v_val[x] = v;
@@ -318,13 +382,18 @@ static int fold_stationary(grid *g, operands *o, run *ru, uint64_t r0,
 						store_o(o, (uint64_t)tag, c0 + j, v);
 					else
 						store_o(o, c0 + j, (uint64_t)tag, v);
+					if (ru->mb)
+						apnas_simbuf_write(ru->mb, 1, 1);
 				}
 			}
 		}
 		if (busy)
 			ru->last_busy = ru->cycle;
 		ru->cycle++;
-		inflight -= shift_right(g);
+		mem_tick(ru);
+		uint64_t hops = 0;
+		inflight -= shift_right(g, &hops);
+		mem_hops(ru, hops);
 		tau++;
 		if ((uint64_t)tau > ru->t + R + C)
 			return stuck();
@@ -334,12 +403,14 @@ static int fold_stationary(grid *g, operands *o, run *ru, uint64_t r0,
 }
 
 static int run_product(grid *g, operands *o, const apnas_array *a,
-                       apnas_sim_stats *st, apnas_error *err)
+                       apnas_simbuf *mb, apnas_sim_stats *st,
+                       apnas_error *err)
 {
 	run ru;
 	int rc = 0;
 	memset(&ru, 0, sizeof ru);
 	ru.df = a->dataflow;
+	ru.mb = mb;
 	/* Which matrix dimension lies along the rows, the columns and time
 	 * (systolic.md's table); the timing itself is simulated. */
 	switch (ru.df) {
@@ -347,11 +418,28 @@ static int run_product(grid *g, operands *o, const apnas_array *a,
 	case APNAS_DF_WS: ru.sr = o->k; ru.sc = o->m; ru.t = o->e; break;
 	case APNAS_DF_IS: ru.sr = o->k; ru.sc = o->e; ru.t = o->m; break;
 	}
-	for (uint64_t r0 = 0; r0 < ru.sr; r0 += g->r) {
-		for (uint64_t c0 = 0; c0 < ru.sc; c0 += g->c) {
+	if (mb && (rc = apnas_simbuf_product(mb, o->l, o->ch, o->e, o->k, o->m,
+	                                     err)))
+		return rc;
+	/* Column folds outer, row folds inner, as SCALE-Sim runs them (the
+	 * order the memory model's reuse follows). */
+	for (uint64_t c0 = 0; c0 < ru.sc; c0 += g->c) {
+		for (uint64_t r0 = 0; r0 < ru.sr; r0 += g->r) {
+			if (mb)
+				apnas_simbuf_fold(mb, c0 / g->c, r0 / g->r);
 			rc = ru.df == APNAS_DF_OS ? fold_os(g, o, &ru, r0, c0)
 			                          : fold_stationary(g, o, &ru, r0,
 			                                            c0);
+			if (!rc && mb)
+				apnas_simbuf_fold_end(mb);
+			if (!rc && mb && mb->miss)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "simulator: an operand read in "
+				                       "fold at row %llu, column %llu "
+				                       "was not in its buffer (internal "
+				                       "error)",
+				                       (unsigned long long)r0,
+				                       (unsigned long long)c0);
 			if (rc)
 				return apnas_error_set(err, APNAS_EINVAL,
 				                       "simulator: operands out of step "
@@ -361,6 +449,8 @@ static int run_product(grid *g, operands *o, const apnas_array *a,
 				                       (unsigned long long)c0);
 		}
 	}
+	if (mb)
+		apnas_simbuf_product_end(mb);
 	st->cycles += ru.last_busy;
 	st->macs += ru.macs;
 	st->folds += ru.folds;
@@ -453,10 +543,10 @@ int apnas_sim_budget(const apnas_array *a, const apnas_layer *l,
 	return 0;
 }
 
-int apnas_sim_layer(const apnas_array *a, const apnas_layer *l,
-                    const double *in, const double *w, double *out,
-                    uint64_t max_pe_cycles, apnas_sim_stats *st,
-                    apnas_error *err)
+static int sim_layer(const apnas_array *a, const apnas_layer *l,
+                     const double *in, const double *w, double *out,
+                     uint64_t max_pe_cycles, apnas_simbuf *mb,
+                     apnas_sim_stats *st, apnas_error *err)
 {
 	size_t n_in, n_w, n_out;
 	apnas_gemm gm;
@@ -478,12 +568,51 @@ int apnas_sim_layer(const apnas_array *a, const apnas_layer *l,
 	              .e = gm.e, .k = gm.k, .m = gm.m};
 	for (uint64_t r = 0; r < gm.repeat && !rc; r++) {
 		o.ch = (int32_t)r;
-		rc = run_product(&g, &o, a, st, err);
+		rc = run_product(&g, &o, a, mb, st, err);
 	}
 	grid_free(&g);
 	if (rc)
 		return apnas_error_prefix(err, "layer %s", l->name);
 	st->pe_cycles = st->sim_cycles * (uint64_t)a->rows * (uint64_t)a->cols;
+	return 0;
+}
+
+int apnas_sim_layer(const apnas_array *a, const apnas_layer *l,
+                    const double *in, const double *w, double *out,
+                    uint64_t max_pe_cycles, apnas_sim_stats *st,
+                    apnas_error *err)
+{
+	return sim_layer(a, l, in, w, out, max_pe_cycles, NULL, st, err);
+}
+
+int apnas_sim_layer_mem(const apnas_array *a, const apnas_mem_cfg *m,
+                        const apnas_energy_table *e, const apnas_layer *l,
+                        const double *in, const double *w, double *out,
+                        uint64_t max_pe_cycles, apnas_sim_stats *st,
+                        apnas_mem_cost *mc, apnas_error *err)
+{
+	apnas_simbuf b;
+	int rc;
+	memset(mc, 0, sizeof *mc);
+	if ((rc = apnas_array_check(a, err)) ||
+	    (rc = apnas_simbuf_init(&b, a, m, mc, err)))
+		return rc;
+	rc = sim_layer(a, l, in, w, out, max_pe_cycles, &b, st, err);
+	apnas_simbuf_free(&b);
+	if (rc) {
+		memset(mc, 0, sizeof *mc);
+		return rc;
+	}
+	/* The sim's counts are far below 2^64 (its budget bounds them); the
+	 * totals are formed as the model forms them. */
+	mc->cycles = st->cycles;
+	mc->macs = st->macs;
+	mc->pe_reg_accesses = 3 * st->macs;
+	mc->latency_cycles = mc->cycles + mc->stall_cycles;
+	mc->dram_bytes = (mc->ifmap_dram_reads + mc->filter_dram_reads +
+	                  mc->ofmap_dram_writes) * (uint64_t)m->word_bytes;
+	if (e)
+		apnas_energy_of(e, m, mc);
 	return 0;
 }
 

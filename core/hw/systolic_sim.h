@@ -18,6 +18,7 @@
 #include <apnas/error.h>
 #include <apnas/net.h>
 
+#include "systolic_memory.h"
 #include "systolic_model.h"
 
 /* What a simulation observed, summed over the layer's products; plain
@@ -56,6 +57,21 @@ int apnas_sim_layer(const apnas_array *a, const apnas_layer *l,
                     const double *in, const double *w, double *out,
                     uint64_t max_pe_cycles, apnas_sim_stats *st,
                     apnas_error *err);
+
+/* apnas_sim_layer with real buffers: the ifmap and filter SRAMs of m hold
+ * what they hold (an operand that fits is loaded whole before the first
+ * fold, one that does not is staged a fold's tile at a time, the next
+ * tile fetched while the current fold computes), every operand read
+ * checks its word is there, outputs are written back a fold later, and
+ * one DRAM port moves m->bandwidth words per cycle (0: unlimited); the
+ * array stalls, cycle by cycle, while the port is behind.  *mc gets every
+ * access, DRAM word, hop and stall as counted during the run (and, with
+ * e, energy and EDP), for comparison with apnas_mem_layer. */
+int apnas_sim_layer_mem(const apnas_array *a, const apnas_mem_cfg *m,
+                        const apnas_energy_table *e, const apnas_layer *l,
+                        const double *in, const double *w, double *out,
+                        uint64_t max_pe_cycles, apnas_sim_stats *st,
+                        apnas_mem_cost *mc, apnas_error *err);
 
 /* The PE-cycles apnas_sim_layer would spend on l (what the budget is
  * checked against); from the analytical fold plan. */
