@@ -4,12 +4,16 @@
  * synced first and their lengths recorded, so a resumed run cuts off
  * whatever was logged after this state and logs it again identically. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ckpt.h"
 #include "search_int.h"
+
+/* The maximum of search.epochs (core/search/search_options.c). */
+#define APNAS_SEARCH_MAX_EPOCHS 1000000
 
 #define CORE_VERSION 1u
 
@@ -49,6 +53,51 @@ static void write_core(const apnas_search *s, FILE *f)
 	apnas_put_u64(f, ct->epochs_len);
 	for (int i = 0; i < 4; i++)
 		apnas_put_u64(f, ct->sampler.s[i]);
+}
+
+/* A CORE section no run can have written is refused when read back:
+ * the run would otherwise go on from nonsense ("run already finished" at
+ * epoch 10^12).  Epochs are bounded by search.epochs' own maximum, since
+ * --resume may change search.epochs. */
+static int check_core(const apnas_search_counters *ct, apnas_error *err)
+{
+	if (ct->epoch > APNAS_SEARCH_MAX_EPOCHS)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"checkpoint at epoch %lld: search.epochs is at most %d",
+			(long long)ct->epoch, APNAS_SEARCH_MAX_EPOCHS);
+	if (ct->global_step < 0 || ct->updates < 0 || ct->ep_correct < 0 ||
+	    ct->ep_images < 0 || ct->ep_correct > ct->ep_images ||
+	    ct->ep_samples < 0 || ct->ep_samples > ct->samples)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"checkpoint counters are impossible: %lld steps, %lld "
+			"updates, %lld of %lld images correct, %lld of %lld "
+			"samples in the epoch", (long long)ct->global_step,
+			(long long)ct->updates, (long long)ct->ep_correct,
+			(long long)ct->ep_images, (long long)ct->ep_samples,
+			(long long)ct->samples);
+	const double times[] = {ct->wall, ct->epoch_start, ct->ep_sec_shared,
+	                        ct->ep_sec_train, ct->ep_sec_eval,
+	                        ct->ep_sec_ctl, ct->ep_sec_cost};
+	for (size_t k = 0; k < sizeof times / sizeof times[0]; k++)
+		if (!(isfinite(times[k]) && times[k] >= 0))
+			return apnas_error_set(err, APNAS_EINVAL,
+				"checkpoint holds a time of %g s: expected "
+				"finite and >= 0", times[k]);
+	/* -inf until a first sample, NaN for "none yet" where noted */
+	if (isnan(ct->best_reward) || ct->best_reward == INFINITY ||
+	    isnan(ct->ep_reward_best) || ct->ep_reward_best == INFINITY ||
+	    ct->recent_front == INFINITY || ct->recent_front == -INFINITY ||
+	    !isfinite(ct->ep_loss_sum) || !isfinite(ct->ep_reward_sum) ||
+	    !isfinite(ct->ep_front_sum))
+		return apnas_error_set(err, APNAS_EINVAL,
+			"checkpoint holds a non-finite running value (best "
+			"reward %g, epoch sums %g, %g, %g)", ct->best_reward,
+			ct->ep_loss_sum, ct->ep_reward_sum, ct->ep_front_sum);
+	if (!(ct->sampler.s[0] | ct->sampler.s[1] | ct->sampler.s[2] |
+	      ct->sampler.s[3]))
+		return apnas_error_set(err, APNAS_EINVAL,
+			"checkpoint holds an all-zero random stream");
+	return 0;
 }
 
 static int parse_core(const unsigned char *d, size_t n,
@@ -101,12 +150,15 @@ static int parse_core(const unsigned char *d, size_t n,
 	    ct.phase_step < 0 || ct.samples < 0)
 		return apnas_error_set(err, APNAS_EINVAL,
 			"checkpoint counters are out of range");
+	if (check_core(&ct, err) < 0)
+		return APNAS_EINVAL;
 	*out = ct;
 	*seed_out = seed;
 	*nd_out = nd;
 	*trains_out = trains;
 	return 0;
 }
+
 
 static int read_core(apnas_search *s, const unsigned char *d, size_t n,
                      apnas_error *err)

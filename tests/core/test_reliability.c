@@ -18,6 +18,7 @@
 #include "opts_internal.h"
 #include "run_apnas.h"
 #include "search/ckpt.h"
+#include "search/search.h"
 
 static char *dir;
 static apnas_error err;
@@ -170,6 +171,65 @@ START_TEST(checkpoint_failure_message_honest)
 }
 END_TEST
 
+/* ---- item 6: a well-formed but impossible search checkpoint ----------- */
+
+/* The CORE section of a real search's checkpoint (the fuzz seed), with
+ * 8 bytes at off replaced by v, wrapped in a valid container at path. */
+static void core_with(const char *path, size_t off, uint64_t v)
+{
+	FILE *f = fopen(FUZZ_CORPUS "/ckpt_core/search-enas", "rb");
+	ck_assert_ptr_nonnull(f);
+	unsigned char core[4096];
+	size_t n = fread(core, 1, sizeof core, f);
+	fclose(f);
+	ck_assert_uint_gt(n, off + 8);
+	for (int i = 0; i < 8; i++)
+		core[off + i] = (unsigned char)(v >> (8 * i));
+	apnas_ckpt_writer w;
+	ck_assert_int_eq(apnas_ckpt_writer_init(&w, &err), 0);
+	FILE *s;
+	ck_assert_int_eq(apnas_ckpt_section_begin(&w, "CORE", &s, &err), 0);
+	fwrite(core, 1, n, s);
+	ck_assert_int_eq(apnas_ckpt_section_end(&w, &err), 0);
+	ck_assert_int_eq(apnas_ckpt_commit(&w, path, NULL, NULL, &err), 0);
+	apnas_ckpt_writer_free(&w);
+}
+
+START_TEST(checkpoint_impossible_counters_refused)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/state.ckpt", dir);
+	apnas_search_ckpt_info info;
+	/* CORE: version u32, seed u64, decisions u64, trains u32, then
+	 * epoch at 24; wall at 72 */
+	FILE *f = fopen(FUZZ_CORPUS "/ckpt_core/search-enas", "rb");
+	ck_assert_ptr_nonnull(f);
+	unsigned char epoch[8];
+	fseek(f, 24, SEEK_SET);
+	ck_assert_int_eq(fread(epoch, 1, 8, f), 8);
+	fclose(f);
+	uint64_t e0 = 0;
+	for (int i = 0; i < 8; i++)
+		e0 |= (uint64_t)epoch[i] << (8 * i);
+	core_with(path, 24, e0);
+	ck_assert_msg(apnas_search_checkpoint_info(path, &info, &err) == 0,
+	              "%s", err.msg);
+	ck_assert_int_eq(info.epoch, (int64_t)e0);
+	core_with(path, 24, 1000000000000ull);
+	ck_assert_int_eq(apnas_search_checkpoint_info(path, &info, &err),
+	                 APNAS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "1000000000000") &&
+	              strstr(err.msg, "1000000"), "%s", err.msg);
+	double minus = -1.0;
+	uint64_t m;
+	memcpy(&m, &minus, 8);
+	core_with(path, 72, m);
+	ck_assert_int_eq(apnas_search_checkpoint_info(path, &info, &err),
+	                 APNAS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "time of -1"), "%s", err.msg);
+}
+END_TEST
+
 /* ---- item 3: integers that libconfig would wrap, NUL in strings ------- */
 
 START_TEST(config_integers_never_wrap)
@@ -269,6 +329,7 @@ int main(int argc, char **argv)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, checkpoint_section_overrun);
 	tcase_add_test(tc, checkpoint_failure_message_honest);
+	tcase_add_test(tc, checkpoint_impossible_counters_refused);
 	tcase_add_test(tc, config_integers_never_wrap);
 	tcase_add_test(tc, config_nul_in_string_refused);
 	tcase_add_test(tc, config_and_arch_size_limited);
