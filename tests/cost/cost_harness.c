@@ -37,12 +37,50 @@ int ch_open(ch_plugin *p, const char *name, const char *const *settings,
 	if (rc < 0) {
 		p->self = NULL;
 		ch_close(p);
+		return rc;
 	}
-	return rc;
+	/* The instance the core would hold; the set only borrows from it. */
+	apnas_instance inst = {.lib = p->lib, .opts = p->opts,
+	                       .self = p->self, .ops = p->ops};
+	apnas_error_clear(&lerr);
+	rc = apnas_metricset_init(&p->ms, &inst, &lerr);
+	ck_assert_msg(rc == 0, "the core refuses %s's metrics: %s", path,
+	              lerr.msg);
+	return 0;
+}
+
+size_t ch_index(const ch_plugin *p, const char *name)
+{
+	long i = apnas_metricset_find(&p->ms, name);
+	ck_assert_msg(i >= 0, "cost %s has no metric %s", p->lib.desc->name,
+	              name);
+	return (size_t)i;
+}
+
+int ch_cost(ch_plugin *p, const apnas_net *net, double *values,
+            double *layer_values, apnas_error *err)
+{
+	apnas_error_clear(err);
+	return apnas_metricset_cost(&p->ms, net, values, layer_values, err);
+}
+
+double *ch_cost_ok(ch_plugin *p, const apnas_net *net, double **layers)
+{
+	double *v = malloc(p->ms.n * sizeof *v);
+	ck_assert_ptr_nonnull(v);
+	if (layers) {
+		*layers = malloc((net->n ? net->n : 1) * p->ms.n * sizeof **layers);
+		ck_assert_ptr_nonnull(*layers);
+	}
+	apnas_error err;
+	int rc = ch_cost(p, net, v, layers ? *layers : NULL, &err);
+	ck_assert_msg(rc == 0, "cost %s: %s", p->lib.desc->name, err.msg);
+	return v;
 }
 
 void ch_close(ch_plugin *p)
 {
+	apnas_metricset_free(&p->ms);
 	if (p->self)
 		p->ops->destroy(p->self);
 	if (p->opts)

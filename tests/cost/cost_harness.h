@@ -12,6 +12,7 @@
 
 #include "host.h"
 #include "hw/systolic_model.h"
+#include "metrics/metrics.h"
 
 /* A cost plugin instance loaded from $APNAS_PLUGIN_PATH. */
 typedef struct ch_plugin {
@@ -19,13 +20,31 @@ typedef struct ch_plugin {
 	apnas_opts *opts;
 	const apnas_cost_ops *ops;
 	void *self;
+	/* The run's metrics as the core builds them from this instance
+	 * (accuracy, macs, params, then the plugin's); borrows from it. */
+	apnas_metricset ms;
 } ch_plugin;
 
 /* Loads cost_<name>.so and creates it with "key=value" settings; returns
- * the options' or create()'s error code (nothing left open then). */
+ * the options' or create()'s error code (nothing left open then).  A
+ * plugin whose declarations the core refuses fails the test. */
 int ch_open(ch_plugin *p, const char *name, const char *const *settings,
             size_t n, apnas_error *err);
 void ch_close(ch_plugin *p);
+
+/* The index of metric `name` in p->ms; fails the test if it is absent. */
+size_t ch_index(const ch_plugin *p, const char *name);
+
+/* Costs net as a search does (apnas_metricset_cost: the plugin's vectors,
+ * checked, SUM and MAX totals formed by the core).  values has p->ms.n
+ * entries; layer_values (may be NULL) net->n rows of p->ms.n.  Returns
+ * the code with err filled. */
+int ch_cost(ch_plugin *p, const apnas_net *net, double *values,
+            double *layer_values, apnas_error *err);
+
+/* ch_cost that fails the test on an error; returns malloc()ed values
+ * (p->ms.n) and, when layers is not NULL, *layers (net->n x p->ms.n). */
+double *ch_cost_ok(ch_plugin *p, const apnas_net *net, double **layers);
 
 /* One row of systolic-vectors.csv. */
 typedef struct ch_vector {

@@ -1,8 +1,10 @@
-/* `apnas cost` as a user runs it: the printed totals equal the model's,
+/* `apnas cost` as a user runs it: columns named after the cost model's
+ * metrics, the printed layers and totals equal the model's,
  * the simulator and SCALE-Sim configs are selectable, exports read back
  * to the same total, and bad input exits 2 with one line on stderr naming
  * where it is. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +64,61 @@ static uint64_t model_total(const char *topology, apnas_array a)
 	return t.cycles;
 }
 
+/* The header every --format csv output of the systolic models has: one
+ * column per metric, named as the cost model declares it. */
+#define CSV_HEAD "layer,type,macs,params,cycles,mapping_efficiency," \
+                 "utilization\n"
+
+/* Field `col` (0-based) of the comma-separated line at s into buf. */
+static void csv_field(const char *s, int col, char *buf, size_t cap)
+{
+	for (int i = 0; i < col; i++) {
+		s = strpbrk(s, ",\n");
+		ck_assert_msg(s && *s == ',', "line has no field %d", col);
+		s++;
+	}
+	size_t n = strcspn(s, ",\n");
+	ck_assert_uint_lt(n, cap);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+/* The index of column `name` in the header of --format csv output. */
+static int csv_col(const char *out, const char *name)
+{
+	const char *h = strstr(out, "\nlayer,");
+	h = h ? h + 1 : strncmp(out, "layer,", 6) == 0 ? out : NULL;
+	ck_assert_msg(h != NULL, "no header in: %s", out);
+	for (int c = 0;; c++) {
+		char f[64];
+		csv_field(h, c, f, sizeof f);
+		if (strcmp(f, name) == 0)
+			return c;
+	}
+}
+
+/* Metric `name` of the row of layer `row` ("total" for the network). */
+static double csv_value(const char *out, const char *row, const char *name)
+{
+	char key[128];
+	snprintf(key, sizeof key, "\n%s,", row);
+	const char *r = strstr(out, key);
+	ck_assert_msg(r != NULL, "no row %s in: %s", row, out);
+	char f[64];
+	csv_field(r + 1, csv_col(out, name), f, sizeof f);
+	char *end;
+	double v = strtod(f, &end);
+	ck_assert_msg(f[0] && *end == '\0', "row %s, %s: '%s'", row, name, f);
+	return v;
+}
+
 /* The cycles of the "total" row of --format csv output. */
 static uint64_t csv_total(void)
 {
-	char *s = strstr(slurp(out_path), "\ntotal,,");
-	ck_assert_msg(s, "no total row in: %s", slurp(out_path));
-	return strtoull(s + 8, NULL, 10);
+	const char *o = slurp(out_path);
+	ck_assert_msg(strstr(o, CSV_HEAD), "header is not %s in: %s", CSV_HEAD,
+	              o);
+	return (uint64_t)csv_value(o, "total", "cycles");
 }
 
 static void one_line_error(const char *w1, const char *w2)
@@ -89,12 +140,39 @@ START_TEST(default_model_prints_the_model_total)
 {
 	ck_assert_int_eq(run("cost --topology '" RESNET "'"), 0);
 	char *o = slurp(out_path);
-	char want[64];
-	snprintf(want, sizeof want, " %llu ", (unsigned long long)model_total(
-	         RESNET, (apnas_array){32, 32, APNAS_DF_OS}));
-	char *total = strstr(o, "\nTOTAL");
-	ck_assert_msg(total && strstr(total, want), "no TOTAL with %s in:\n%s",
-	              want, o);
+	/* The table's columns are the metrics, named as declared; the
+	 * total row's cycles sit under "cycles". */
+	const char *head = strstr(o, "\nlayer ");
+	ck_assert_msg(head != NULL, "no header in:\n%s", o);
+	static const char *const cols[] = {"layer", "type", "macs", "params",
+	                                   "cycles", "mapping_efficiency",
+	                                   "utilization"};
+	const char *p = head + 1;
+	int cyc_col = -1;
+	for (int c = 0; c < 7; c++) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " \n");
+		ck_assert_msg(n == strlen(cols[c]) &&
+		              strncmp(p, cols[c], n) == 0,
+		              "column %d of the header is not %s:\n%s", c,
+		              cols[c], o);
+		if (strcmp(cols[c], "cycles") == 0)
+			cyc_col = c;
+		p += n;
+	}
+	const char *total = strstr(o, "\ntotal ");
+	ck_assert_msg(total != NULL, "no total row in:\n%s", o);
+	/* The total row has no type: cycles is its (cyc_col - 1)th number. */
+	p = total + 1 + strlen("total");
+	unsigned long long got = 0;
+	for (int c = 1; c < cyc_col; c++) {
+		char *end;
+		got = strtoull(p, &end, 10);
+		ck_assert_msg(end != p, "short total row:\n%s", o);
+		p = end;
+	}
+	ck_assert_uint_eq(got, model_total(RESNET, (apnas_array){32, 32,
+	                                                        APNAS_DF_OS}));
 	ck_assert_ptr_nonnull(strstr(o, "res5c_branch2c"));
 }
 END_TEST
@@ -118,12 +196,18 @@ START_TEST(the_simulator_can_be_selected)
 	                     "systolic_sim --set cost.rows=8 --set cost.cols=4 "
 	                     "--set cost.dataflow=is --format json"), 0);
 	char want[64];
-	snprintf(want, sizeof want, "\"total\": {\"cycles\": %llu,",
+	snprintf(want, sizeof want, "\"cycles\": %llu,",
 	         (unsigned long long)model_total(path, (apnas_array){
 	             8, 4, APNAS_DF_IS}));
 	char *o = slurp(out_path);
-	ck_assert_msg(strstr(o, want), "no '%s' in %s", want, o);
+	char *total = strstr(o, "\"total\": {");
+	ck_assert_msg(total && strstr(total, want), "no total with '%s' in %s",
+	              want, o);
 	ck_assert_ptr_nonnull(strstr(o, "\"cost_model\": \"systolic_sim\""));
+	ck_assert_ptr_nonnull(strstr(o, "\"hardware\": \"8x4 is\""));
+	ck_assert_ptr_nonnull(strstr(o, "\"metrics\": [{\"name\":\"accuracy\""));
+	ck_assert_ptr_nonnull(strstr(o, "{\"name\":\"cycles\",\"unit\":"
+	                                "\"cycles\",\"goal\":\"min\""));
 }
 END_TEST
 
@@ -160,6 +244,54 @@ START_TEST(export_reads_back_to_the_same_total)
 	uint64_t printed = csv_total();
 	ck_assert_uint_eq(model_total(path, (apnas_array){32, 32, APNAS_DF_OS}),
 	                  printed);
+}
+END_TEST
+
+/* Every layer row of --format csv against the model, and the total row
+ * the sum of the layers' cycles. */
+START_TEST(csv_rows_are_the_models_layers)
+{
+	char path[4200];
+	write_file("small.csv", SMALL);
+	snprintf(path, sizeof path, "%s/small.csv", dir);
+	ck_assert_int_eq(run("cost --topology small.csv --set cost.rows=4 "
+	                     "--set cost.cols=4 --format csv"), 0);
+	const char *o = slurp(out_path);
+	ck_assert_msg(strstr(o, CSV_HEAD), "header is not %s in: %s", CSV_HEAD,
+	              o);
+	apnas_net net;
+	apnas_error err;
+	apnas_layer_cost t, per[3];
+	apnas_net_init(&net);
+	ck_assert_msg(apnas_topology_load(path, &net, &err) == 0, "%s",
+	              err.msg);
+	ck_assert_uint_eq(net.n, 3);
+	apnas_array a = {4, 4, APNAS_DF_OS};
+	ck_assert_int_eq(apnas_systolic_net(&a, &net, &t, per, &err), 0);
+	double sum = 0;
+	for (size_t i = 0; i < net.n; i++) {
+		const char *name = net.layers[i].name;
+		double c = csv_value(o, name, "cycles");
+		ck_assert_double_eq(c, (double)per[i].cycles);
+		ck_assert_double_eq(csv_value(o, name, "macs"),
+		                    (double)apnas_layer_macs(&net.layers[i]));
+		ck_assert_double_eq(csv_value(o, name, "params"),
+		                    (double)apnas_layer_params(&net.layers[i]));
+		ck_assert(fabs(csv_value(o, name, "mapping_efficiency") -
+		               per[i].mapping_eff) <= 1e-9 * per[i].mapping_eff);
+		ck_assert(fabs(csv_value(o, name, "utilization") -
+		               per[i].utilization) <= 1e-9 * per[i].utilization);
+		sum += c;
+	}
+	ck_assert_double_eq(csv_value(o, "total", "cycles"), sum);
+	ck_assert_double_eq(csv_value(o, "total", "cycles"), (double)t.cycles);
+	ck_assert_double_eq(csv_value(o, "total", "macs"),
+	                    (double)apnas_net_macs(&net));
+	ck_assert(fabs(csv_value(o, "total", "utilization") - t.utilization)
+	          <= 1e-9 * t.utilization);
+	ck_assert(fabs(csv_value(o, "total", "mapping_efficiency") -
+	               t.mapping_eff) <= 1e-9 * t.mapping_eff);
+	apnas_net_free(&net);
 }
 END_TEST
 
@@ -234,6 +366,7 @@ int main(void)
 	tcase_add_test(tc, the_simulator_can_be_selected);
 	tcase_add_test(tc, scalesim_config_sets_the_array_and_set_wins);
 	tcase_add_test(tc, export_reads_back_to_the_same_total);
+	tcase_add_test(tc, csv_rows_are_the_models_layers);
 	tcase_add_test(tc, bad_input_exits_2_with_one_line);
 	tcase_add_test(tc, help_has_an_example);
 	suite_add_tcase(s, tc);

@@ -1,7 +1,9 @@
-/* The three cost plugins through the real host: the same figures as the
- * core model (systolic), the simulator agreeing with it on a whole network
- * (systolic_sim), MACs as the cost (macs), and options refused with a
- * message naming the key. */
+/* The three cost plugins through the real host and the core's metric
+ * list (as a search costs a network): the same figures as the core model
+ * (systolic), the simulator agreeing with it on a whole network
+ * (systolic_sim), MACs as the cost (macs), the metrics each declares and
+ * the hardware it names, and options refused with a message naming the
+ * key. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,13 +33,59 @@ static void small_net(apnas_net *net)
 	                 0);
 }
 
-static void cost(ch_plugin *p, const apnas_net *net, apnas_layer_cost *t,
-                 apnas_layer_cost *per)
+/* The array figures of one layer and of the whole network, as the core
+ * model computes them, for comparison with a plugin's value vectors. */
+typedef struct model_figs {
+	apnas_layer_cost total;
+	apnas_layer_cost per[16];
+} model_figs;
+
+static void model(const apnas_array *a, const apnas_net *net,
+                  model_figs *m)
 {
 	apnas_error err;
-	apnas_error_clear(&err);
-	ck_assert_msg(p->ops->cost(p->self, net, t, per, &err) == 0, "%s",
-	              err.msg);
+	ck_assert_uint_le(net->n, 16);
+	ck_assert_msg(apnas_systolic_net(a, net, &m->total, m->per, &err) == 0,
+	              "%s", err.msg);
+}
+
+/* Every metric of an array plugin's vectors against the model: cycles
+ * equal per layer and in total, the total equal to the layers' sum, MACs
+ * and parameters from the network description, mapping efficiency and
+ * utilization (percent, as SCALE-Sim) within 1e-9. */
+static void assert_matches_model(ch_plugin *p, const apnas_net *net,
+                                 const model_figs *m)
+{
+	double *lv;
+	double *v = ch_cost_ok(p, net, &lv);
+	size_t n = p->ms.n;
+	size_t ic = ch_index(p, "cycles"), im = ch_index(p, "macs");
+	size_t ie = ch_index(p, "mapping_efficiency");
+	size_t iu = ch_index(p, "utilization");
+	double sum = 0;
+	for (size_t i = 0; i < net->n; i++) {
+		const double *row = lv + i * n;
+		ck_assert_msg(row[ic] == (double)m->per[i].cycles,
+		              "layer %s: %.17g cycles, model %llu",
+		              net->layers[i].name, row[ic],
+		              (unsigned long long)m->per[i].cycles);
+		ck_assert_double_eq(row[im],
+		                    (double)apnas_layer_macs(&net->layers[i]));
+		ck_assert(fabs(row[ie] - m->per[i].mapping_eff) <= 1e-9);
+		ck_assert(fabs(row[iu] - m->per[i].utilization) <= 1e-9);
+		sum += row[ic];
+	}
+	ck_assert_double_eq(v[ic], (double)m->total.cycles);
+	ck_assert_double_eq(v[ic], sum);
+	ck_assert_double_eq(v[im], (double)apnas_net_macs(net));
+	ck_assert_double_eq(v[ch_index(p, "params")],
+	                    (double)apnas_net_params(net));
+	ck_assert(fabs(v[ie] - m->total.mapping_eff) <= 1e-9);
+	ck_assert(fabs(v[iu] - m->total.utilization) <= 1e-9);
+	/* The search fills accuracy; the cost model never does. */
+	ck_assert(isnan(v[ch_index(p, "accuracy")]));
+	free(v);
+	free(lv);
 }
 
 START_TEST(systolic_defaults_to_32x32_os)
@@ -48,14 +96,74 @@ START_TEST(systolic_defaults_to_32x32_os)
 	small_net(&net);
 	ck_assert_msg(ch_open(&p, "systolic", NULL, 0, &err) == 0, "%s",
 	              err.msg);
-	apnas_layer_cost t, want;
-	cost(&p, &net, &t, NULL);
+	model_figs want;
 	apnas_array a = {32, 32, APNAS_DF_OS};
-	ck_assert_int_eq(apnas_systolic_net(&a, &net, &want, NULL, &err), 0);
-	ck_assert_uint_eq(t.cycles, want.cycles);
-	ck_assert_uint_eq(t.macs, apnas_net_macs(&net));
+	model(&a, &net, &want);
+	assert_matches_model(&p, &net, &want);
 	ch_close(&p);
 	apnas_net_free(&net);
+}
+END_TEST
+
+/* The metrics the array plugins declare, in the order the run's files
+ * show them, and what each says of itself. */
+START_TEST(array_plugins_declare_their_metrics)
+{
+	static const char *const names[] = {"systolic", "systolic_sim"};
+	static const char *const want[] = {"accuracy", "macs", "params",
+	                                   "cycles", "mapping_efficiency",
+	                                   "utilization"};
+	for (int k = 0; k < 2; k++) {
+		ch_plugin p;
+		apnas_error err;
+		ck_assert_msg(ch_open(&p, names[k], NULL, 0, &err) == 0, "%s",
+		              err.msg);
+		ck_assert_uint_eq(p.ms.n, 6);
+		for (size_t i = 0; i < 6; i++)
+			ck_assert_str_eq(p.ms.decl[i].name, want[i]);
+		const apnas_metric_decl *c = &p.ms.decl[ch_index(&p, "cycles")];
+		ck_assert_str_eq(c->unit, "cycles");
+		ck_assert_int_eq(c->goal, APNAS_GOAL_MIN);
+		ck_assert_int_eq(c->total, APNAS_TOTAL_SUM);
+		const apnas_metric_decl *u =
+			&p.ms.decl[ch_index(&p, "utilization")];
+		ck_assert_str_eq(u->unit, "%");
+		ck_assert_int_eq(u->goal, APNAS_GOAL_MAX);
+		ck_assert_str_eq(p.ms.decl[ch_index(&p, "mapping_efficiency")]
+		                 .unit, "%");
+		ch_close(&p);
+	}
+}
+END_TEST
+
+/* The one-line hardware label of reports and summary.json. */
+START_TEST(hardware_is_described)
+{
+	static const struct {
+		const char *plugin;
+		const char *set[3];
+		size_t n;
+		const char *want;
+	} cases[] = {
+		{"systolic", {NULL}, 0, "32x32 os"},
+		{"systolic", {"rows=16", "cols=8", "dataflow=ws"}, 3, "16x8 ws"},
+		{"systolic_sim", {"rows=4", "cols=5", "dataflow=is"}, 3,
+		 "4x5 is"},
+		/* No describe(): the plugin's name and its (no) options. */
+		{"macs", {NULL}, 0, "macs"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		ch_plugin p;
+		apnas_error err;
+		ck_assert_msg(ch_open(&p, cases[k].plugin, cases[k].set,
+		                      cases[k].n, &err) == 0, "%s", err.msg);
+		apnas_instance inst = {.lib = p.lib, .opts = p.opts,
+		                       .self = p.self, .ops = p.ops};
+		char hw[128];
+		apnas_metricset_hardware(&p.ms, &inst, hw, sizeof hw);
+		ck_assert_str_eq(hw, cases[k].want);
+		ch_close(&p);
+	}
 }
 END_TEST
 
@@ -63,6 +171,8 @@ START_TEST(simulator_plugin_agrees_with_systolic)
 {
 	static const char *const dfs[] = {"dataflow=os", "dataflow=ws",
 	                                  "dataflow=is"};
+	static const apnas_dataflow df[] = {APNAS_DF_OS, APNAS_DF_WS,
+	                                    APNAS_DF_IS};
 	apnas_net net;
 	small_net(&net);
 	for (int d = 0; d < 3; d++) {
@@ -73,22 +183,20 @@ START_TEST(simulator_plugin_agrees_with_systolic)
 		              err.msg);
 		ck_assert_msg(ch_open(&si, "systolic_sim", set, 3, &err) == 0,
 		              "%s", err.msg);
-		apnas_layer_cost t1, t2, p1[7], p2[7];
-		cost(&sy, &net, &t1, p1);
-		cost(&si, &net, &t2, p2);
-		for (size_t i = 0; i < net.n; i++) {
-			ck_assert_uint_eq(p1[i].cycles, p2[i].cycles);
-			ck_assert_uint_eq(p1[i].macs, p2[i].macs);
-			ck_assert(fabs(p1[i].mapping_eff - p2[i].mapping_eff) <= 1e-9);
-			ck_assert(fabs(p1[i].utilization - p2[i].utilization) <= 1e-9);
-		}
-		ck_assert_uint_eq(t1.cycles, t2.cycles);
-		ck_assert(fabs(t1.utilization - t2.utilization) <= 1e-9);
-		ck_assert(fabs(t1.mapping_eff - t2.mapping_eff) <= 1e-9);
-		/* Deterministic: a second call gives the same figures. */
-		apnas_layer_cost t3;
-		cost(&si, &net, &t3, NULL);
-		ck_assert_mem_eq(&t2, &t3, sizeof t2);
+		/* Both against the model, so each against the other. */
+		model_figs want;
+		apnas_array a = {4, 5, df[d]};
+		model(&a, &net, &want);
+		assert_matches_model(&sy, &net, &want);
+		assert_matches_model(&si, &net, &want);
+		/* Deterministic: a second call gives the same figures, bit for
+		 * bit, per layer and in total. */
+		double *l2, *l3;
+		double *v2 = ch_cost_ok(&si, &net, &l2);
+		double *v3 = ch_cost_ok(&si, &net, &l3);
+		ck_assert_mem_eq(v2, v3, si.ms.n * sizeof *v2);
+		ck_assert_mem_eq(l2, l3, net.n * si.ms.n * sizeof *l2);
+		free(v2); free(v3); free(l2); free(l3);
 		ch_close(&sy);
 		ch_close(&si);
 	}
@@ -105,9 +213,9 @@ START_TEST(simulator_refuses_layers_over_its_budget)
 	small_net(&net);
 	ck_assert_msg(ch_open(&p, "systolic_sim", set, 3, &err) == 0, "%s",
 	              err.msg);
-	apnas_layer_cost t;
-	ck_assert_int_eq(p.ops->cost(p.self, &net, &t, NULL, &err),
-	                 APNAS_EINVAL);
+	double v[8];
+	ck_assert_uint_le(p.ms.n, 8);
+	ck_assert_int_eq(ch_cost(&p, &net, v, NULL, &err), APNAS_EINVAL);
 	ch_assert_msg(&err, "layer c1", "max_pe_cycles = 5000", NULL);
 	ch_close(&p);
 	apnas_net_free(&net);
@@ -121,17 +229,26 @@ START_TEST(macs_costs_the_mac_count)
 	apnas_net net;
 	small_net(&net);
 	ck_assert_msg(ch_open(&p, "macs", NULL, 0, &err) == 0, "%s", err.msg);
-	apnas_layer_cost t, per[7];
-	cost(&p, &net, &t, per);
-	ck_assert_uint_eq(t.cycles, apnas_net_macs(&net));
-	ck_assert_uint_eq(t.macs, apnas_net_macs(&net));
+	/* Its one metric is called cycles, so a reward on cycles runs on it
+	 * unchanged; it claims no array figures. */
+	ck_assert_uint_eq(p.ms.n, 4);
+	size_t ic = ch_index(&p, "cycles");
+	ck_assert_int_lt(apnas_metricset_find(&p.ms, "utilization"), 0);
+	ck_assert_int_lt(apnas_metricset_find(&p.ms, "mapping_efficiency"), 0);
+	double *lv;
+	double *v = ch_cost_ok(&p, &net, &lv);
+	ck_assert_double_eq(v[ic], (double)apnas_net_macs(&net));
+	ck_assert_double_eq(v[ch_index(&p, "macs")],
+	                    (double)apnas_net_macs(&net));
 	for (size_t i = 0; i < net.n; i++)
-		ck_assert_uint_eq(per[i].cycles, apnas_layer_macs(&net.layers[i]));
-	ck_assert(t.utilization == 0.0 && t.mapping_eff == 0.0);
+		ck_assert_double_eq(lv[i * p.ms.n + ic],
+		                    (double)apnas_layer_macs(&net.layers[i]));
+	free(v);
+	free(lv);
 	/* Bad layers are refused here too, not counted as zero. */
 	net.layers[0].stride = 0;
-	ck_assert_int_eq(p.ops->cost(p.self, &net, &t, NULL, &err),
-	                 APNAS_EINVAL);
+	double v2[4];
+	ck_assert_int_eq(ch_cost(&p, &net, v2, NULL, &err), APNAS_EINVAL);
 	ch_assert_msg(&err, "layer c1", "stride 0", NULL);
 	ch_close(&p);
 	apnas_net_free(&net);
@@ -170,6 +287,8 @@ int main(void)
 	TCase *tc = tcase_create("plugins");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, systolic_defaults_to_32x32_os);
+	tcase_add_test(tc, array_plugins_declare_their_metrics);
+	tcase_add_test(tc, hardware_is_described);
 	tcase_add_test(tc, simulator_plugin_agrees_with_systolic);
 	tcase_add_test(tc, simulator_refuses_layers_over_its_budget);
 	tcase_add_test(tc, macs_costs_the_mac_count);
