@@ -13,7 +13,9 @@
  *
  * Option values are written exactly as a config file would hold them
  * (apnas_opts_text), so they read back as "space.key=value" settings that
- * the config layer validates like any --set. */
+ * the config layer validates like any --set.  Only the options that
+ * define the network are written as `option` lines; those of the training
+ * recipe (APNAS_OPT_RECIPE) are written as comments. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -315,7 +317,13 @@ static int write_body(FILE *f, void *ud, apnas_error *err)
 			return apnas_error_set(err, APNAS_ENOMEM,
 			                       "out of memory");
 		apnas_opts_text(w->opts, t[k].key, buf, (size_t)need + 1);
-		fprintf(f, "option %s = %s\n", t[k].key, buf);
+		/* The recipe it was searched with is worth knowing, but it is
+		 * not the network: a comment, never a setting. */
+		if (t[k].flags & APNAS_OPT_RECIPE)
+			fprintf(f, "# searched with recipe option %s = %s\n",
+			        t[k].key, buf);
+		else
+			fprintf(f, "option %s = %s\n", t[k].key, buf);
 		free(buf);
 	}
 	for (const char *c = w->comment; c && *c;) {

@@ -815,6 +815,13 @@ int apnas_options_check_table(const apnas_option *table, const char *what,
 			return apnas_error_set(err, APNAS_EPLUGIN,
 			                       "%s: option '%s' has no help line",
 			                       what, o->key);
+		if (o->flags & ~APNAS_OPT_RECIPE)
+			return apnas_error_set(err, APNAS_EPLUGIN,
+			                       "%s: option '%s' has unknown flags "
+			                       "0x%x (APNAS_OPT_RECIPE is the only "
+			                       "one)", what, o->key,
+			                       (unsigned)(o->flags &
+			                                  ~APNAS_OPT_RECIPE));
 		if (o->choices && o->type != APNAS_OPT_STRING &&
 		    o->type != APNAS_OPT_STRING_LIST)
 			return apnas_error_set(err, APNAS_EPLUGIN,

@@ -3,11 +3,11 @@
 
 const apnas_option apnas_run_options[] = {
 	{"seed", APNAS_OPT_INT, "1", 0, 9223372036854775807.0, NULL,
-	 "run seed: every random stream derives from it"},
+	 "run seed: every random stream derives from it", 0},
 	{"threads", APNAS_OPT_INT, "0", 0, 1024, NULL,
 	 "worker threads; 0 = every CPU this process may run on (its "
-	 "affinity: taskset, cgroups)"},
+	 "affinity: taskset, cgroups)", 0},
 	{"dir", APNAS_OPT_STRING, "\"runs\"", 1, 0, NULL,
-	 "directory under which run directories are created"},
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	 "directory under which run directories are created", 0},
+	{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -6,6 +6,6 @@
 
 const apnas_option apnas_train_options[] = {
 	{"epochs", APNAS_OPT_INT, "10", 1, 1000000, NULL,
-	 "epochs `apnas train` retrains an architecture for (--epochs wins)"},
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	 "epochs `apnas train` retrains an architecture for (--epochs wins)", 0},
+	{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 };

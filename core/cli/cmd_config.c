@@ -229,6 +229,9 @@ static void md_table(FILE *f, const apnas_option *t)
 		md_range(f, t);
 		fputs(" | ", f);
 		md_cell(f, t->help);
+		if (t->flags & APNAS_OPT_RECIPE)
+			fputs(" (training recipe: an architecture file keeps "
+			      "it as a comment)", f);
 		fputs(" |\n", f);
 	}
 }

@@ -31,7 +31,7 @@ static void cost_metrics(const apnas_loaded *l, row *w)
 	memset(&inst, 0, sizeof inst);
 	apnas_error err;
 	apnas_error_clear(&err);
-	static const apnas_option none[] = {{NULL, 0, NULL, 0, 0, NULL, NULL}};
+	static const apnas_option none[] = {{NULL, 0, NULL, 0, 0, NULL, NULL, 0}};
 	if (apnas_opts_from_settings(l->desc->options ? l->desc->options : none,
 	                             l->desc->name, NULL, 0, &inst.opts, &err))
 		return;

@@ -19,7 +19,7 @@ int apnas_reward_open(apnas_config *cfg, const apnas_metricset *ms,
 	int rc = apnas_config_instance(cfg, APNAS_KIND_REWARD, &extra, reward,
 	                               err);
 	if (rc < 0)
-		return apnas_error_prefix(err, "reward");
+		return rc;
 	const apnas_reward_ops *ops = reward->ops;
 	size_t f = ops->front_metric(reward->self);
 	if (f >= ms->n || f == APNAS_MX_ACCURACY ||

@@ -129,18 +129,33 @@ static int group_on(const apnas_report *r, size_t g, size_t h)
 	return 0;
 }
 
-/* Block h * ngroups + g: group g's points on hardware h (possibly empty,
- * so the index arithmetic holds; empty blocks are never plotted). */
+/* The data block of group g's points on hardware h: blocks are written
+ * only for pairs that have points (gnuplot does not count empty blocks),
+ * in hardware-then-group order. */
+static size_t block_index(const apnas_report *r, size_t h, size_t g)
+{
+	size_t k = 0;
+	for (size_t h2 = 0; h2 <= h; h2++)
+		for (size_t g2 = 0; g2 < r->ngroups; g2++) {
+			if (h2 == h && g2 == g)
+				return k;
+			k += (size_t)group_on(r, g2, h2);
+		}
+	return k;
+}
+
 static int write_points(FILE *f, void *ud, apnas_error *err)
 {
 	(void)err;
 	const apnas_report *r = ((plot_ctx *)ud)->r;
-	size_t nh = r->nhardware ? r->nhardware : 1;
+	size_t nh = r->nhardware ? r->nhardware : 1, blocks = 0;
 	for (size_t h = 0; h < nh; h++)
 	for (size_t g = 0; g < r->ngroups; g++) {
 		const apnas_report_group *gr = &r->groups[g];
-		fprintf(f, "%s# hardware %zu group %zu\n",
-		        h || g ? "\n\n" : "", h, g);
+		if (!group_on(r, g, h))
+			continue;
+		fprintf(f, "%s# block %zu: hardware %zu group %zu\n",
+		        blocks++ ? "\n\n" : "", block_index(r, h, g), h, g);
 		for (size_t i = 0; i < gr->nruns; i++) {
 			const apnas_report_run *run = &r->runs[gr->runs[i]];
 			if (run_hw(r, gr->runs[i]) != h)
@@ -258,14 +273,12 @@ static void pareto_panel(FILE *f, const plot_ctx *c, size_t h)
 	fputs("\nset xlabel ", f);
 	gp_str(f, x);
 	fputs("\n", f);
-	if (h > 0)
-		fputs("unset key\n", f);
 	fputs("plot \\\n", f);
 	for (size_t g = 0; g < r->ngroups; g++) {
 		if (!group_on(r, g, h))
 			continue;
 		fprintf(f, "  'plot_points.dat' index %zu using 1:2 with points "
-		        "lt %zu pt %d ps 1.2 title ", h * r->ngroups + g,
+		        "lt %zu pt %d ps 1.2 title ", block_index(r, h, g),
 		        g % N_COLOURS + 1, markers[g % N_MARKERS]);
 		gp_str(f, legend_name(c, g));
 		fputs(", \\\n", f);

@@ -48,6 +48,18 @@ static void note_changes(apnas_arch_open *a, apnas_config *base, FILE *msg)
 	fflush(msg);
 }
 
+/* Whether setting "space.key=value" names a recipe option of table t. */
+static int is_recipe(const apnas_option *t, const char *setting)
+{
+	const char *key = strchr(setting, '.');
+	key = key ? key + 1 : setting;
+	size_t n = strcspn(key, "=");
+	for (size_t k = 0; t[k].key; k++)
+		if (strlen(t[k].key) == n && !strncmp(t[k].key, key, n))
+			return (t[k].flags & APNAS_OPT_RECIPE) != 0;
+	return 0;
+}
+
 /* A name without a slash that is no file ("all-conv3x3") is one of the
  * space's named architectures, in the space the config sets up. */
 static int is_named(const char *config, const char *arch_path)
@@ -115,11 +127,32 @@ int apnas_arch_config(apnas_arch_open *a, const char *config,
 		free(all);
 		return user_fix(rc);
 	}
-	for (size_t k = 0; k < nf; k++)
-		all[npre + k] = a->file.settings[k];
+	/* Only the settings that define the network: a file written before
+	 * recipe options became comments still lists them, and its learning
+	 * rate schedule is not the retraining's. */
+	const apnas_opts *bo = NULL;
+	apnas_error e2;
+	apnas_error_clear(&e2);
+	const apnas_option *bt = NULL;
+	if (!strcmp(apnas_config_plugin_name(base, APNAS_KIND_SPACE),
+	            a->file.space) &&
+	    apnas_config_plugin(base, APNAS_KIND_SPACE, NULL, &bo, &e2) == 0)
+		bt = apnas_opts_table(bo);
+	size_t used = 0;
+	for (size_t k = 0; k < nf; k++) {
+		if (bt && is_recipe(bt, a->file.settings[k])) {
+			if (msg)
+				fprintf(msg, "apnas: note: %s was searched with "
+				        "%s; the retraining follows the config's "
+				        "recipe\n", a->path, a->file.settings[k]);
+			continue;
+		}
+		all[npre + used++] = a->file.settings[k];
+	}
 	for (size_t k = 0; k < nsets; k++)
-		all[npre + nf + k] = sets[k];
-	rc = apnas_config_load(config, all, npre + nf + nsets, &a->cfg, err);
+		all[npre + used + k] = sets[k];
+	rc = apnas_config_load(config, all, npre + used + nsets, &a->cfg,
+	                       err);
 	free(all);
 	if (rc) {
 		apnas_config_free(base);

@@ -41,7 +41,16 @@ typedef struct apnas_option {
 	                        when min > max (use 1, 0 for "no range") */
 	const char *choices; /* STRING / STRING_LIST: "os|ws|is", or NULL */
 	const char *help;    /* one line for `config show` and the reference */
+	uint32_t flags;      /* APNAS_OPT_* flags below; 0 for none */
 } apnas_option;
+
+/* A space option of the training recipe (learning rate schedule, dropout,
+ * weight decay, ...) rather than of the network.  An architecture file
+ * records the space's options in its header; on reading it back, options
+ * without this flag define the network and override the config's, while
+ * the recipe ones are kept only as a comment, so retraining follows the
+ * config's recipe (docs/arch-format.md). */
+#define APNAS_OPT_RECIPE 0x1u
 
 /* Resolved values; owned by the core, valid for the plugin instance's
  * lifetime.  Opaque to plugins. */

@@ -26,10 +26,10 @@
 
 static const apnas_option evo_options[] = {
 	{"population", APNAS_OPT_INT, "100", 2, 1000000, NULL,
-	 "P: architectures kept, the oldest dies (paper 100)"},
+	 "P: architectures kept, the oldest dies (paper 100)", 0},
 	{"sample_size", APNAS_OPT_INT, "25", 1, 1000000, NULL,
 	 "S: members drawn with replacement per tournament, at most P "
-	 "(paper 25; 10 is common)"},
+	 "(paper 25; 10 is common)", 0},
 	{.key = NULL},
 };
 

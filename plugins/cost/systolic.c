@@ -17,11 +17,11 @@
 
 static const apnas_option systolic_options[] = {
 	{"rows", APNAS_OPT_INT, "32", 1, 1048576, NULL,
-	 "PE rows of the array (R)"},
+	 "PE rows of the array (R)", 0},
 	{"cols", APNAS_OPT_INT, "32", 1, 1048576, NULL,
-	 "PE columns of the array (C)"},
+	 "PE columns of the array (C)", 0},
 	{"dataflow", APNAS_OPT_STRING, "\"os\"", 1, 0, "os|ws|is",
-	 "which operand stays in the PEs: output, weight or input stationary"},
+	 "which operand stays in the PEs: output, weight or input stationary", 0},
 	{.key = NULL},
 };
 

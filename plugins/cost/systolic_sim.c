@@ -22,15 +22,15 @@
 
 static const apnas_option sim_options[] = {
 	{"rows", APNAS_OPT_INT, "32", 1, 1048576, NULL,
-	 "PE rows of the array (R)"},
+	 "PE rows of the array (R)", 0},
 	{"cols", APNAS_OPT_INT, "32", 1, 1048576, NULL,
-	 "PE columns of the array (C)"},
+	 "PE columns of the array (C)", 0},
 	{"dataflow", APNAS_OPT_STRING, "\"os\"", 1, 0, "os|ws|is",
-	 "which operand stays in the PEs: output, weight or input stationary"},
+	 "which operand stays in the PEs: output, weight or input stationary", 0},
 	{"max_pe_cycles", APNAS_OPT_INT, "2000000000", 0, 4.0e18, NULL,
-	 "refuse a layer whose simulation takes more PE-cycles (0: no limit)"},
+	 "refuse a layer whose simulation takes more PE-cycles (0: no limit)", 0},
 	{"verify", APNAS_OPT_BOOL, "true", 1, 0, NULL,
-	 "check each simulated output tensor against a direct convolution"},
+	 "check each simulated output tensor against a direct convolution", 0},
 	{.key = NULL},
 };
 

@@ -26,17 +26,17 @@ typedef struct linear_reward {
 
 static const apnas_option linear_options[] = {
 	{ "a", APNAS_OPT_FLOAT, "1.0", 0, 1e6, NULL,
-	  "weight of accuracy" },
+	  "weight of accuracy", 0 },
 	{ "metrics", APNAS_OPT_STRING_LIST, "[\"cycles\"]", 1, 0, NULL,
 	  "the cost metrics M_i (lower is better), at most 16; the first is "
-	  "the Pareto front's x axis" },
+	  "the Pareto front's x axis", 0 },
 	{ "weights", APNAS_OPT_FLOAT_LIST, NULL, 0, 1e6, NULL,
-	  "w_i, one per metric: the accuracy S_i of M_i is worth" },
+	  "w_i, one per metric: the accuracy S_i of M_i is worth", 0 },
 	{ "scales", APNAS_OPT_FLOAT_LIST, NULL, 0, 1e300, NULL,
 	  "S_i, one per metric: in its unit, or with reference a fraction "
-	  "of the reference's value in (0, 10]" },
+	  "of the reference's value in (0, 10]", 0 },
 	RW_REFERENCE_OPTION("each scale is"),
-	{ NULL, 0, NULL, 0, 0, NULL, NULL }
+	{ NULL, 0, NULL, 0, 0, NULL, NULL, 0 }
 };
 
 static void linear_destroy(void *self)

@@ -25,13 +25,13 @@ static const apnas_option mnas_options[] = {
 	RW_METRIC_OPTION,
 	{ "target", APNAS_OPT_FLOAT, NULL, 1, 0, NULL,
 	  "target T: in the metric's unit (e.g. 2e6 cycles), or with "
-	  "reference a fraction of the reference's value in (0, 10]" },
+	  "reference a fraction of the reference's value in (0, 10]", 0 },
 	RW_REFERENCE_OPTION("target is"),
 	{ "alpha", APNAS_OPT_FLOAT, "-0.07", -10, 0, NULL,
-	  "exponent w when M <= T (soft: -0.07, hard: 0)" },
+	  "exponent w when M <= T (soft: -0.07, hard: 0)", 0 },
 	{ "beta", APNAS_OPT_FLOAT, "-0.07", -10, 0, NULL,
-	  "exponent w when M > T (soft: -0.07, hard: -1)" },
-	{ NULL, 0, NULL, 0, 0, NULL, NULL }
+	  "exponent w when M > T (soft: -0.07, hard: -1)", 0 },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL, 0 }
 };
 
 static void mnas_destroy(void *self)

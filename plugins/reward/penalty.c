@@ -20,11 +20,11 @@ static const apnas_option penalty_options[] = {
 	RW_METRIC_OPTION,
 	{ "target", APNAS_OPT_FLOAT, NULL, 1, 0, NULL,
 	  "target T: in the metric's unit (e.g. 2e6 cycles), or with "
-	  "reference a fraction of the reference's value in (0, 10]" },
+	  "reference a fraction of the reference's value in (0, 10]", 0 },
 	RW_REFERENCE_OPTION("target is"),
 	{ "g", APNAS_OPT_FLOAT, NULL, 0, 1e6, NULL,
-	  "penalty slope: accuracy lost per T of the metric over the target" },
-	{ NULL, 0, NULL, 0, 0, NULL, NULL }
+	  "penalty slope: accuracy lost per T of the metric over the target", 0 },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL, 0 }
 };
 
 static void penalty_destroy(void *self)

@@ -34,12 +34,12 @@ typedef struct rw_target {
 #define RW_METRIC_OPTION                                                   \
 	{ "metric", APNAS_OPT_STRING, "\"cycles\"", 1, 0, NULL,            \
 	  "the cost metric traded against accuracy: any metric of the "    \
-	  "cost model where lower is better (`apnas plugins` lists them)" }
+	  "cost model where lower is better (`apnas plugins` lists them)", 0 }
 #define RW_REFERENCE_OPTION(what_)                                         \
 	{ "reference", APNAS_OPT_STRING, "\"\"", 1, 0, NULL,               \
 	  "named architecture of the search space (e.g. \"all-conv3x3\") "  \
 	  "whose metric " what_ " a fraction of; empty: " what_            \
-	  " in the metric's unit" }
+	  " in the metric's unit", 0 }
 
 /* The accuracy position and the run's metric list, from create()'s ctx. */
 typedef struct rw_metrics {

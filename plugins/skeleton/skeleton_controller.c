@@ -34,9 +34,9 @@
  * the core before create(). */
 static const apnas_option skeleton_controller_options[] = {
 	{"skip_prob", APNAS_OPT_FLOAT, "0.5", 0, 1, NULL,
-	 "probability that a skip connection is on (0.5: uniform)"},
+	 "probability that a skip connection is on (0.5: uniform)", 0},
 	{"stream", APNAS_OPT_STRING, "\"skeleton_controller\"", 1, 0, NULL,
-	 "name of the random stream derived from the run seed"},
+	 "name of the random stream derived from the run seed", 0},
 	{.key = NULL},
 };
 

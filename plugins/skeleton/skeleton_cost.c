@@ -25,9 +25,9 @@
  * fills in the defaults before create() runs, so create() only reads. */
 static const apnas_option skeleton_cost_options[] = {
 	{"pes", APNAS_OPT_INT, "256", 1, 1048576, NULL,
-	 "processing elements that work in parallel"},
+	 "processing elements that work in parallel", 0},
 	{"setup", APNAS_OPT_INT, "0", 0, 1000000000, NULL,
-	 "fixed cycles added to every layer that multiplies"},
+	 "fixed cycles added to every layer that multiplies", 0},
 	{.key = NULL},
 };
 

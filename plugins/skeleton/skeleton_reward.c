@@ -27,11 +27,11 @@
  * core before create(). */
 static const apnas_option skeleton_reward_options[] = {
 	{"metric", APNAS_OPT_STRING, "\"cycles\"", 1, 0, NULL,
-	 "the cost metric traded against accuracy (lower is better)"},
+	 "the cost metric traded against accuracy (lower is better)", 0},
 	{"weight", APNAS_OPT_FLOAT, "0.1", 0, 1000000, NULL,
-	 "accuracy given up per `scale` of the metric"},
+	 "accuracy given up per `scale` of the metric", 0},
 	{"scale", APNAS_OPT_FLOAT, "1000000.0", 1e-300, 1e300, NULL,
-	 "amount of the metric that costs `weight` of reward"},
+	 "amount of the metric that costs `weight` of reward", 0},
 	{.key = NULL},
 };
 

@@ -33,9 +33,9 @@
  * core before create(). */
 static const apnas_option skeleton_space_options[] = {
 	{"layers", APNAS_OPT_INT, "3", 1, MAX_LAYERS, NULL,
-	 "searched layers after the stem"},
+	 "searched layers after the stem", 0},
 	{"channels", APNAS_OPT_INT, "16", 1, 4096, NULL,
-	 "channels of every layer"},
+	 "channels of every layer", 0},
 	{.key = NULL},
 };
 

@@ -23,12 +23,12 @@
 
 static const apnas_option toy_options[] = {
 	{"layers", APNAS_OPT_INT, "20", 1, 100, NULL,
-	 "layers, one op decision each"},
-	{"ops", APNAS_OPT_INT, "6", 2, 64, NULL, "choices per op decision"},
+	 "layers, one op decision each", 0},
+	{"ops", APNAS_OPT_INT, "6", 2, 64, NULL, "choices per op decision", 0},
 	{"skips", APNAS_OPT_BOOL, "true", 1, 0, NULL,
-	 "one skip bit per earlier layer, as enas_macro"},
+	 "one skip bit per earlier layer, as enas_macro", 0},
 	{"target_seed", APNAS_OPT_INT, "1", 0, 9007199254740991.0, NULL,
-	 "seed of the hidden target architecture"},
+	 "seed of the hidden target architecture", 0},
 	{.key = NULL},
 };
 

@@ -12,15 +12,15 @@
 #include "opts_internal.h"
 
 static const apnas_option table[] = {
-	{"population", APNAS_OPT_INT, "8", 2, 4096, NULL, "population size"},
-	{"lr", APNAS_OPT_FLOAT, "0.01", 0, 1, NULL, "learning rate"},
-	{"greedy", APNAS_OPT_BOOL, "false", 1, 0, NULL, "sample greedily"},
-	{"mode", APNAS_OPT_STRING, "\"a\"", 1, 0, "a|b|c", "mode"},
-	{"label", APNAS_OPT_STRING, "\"hi\"", 1, 0, NULL, "label"},
-	{"widths", APNAS_OPT_INT_LIST, "[16, 32]", 1, 512, NULL, "widths"},
-	{"tags", APNAS_OPT_STRING_LIST, "[\"x\"]", 1, 0, "x|y|z", "tags"},
-	{"big", APNAS_OPT_INT, "3000000000L", 1, 0, NULL, "64-bit"},
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	{"population", APNAS_OPT_INT, "8", 2, 4096, NULL, "population size", 0},
+	{"lr", APNAS_OPT_FLOAT, "0.01", 0, 1, NULL, "learning rate", 0},
+	{"greedy", APNAS_OPT_BOOL, "false", 1, 0, NULL, "sample greedily", 0},
+	{"mode", APNAS_OPT_STRING, "\"a\"", 1, 0, "a|b|c", "mode", 0},
+	{"label", APNAS_OPT_STRING, "\"hi\"", 1, 0, NULL, "label", 0},
+	{"widths", APNAS_OPT_INT_LIST, "[16, 32]", 1, 512, NULL, "widths", 0},
+	{"tags", APNAS_OPT_STRING_LIST, "[\"x\"]", 1, 0, "x|y|z", "tags", 0},
+	{"big", APNAS_OPT_INT, "3000000000L", 1, 0, NULL, "64-bit", 0},
+	{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 };
 
 static apnas_error err;
@@ -116,8 +116,8 @@ END_TEST
 START_TEST(test_required)
 {
 	static const apnas_option req[] = {
-		{"rows", APNAS_OPT_INT, NULL, 1, 64, NULL, "array rows"},
-		{NULL, 0, NULL, 0, 0, NULL, NULL},
+		{"rows", APNAS_OPT_INT, NULL, 1, 64, NULL, "array rows", 0},
+		{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 	};
 	apnas_opts *o = NULL;
 	apnas_error_clear(&err);
@@ -186,8 +186,8 @@ START_TEST(test_float_text_is_exact)
 		apnas_fmt_double(buf, sizeof buf, xs[k]);
 		snprintf(set, sizeof set, "lr=%s", buf);
 		static const apnas_option ft[] = {
-			{"lr", APNAS_OPT_FLOAT, "0", 1, 0, NULL, "any float"},
-			{NULL, 0, NULL, 0, 0, NULL, NULL},
+			{"lr", APNAS_OPT_FLOAT, "0", 1, 0, NULL, "any float", 0},
+			{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 		};
 		const char *s[] = {set};
 		apnas_opts *o;
@@ -202,21 +202,21 @@ END_TEST
 START_TEST(test_table_checks)
 {
 	static const apnas_option dup[] = {
-		{"a", APNAS_OPT_INT, "1", 1, 0, NULL, "a"},
-		{"a", APNAS_OPT_INT, "1", 1, 0, NULL, "a again"},
-		{NULL, 0, NULL, 0, 0, NULL, NULL},
+		{"a", APNAS_OPT_INT, "1", 1, 0, NULL, "a", 0},
+		{"a", APNAS_OPT_INT, "1", 1, 0, NULL, "a again", 0},
+		{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 	};
 	static const apnas_option reserved[] = {
-		{"path", APNAS_OPT_STRING, "\"x\"", 1, 0, NULL, "p"},
-		{NULL, 0, NULL, 0, 0, NULL, NULL},
+		{"path", APNAS_OPT_STRING, "\"x\"", 1, 0, NULL, "p", 0},
+		{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 	};
 	static const apnas_option bad_default[] = {
-		{"n", APNAS_OPT_INT, "0", 1, 9, NULL, "n"},
-		{NULL, 0, NULL, 0, 0, NULL, NULL},
+		{"n", APNAS_OPT_INT, "0", 1, 9, NULL, "n", 0},
+		{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 	};
 	static const apnas_option no_help[] = {
-		{"n", APNAS_OPT_INT, "1", 1, 0, NULL, NULL},
-		{NULL, 0, NULL, 0, 0, NULL, NULL},
+		{"n", APNAS_OPT_INT, "1", 1, 0, NULL, NULL, 0},
+		{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 	};
 	ck_assert_int_eq(apnas_options_check_table(table, "t", &err), 0);
 	ck_assert_int_eq(apnas_options_check_table(dup, "t", &err),

@@ -302,8 +302,8 @@ END_TEST
 START_TEST(open_wrong_table)
 {
 	static const apnas_option other[] = {
-		{"x", APNAS_OPT_INT, "1", 1, 0, NULL, "x"},
-		{NULL, 0, NULL, 0, 0, NULL, NULL}};
+		{"x", APNAS_OPT_INT, "1", 1, 0, NULL, "x", 0},
+		{NULL, 0, NULL, 0, 0, NULL, NULL, 0}};
 	apnas_opts *o = NULL;
 	apnas_error err = {0};
 	ck_assert_int_eq(apnas_opts_from_settings(other, "other", NULL, 0, &o,

@@ -13,7 +13,7 @@
 
 static const apnas_option exotic_options[] = {
 	{"variant", APNAS_OPT_STRING, "\"grouped\"", 1, 0, "grouped|unknown",
-	 "which exotic layer the network has"},
+	 "which exotic layer the network has", 0},
 	{.key = NULL},
 };
 

@@ -21,13 +21,13 @@
 #define SAVE_MAGIC "FXMLP001"
 
 static const apnas_option fx_options[] = {
-	{"ops", APNAS_OPT_INT, "3", 2, 8, NULL, "choices per decision"},
-	{"hidden", APNAS_OPT_INT, "8", 1, 256, NULL, "hidden units"},
-	{"lr", APNAS_OPT_FLOAT, "0.05", 0, 1e12, NULL, "SGD learning rate"},
-	{"momentum", APNAS_OPT_FLOAT, "0.9", 0, 0.999, NULL, "SGD momentum"},
+	{"ops", APNAS_OPT_INT, "3", 2, 8, NULL, "choices per decision", 0},
+	{"hidden", APNAS_OPT_INT, "8", 1, 256, NULL, "hidden units", 0},
+	{"lr", APNAS_OPT_FLOAT, "0.05", 0, 1e12, NULL, "SGD learning rate", APNAS_OPT_RECIPE},
+	{"momentum", APNAS_OPT_FLOAT, "0.9", 0, 0.999, NULL, "SGD momentum", APNAS_OPT_RECIPE},
 	{"diverge_at", APNAS_OPT_INT, "-1", -1, 1e15, NULL,
-	 "report a non-finite loss at this global step (-1: never)"},
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	 "report a non-finite loss at this global step (-1: never)", APNAS_OPT_RECIPE},
+	{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 };
 
 typedef struct fx {

@@ -23,8 +23,8 @@ static const apnas_metric_decl toyenergy_decl[M_N + 1] = {
 };
 
 static const apnas_option toyenergy_options[] = {
-	{"pes", APNAS_OPT_INT, "64", 1, 1048576, NULL, "processing elements"},
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	{"pes", APNAS_OPT_INT, "64", 1, 1048576, NULL, "processing elements", 0},
+	{NULL, 0, NULL, 0, 0, NULL, NULL, 0},
 };
 
 typedef struct toyenergy {
