@@ -300,12 +300,22 @@ START_TEST(archfile_round_trip)
 	ck_assert_msg(apnas_archfile_read(path, &a, &e) == 0, "%s", e.msg);
 	ck_assert_str_eq(a.space, "enas_macro");
 	ck_assert_str_eq(a.settings[0], "space.plugin=enas_macro");
-	/* every option of the space, as settings that rebuild it */
+	/* every option that defines the network, as settings that rebuild
+	 * it; the recipe's only as comments */
 	const apnas_option *t = s.lib.desc->options;
-	size_t nopt = 0;
-	while (t[nopt].key)
-		nopt++;
-	ck_assert_uint_eq(a.n_settings, nopt + 1);
+	size_t nopt = 0, nrecipe = 0;
+	for (; t[nopt].key; nopt++)
+		nrecipe += (t[nopt].flags & APNAS_OPT_RECIPE) != 0;
+	ck_assert_uint_gt(nrecipe, 0);
+	ck_assert_uint_eq(a.n_settings, nopt - nrecipe + 1);
+	for (size_t i = 1; i < a.n_settings; i++)
+		for (size_t k = 0; k < nopt; k++)
+			if (t[k].flags & APNAS_OPT_RECIPE)
+				ck_assert_msg(strncmp(a.settings[i] + 6, t[k].key,
+				                      strlen(t[k].key)) ||
+				              a.settings[i][6 + strlen(t[k].key)] !=
+				              '=', "recipe option as a setting: %s",
+				              a.settings[i]);
 	const char *opts2[32];
 	for (size_t i = 1; i < a.n_settings; i++)
 		opts2[i - 1] = a.settings[i] + strlen("space.");

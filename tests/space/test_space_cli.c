@@ -75,10 +75,27 @@ static const char *arch4 =
 /* The TOTAL line's cycles of a table. */
 static unsigned long long total_cycles(const char *table)
 {
-	const char *t = strstr(table, "\nTOTAL");
+	/* columns: layer, type, then the metrics: cycles after macs, params */
+	const char *h = strstr(table, "\nlayer");
+	ck_assert_ptr_nonnull(h);
+	char head[512];
+	ck_assert_int_eq(sscanf(h + 1, "%511[^\n]", head), 1);
+	int col = -1, k = 0;
+	for (char *w = strtok(head, " "); w; w = strtok(NULL, " "), k++)
+		if (!strcmp(w, "cycles"))
+			col = k;
+	ck_assert_int_ge(col, 2);
+	const char *t = strstr(table, "\ntotal");
 	ck_assert_ptr_nonnull(t);
+	/* the total row has no type: one column fewer before the metrics */
+	char row[512];
+	ck_assert_int_eq(sscanf(t + 1, "%511[^\n]", row), 1);
+	k = 0;
 	unsigned long long c = 0;
-	ck_assert_int_eq(sscanf(t + 6, "%llu", &c), 1);
+	for (char *w = strtok(row, " "); w; w = strtok(NULL, " "), k++)
+		if (k == col - 1)
+			ck_assert_int_eq(sscanf(w, "%llu", &c), 1);
+	ck_assert_uint_gt(c, 0);
 	return c;
 }
 
@@ -191,6 +208,48 @@ START_TEST(train_synthetic_end_to_end)
 	ck_assert_int_eq(run("train s.cfg --arch a.arch --epochs 1 --out r"),
 	                 2);
 	ck_assert_ptr_nonnull(strstr(slurp(err_path), "already holds"));
+}
+END_TEST
+
+/* An architecture file records the recipe it was searched with (an older
+ * one as `option` lines), but retraining follows the config's: the same
+ * network trained from a file that names another learning rate schedule
+ * and dropout ends with the same weights, bit for bit. */
+START_TEST(train_keeps_the_configs_recipe)
+{
+	write_file("s.cfg", synthetic_cfg);
+	write_file("a.arch", arch3);
+	char *old = NULL;
+	ck_assert_int_gt(asprintf(&old, "apnas-arch 1\nspace enas_macro\n"
+	                          "option lr_t0 = 1\noption keep_prob = 0.5\n"
+	                          "%s", strstr(arch3, "option layers")), 0);
+	write_file("b.arch", old);
+	free(old);
+	ck_assert_int_eq(run("train s.cfg --arch a.arch --epochs 2 --out ra"),
+	                 0);
+	ck_assert_int_eq(run("train s.cfg --arch b.arch --epochs 2 --out rb"),
+	                 0);
+	const char *e = slurp(err_path);
+	ck_assert_msg(strstr(e, "searched with space.lr_t0=1; the retraining "
+	                        "follows the config's recipe"), "%s", e);
+	char pa[4300], pb[4300];
+	snprintf(pa, sizeof pa, "%s/ra/weights.bin", dir);
+	snprintf(pb, sizeof pb, "%s/rb/weights.bin", dir);
+	size_t na = 0, nb = 0;
+	char *wa = t_read_file(pa, &na), *wb = t_read_file(pb, &nb);
+	ck_assert_ptr_nonnull(wa);
+	ck_assert_ptr_nonnull(wb);
+	ck_assert_msg(na == nb && memcmp(wa, wb, na) == 0,
+	              "the file's recipe changed the training");
+	free(wa);
+	free(wb);
+	/* and the copy it writes keeps the recipe as a comment only */
+	snprintf(pa, sizeof pa, "%s/rb/arch.arch", dir);
+	const char *copy = slurp(pa);
+	ck_assert_msg(strstr(copy, "# searched with recipe option lr_t0 = "),
+	              "%s", copy);
+	ck_assert_ptr_null(strstr(copy, "\noption lr_t0"));
+	ck_assert_ptr_nonnull(strstr(copy, "\noption layers = 3"));
 }
 END_TEST
 
@@ -476,6 +535,7 @@ int main(void)
 	tcase_add_test(tc, train_second_resume_refused_naming_the_holder);
 	tcase_add_test(tc, retraining_default_directory_comes_from_the_run);
 	tcase_add_test(tc, search_and_train_resolve_threads_alike);
+	tcase_add_test(tc, train_keeps_the_configs_recipe);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
