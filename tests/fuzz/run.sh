@@ -15,9 +15,13 @@ if [ ! -d "$build" ]; then
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link >/dev/null
 fi
-meson compile -C "$build" >/dev/null
+ninja -C "$build" fuzz >/dev/null
 root=$(pwd)
-export APNAS_PLUGIN_PATH="$root/$build/plugins"
+case $build in
+/*) babs=$build ;;
+*) babs=$root/$build ;;
+esac
+export APNAS_PLUGIN_PATH="$babs/plugins"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS="suppressions=$root/tests/lsan-libconfig.supp"
