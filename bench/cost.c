@@ -6,12 +6,20 @@
  *     target: 10 million per second;
  *   - the whole ResNet-50 topology costed (apnas_systolic_net, per-layer
  *     figures included); target: under 1 ms;
+ *   - the same with the memory model and energy on (apnas_mem_layer with
+ *     the default energy table: SRAM and DRAM counts, hops, energy, edp),
+ *     64 kB buffers, unlimited bandwidth and 4 words per cycle (stalls);
+ *     measured interleaved with the plain model, A B C A B C, over 5
+ *     rounds: median, min and max of each and the ratio of medians;
  *   - `systolic_sim` simulated PE-cycles per second, on small conv,
  *     depthwise and FC layers in all three dataflows.
  *
  * Usage: bench/cost [resnet50.csv] [seconds per measurement, default 1].
  * The last line is exactly
- *   layer_evals_per_s=X sim_pe_cycles_per_s=Y */
+ *   layer_evals_per_s=X sim_pe_cycles_per_s=Y mem_layer_evals_per_s=Z
+ *   mem_bw_layer_evals_per_s=W
+ * (the memory figures are the medians; the first is the plain model's
+ * full-length run, as before). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +27,7 @@
 
 #include <apnas/rng.h>
 
+#include "hw/systolic_memory.h"
 #include "hw/systolic_model.h"
 #include "hw/systolic_sim.h"
 #include "hw/topology.h"
@@ -64,6 +73,58 @@ static double layer_evals(const apnas_net *net, double seconds)
 	if (sink == 42)
 		printf("(sink)\n");
 	return (double)evals / t;
+}
+
+/* Layer evaluations per second with memory and energy: bw = 0 unlimited
+ * bandwidth, else words per cycle. */
+static double mem_evals(const apnas_net *net, int64_t bw, double seconds)
+{
+	apnas_error err;
+	apnas_mem_cost c;
+	apnas_layer_cost lc;
+	apnas_mem_cfg m;
+	apnas_energy_table e;
+	uint64_t evals = 0;
+	double sink = 0, t0 = now(), t;
+	apnas_mem_cfg_default(&m);
+	m.bandwidth = bw;
+	if (apnas_energy_default(1, &e, &err))
+		die(&err);
+	do {
+		for (int rep = 0; rep < 200; rep++) {
+			const apnas_array *a = &arrays[rep % N_ARRAYS];
+			for (size_t i = 0; i < net->n; i++) {
+				/* What a cost plugin calls: cycles, memory and
+				 * energy of the layer in one call. */
+				if (apnas_mem_layer(a, &m, &e, &net->layers[i], &lc,
+				                    &c, &err))
+					die(&err);
+				sink += c.energy_pj + (double)lc.cycles;
+			}
+			evals += net->n;
+		}
+		t = now() - t0;
+	} while (t < seconds);
+	if (sink == 42)
+		printf("(sink)\n");
+	return (double)evals / t;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+#define ROUNDS 5
+
+/* Median, min and max of ROUNDS values (sorted in place). */
+static void stats(double *v, double *med, double *lo, double *hi)
+{
+	qsort(v, ROUNDS, sizeof *v, cmp_double);
+	*med = v[ROUNDS / 2];
+	*lo = v[0];
+	*hi = v[ROUNDS - 1];
 }
 
 static double whole_net_us(const apnas_net *net, apnas_layer_cost *per,
@@ -159,6 +220,16 @@ int main(int argc, char **argv)
 	double evals = layer_evals(&net, seconds);
 	double us = whole_net_us(&net, per, &total, seconds / 2);
 	double pe = sim_rate(seconds);
+	/* Plain model, memory + energy, memory + energy + finite bandwidth,
+	 * interleaved so that drift hits all three alike. */
+	double r[3][ROUNDS], med[3], lo[3], hi[3];
+	for (int k = 0; k < ROUNDS; k++) {
+		r[0][k] = layer_evals(&net, seconds / ROUNDS);
+		r[1][k] = mem_evals(&net, 0, seconds / ROUNDS);
+		r[2][k] = mem_evals(&net, 4, seconds / ROUNDS);
+	}
+	for (int j = 0; j < 3; j++)
+		stats(r[j], &med[j], &lo[j], &hi[j]);
 
 	printf("topology %s: %zu layers, %.3f GMACs; on 32x32 os: %llu cycles, "
 	       "utilization %.2f%%\n", path, net.n, (double)total.macs / 1e9,
@@ -167,8 +238,18 @@ int main(int argc, char **argv)
 	       "%.2fx)\n", evals / 1e6, evals / 1e7);
 	printf("systolic: whole topology costed in %.2f us (target < 1000 us: "
 	       "%.0fx under)\n", us, 1000.0 / us);
+	static const char *const what[3] = {
+		"cycles only", "+ memory and energy, unlimited bandwidth",
+		"+ memory and energy, 4 words/cycle (stalls)"};
+	for (int j = 0; j < 3; j++)
+		printf("systolic %s: median %.1f (min %.1f, max %.1f) million "
+		       "layer evaluations/s; ratio to cycles only %.2f; target "
+		       "10: %.2fx\n", what[j], med[j] / 1e6, lo[j] / 1e6,
+		       hi[j] / 1e6, med[j] / med[0], med[j] / 1e7);
 	printf("systolic_sim: %.1f million simulated PE-cycles/s\n", pe / 1e6);
-	printf("layer_evals_per_s=%.0f sim_pe_cycles_per_s=%.0f\n", evals, pe);
+	printf("layer_evals_per_s=%.0f sim_pe_cycles_per_s=%.0f "
+	       "mem_layer_evals_per_s=%.0f mem_bw_layer_evals_per_s=%.0f\n",
+	       evals, pe, med[1], med[2]);
 	free(per);
 	apnas_net_free(&net);
 	return 0;

@@ -152,19 +152,23 @@ int apnas_energy_overrides(apnas_energy_table *t, const char *text,
 	return 0;
 }
 
-static double size_factor(const apnas_energy_table *t, double kb)
+double apnas_energy_size_factor(const apnas_energy_table *t, double kb)
 {
+	/* The default square root, and "no scaling", skip pow(): this runs
+	 * three times per layer inside the reward. */
 	if (t->sram_exp == 0)
 		return 1.0;
+	if (t->sram_exp == 0.5)
+		return sqrt(kb / t->sram_ref_kb);
 	return pow(kb / t->sram_ref_kb, t->sram_exp);
 }
 
 double apnas_energy_sram_read(const apnas_energy_table *t, double kb)
 {
-	return t->sram_read_pj * size_factor(t, kb);
+	return t->sram_read_pj * apnas_energy_size_factor(t, kb);
 }
 
 double apnas_energy_sram_write(const apnas_energy_table *t, double kb)
 {
-	return t->sram_write_pj * size_factor(t, kb);
+	return t->sram_write_pj * apnas_energy_size_factor(t, kb);
 }

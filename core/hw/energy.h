@@ -57,7 +57,9 @@ int apnas_energy_set(apnas_energy_table *t, const char *name, double v,
 int apnas_energy_overrides(apnas_energy_table *t, const char *text,
                            apnas_error *err);
 
-/* Per-word SRAM energy of a buffer of kb kilobytes. */
+/* Per-word SRAM energy of a buffer of kb kilobytes: the reference
+ * energy times apnas_energy_size_factor, (kb / sram_ref_kb)^sram_exp. */
+double apnas_energy_size_factor(const apnas_energy_table *t, double kb);
 double apnas_energy_sram_read(const apnas_energy_table *t, double kb);
 double apnas_energy_sram_write(const apnas_energy_table *t, double kb);
 

@@ -119,7 +119,8 @@ int apnas_mem_cfg_set_text(apnas_mem_cfg *c, const char *name,
 
 uint64_t apnas_mem_capacity(int64_t kb, int64_t word_bytes)
 {
-	return (uint64_t)kb * 1024u / (uint64_t)word_bytes;
+	/* word_bytes is 1, 2 or 4 (checked): a shift, not a divide. */
+	return ((uint64_t)kb << 10) >> (word_bytes == 4 ? 2 : word_bytes == 2);
 }
 
 static uint64_t ceil_div(uint64_t a, uint64_t b)
@@ -158,7 +159,6 @@ int apnas_mem_plan_make(const apnas_array *a, const apnas_mem_cfg *m,
                         apnas_mem_plan *mp, apnas_error *err)
 {
 	int rc;
-	memset(mp, 0, sizeof *mp);
 	if ((rc = apnas_systolic_plan(a, g->e, g->k, g->m, &mp->p, err)))
 		return rc;
 	mp->r = (uint64_t)a->rows;
@@ -370,8 +370,7 @@ static int product(const apnas_array *a, const apnas_mem_cfg *m,
 {
 	const apnas_fold_plan *p = &mp->p;
 	const uint64_t R = mp->r, C = mp->c;
-	int bad = 0;
-	memset(c, 0, sizeof *c);
+	int bad = 0; /* c is zeroed by the caller */
 	/* SRAM, as SCALE-Sim's compute modules count them: each fold reads
 	 * its block of each streamed operand (padding and partial edge
 	 * windows included) and, os, writes its outputs plus R + C for the
@@ -429,12 +428,15 @@ static int scale(uint64_t *v, uint64_t k)
 
 int apnas_mem_layer(const apnas_array *a, const apnas_mem_cfg *m,
                     const apnas_energy_table *e, const apnas_layer *l,
-                    apnas_mem_cost *c, apnas_error *err)
+                    apnas_layer_cost *lc, apnas_mem_cost *c,
+                    apnas_error *err)
 {
 	apnas_gemm g;
 	apnas_mem_plan mp;
 	int rc;
 	memset(c, 0, sizeof *c);
+	if (lc)
+		memset(lc, 0, sizeof *lc);
 	if ((rc = apnas_array_check(a, err)) ||
 	    (rc = apnas_mem_cfg_check(m, err)) ||
 	    (rc = apnas_layer_gemm(l, &g, err)))
@@ -445,6 +447,7 @@ int apnas_mem_layer(const apnas_array *a, const apnas_mem_cfg *m,
 		return 0;
 	}
 	if ((rc = apnas_mem_plan_make(a, m, l, &g, &mp, err)) ||
+	    (lc && (rc = apnas_systolic_plan_cost(a, &g, &mp.p, lc, err))) ||
 	    (rc = product(a, m, &mp, c, err)))
 		return apnas_error_prefix(err, "layer %s", l->name);
 	/* A depthwise layer's channels are alike and run one after another,
@@ -515,7 +518,8 @@ int apnas_mem_net(const apnas_array *a, const apnas_mem_cfg *m,
 	int rc;
 	apnas_mem_sum_init(total);
 	for (size_t i = 0; i < net->n; i++) {
-		if ((rc = apnas_mem_layer(a, m, e, &net->layers[i], &c, err)) ||
+		if ((rc = apnas_mem_layer(a, m, e, &net->layers[i], NULL, &c,
+		                          err)) ||
 		    (rc = apnas_mem_sum_add(total, &c, err)))
 			return rc;
 		if (per_layer)
@@ -528,12 +532,12 @@ int apnas_mem_net(const apnas_array *a, const apnas_mem_cfg *m,
 void apnas_energy_of(const apnas_energy_table *e, const apnas_mem_cfg *m,
                      apnas_mem_cost *c)
 {
-	double ri = apnas_energy_sram_read(e, (double)m->ifmap_kb);
-	double wi = apnas_energy_sram_write(e, (double)m->ifmap_kb);
-	double rf = apnas_energy_sram_read(e, (double)m->filter_kb);
-	double wf = apnas_energy_sram_write(e, (double)m->filter_kb);
-	double ro = apnas_energy_sram_read(e, (double)m->ofmap_kb);
-	double wo = apnas_energy_sram_write(e, (double)m->ofmap_kb);
+	double fi = apnas_energy_size_factor(e, (double)m->ifmap_kb);
+	double ff = apnas_energy_size_factor(e, (double)m->filter_kb);
+	double fo = apnas_energy_size_factor(e, (double)m->ofmap_kb);
+	double ri = e->sram_read_pj * fi, wi = e->sram_write_pj * fi;
+	double rf = e->sram_read_pj * ff, wf = e->sram_write_pj * ff;
+	double ro = e->sram_read_pj * fo, wo = e->sram_write_pj * fo;
 	double dram = (double)c->ifmap_dram_reads +
 	              (double)c->filter_dram_reads +
 	              (double)c->ofmap_dram_writes;

@@ -90,11 +90,15 @@ uint64_t apnas_mem_capacity(int64_t kb, int64_t word_bytes);
 
 /* The memory figures of layer l on array a with memory m: every field but
  * energy_pj and edp.  Pass e (may be NULL) to fill those too
- * (apnas_energy_of).  Layers without array work give all zeros.  Counts
- * that would pass 2^64 are refused (APNAS_EINVAL), never wrapped. */
+ * (apnas_energy_of), and lc (may be NULL) to get the layer's compute
+ * figures as apnas_systolic_layer gives them, from the same fold plan (one
+ * call then gives both, at the cost of one).  Layers without array work
+ * give all zeros.  Counts that would pass 2^64 are refused (APNAS_EINVAL,
+ * naming the layer), never wrapped. */
 int apnas_mem_layer(const apnas_array *a, const apnas_mem_cfg *m,
                     const apnas_energy_table *e, const apnas_layer *l,
-                    apnas_mem_cost *c, apnas_error *err);
+                    apnas_layer_cost *lc, apnas_mem_cost *c,
+                    apnas_error *err);
 
 /* Network totals: zero, add each layer, finish (edp from the totals). */
 void apnas_mem_sum_init(apnas_mem_cost *total);

@@ -6,6 +6,16 @@
 
 #include <string.h>
 
+/* a / b, in 32 bits when both fit: a 64-bit divide costs several times
+ * a 32-bit one, and a layer's cost is a handful of divides (the reward
+ * calls this 10^7 times a second). */
+static inline uint64_t udiv(uint64_t a, uint64_t b)
+{
+	if (((a | b) >> 32) == 0)
+		return (uint32_t)a / (uint32_t)b;
+	return a / b;
+}
+
 /* Arrays beyond this are not hardware anyone builds, and keeping R and C
  * small keeps every sum below (T + 2R + C) far from 64-bit limits. */
 #define ARRAY_DIM_MAX (1 << 20)
@@ -91,8 +101,11 @@ static int check_axis(const apnas_layer *l, const char *axis, int32_t in,
 		                       "layer %s: %s: filter %d larger than the "
 		                       "padded input %lld", l->name, axis, k,
 		                       (long long)padded);
-	int64_t lo = (padded - k) / l->stride + 1;
-	int64_t hi = apnas_scalesim_out(padded, k, l->stride);
+	/* padded >= k and stride >= 1 here: unsigned division is exact. */
+	int64_t lo = (int64_t)udiv((uint64_t)(padded - k), (uint64_t)l->stride)
+	             + 1;
+	int64_t hi = (int64_t)udiv((uint64_t)(padded - k + l->stride - 1),
+	                           (uint64_t)l->stride) + 1;
 	if (out != lo && out != hi)
 		return apnas_error_set(err, APNAS_EINVAL,
 		                       "layer %s: %s: output %d does not follow "
@@ -179,7 +192,8 @@ int apnas_layer_gemm(const apnas_layer *l, apnas_gemm *g, apnas_error *err)
 
 static uint64_t ceil_div(uint64_t a, uint64_t b)
 {
-	return a / b + (a % b != 0);
+	uint64_t q = udiv(a, b);
+	return q + (q * b != a);
 }
 
 int apnas_systolic_plan(const apnas_array *a, uint64_t e, uint64_t k,
@@ -213,7 +227,6 @@ int apnas_systolic_gemm_cost(const apnas_array *a, const apnas_gemm *g,
                              apnas_layer_cost *c, apnas_error *err)
 {
 	apnas_fold_plan p;
-	uint64_t macs, cycles;
 	int rc;
 	memset(c, 0, sizeof *c);
 	if (g->repeat == 0)
@@ -226,6 +239,18 @@ int apnas_systolic_gemm_cost(const apnas_array *a, const apnas_gemm *g,
 		                       (unsigned long long)g->m);
 	if ((rc = apnas_systolic_plan(a, g->e, g->k, g->m, &p, err)))
 		return rc;
+	return apnas_systolic_plan_cost(a, g, &p, c, err);
+}
+
+int apnas_systolic_plan_cost(const apnas_array *a, const apnas_gemm *g,
+                             const apnas_fold_plan *pp, apnas_layer_cost *c,
+                             apnas_error *err)
+{
+	const apnas_fold_plan p = *pp;
+	uint64_t macs, cycles;
+	memset(c, 0, sizeof *c);
+	if (g->repeat == 0)
+		return 0;
 	if (__builtin_mul_overflow(g->e, g->k, &macs) ||
 	    __builtin_mul_overflow(macs, g->m, &macs) ||
 	    __builtin_mul_overflow(macs, g->repeat, &macs))

@@ -100,6 +100,12 @@ int apnas_systolic_plan(const apnas_array *a, uint64_t e, uint64_t k,
 int apnas_systolic_gemm_cost(const apnas_array *a, const apnas_gemm *g,
                              apnas_layer_cost *c, apnas_error *err);
 
+/* The same from a fold plan already made for g (apnas_systolic_plan), so
+ * a caller that needs the plan too (the memory model) plans once. */
+int apnas_systolic_plan_cost(const apnas_array *a, const apnas_gemm *g,
+                             const apnas_fold_plan *p, apnas_layer_cost *c,
+                             apnas_error *err);
+
 /* apnas_layer_gemm + apnas_systolic_gemm_cost; errors name the layer. */
 int apnas_systolic_layer(const apnas_array *a, const apnas_layer *l,
                          apnas_layer_cost *c, apnas_error *err);

@@ -65,7 +65,7 @@ START_TEST(energy_of_an_os_layer_by_hand)
 	apnas_layer l = topo(3, 3, 3, 3, 3, 4, 2);
 	apnas_mem_cost c;
 	apnas_error err;
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, &t, &l, &c, &err), 0);
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, &t, &l, NULL, &c, &err), 0);
 	ck_assert_uint_eq(c.macs, 108);
 	ck_assert_uint_eq(c.pe_hops, 405);
 	near(c.energy_pj, 32614.0, "energy");
@@ -99,7 +99,7 @@ START_TEST(energy_of_a_ws_layer_by_hand)
 	apnas_array a = {8, 16, APNAS_DF_WS};
 	apnas_layer l = topo(16, 16, 1, 1, 1, 4, 1);
 	apnas_mem_cost c;
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, &t, &l, &c, &err), 0);
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, &t, &l, NULL, &c, &err), 0);
 	ck_assert_uint_eq(c.pe_hops, 11008);
 	ck_assert_uint_eq(c.dram_bytes, 2 * (256 + 4 + 1024));
 	near(c.energy_pj, 174273.0, "energy");
@@ -133,7 +133,7 @@ START_TEST(energy_of_an_is_layer_by_hand)
 	apnas_array a = {4, 4, APNAS_DF_IS};
 	apnas_layer l = topo(7, 7, 3, 3, 1, 8, 1);
 	apnas_mem_cost c;
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, &t, &l, &c, &err), 0);
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, &t, &l, NULL, &c, &err), 0);
 	ck_assert_uint_eq(c.cycles, 377);
 	ck_assert_uint_eq(c.stall_cycles, 33);
 	ck_assert_uint_eq(c.latency_cycles, 410);

@@ -116,8 +116,8 @@ START_TEST(model_matches_scalesim_memory_vectors)
 		apnas_mem_cost c;
 		apnas_mem_cfg m = vector_mem(&vecs[i]);
 		ck_assert_int_eq(apnas_topology_layer(&vecs[i].row, &l, &err), 0);
-		ck_assert_msg(apnas_mem_layer(&vecs[i].a, &m, NULL, &l, &c, &err) ==
-		              0, "%s", err.msg);
+		ck_assert_msg(apnas_mem_layer(&vecs[i].a, &m, NULL, &l, NULL, &c,
+		                              &err) == 0, "%s", err.msg);
 		check_vector(i, &c, "model");
 		ck_assert_uint_eq(c.stall_cycles, 0);
 		ck_assert_uint_eq(c.latency_cycles, c.cycles);
@@ -256,7 +256,8 @@ START_TEST(model_and_simulator_agree_on_memory)
 		apnas_mem_cfg m = random_mem(&r);
 		apnas_mem_cost mod, sim;
 		apnas_sim_stats st;
-		ck_assert_msg(apnas_mem_layer(&a, &m, &e, &l, &mod, &err) == 0,
+		apnas_layer_cost lc;
+		ck_assert_msg(apnas_mem_layer(&a, &m, &e, &l, &lc, &mod, &err) == 0,
 		              "%s", err.msg);
 		size_t ni, nw, no;
 		ck_assert_int_eq(apnas_sim_sizes(&l, &ni, &nw, &no, &err), 0);
@@ -280,9 +281,14 @@ START_TEST(model_and_simulator_agree_on_memory)
 		SAME(pe_hops);
 		ck_assert(sim.energy_pj == mod.energy_pj);
 		ck_assert(sim.edp == mod.edp);
-		apnas_layer_cost lc;
-		ck_assert_int_eq(apnas_systolic_layer(&a, &l, &lc, &err), 0);
-		ck_assert_uint_eq(mod.cycles, lc.cycles);
+		/* One call gives the compute figures too, as the model does. */
+		apnas_layer_cost sc;
+		ck_assert_int_eq(apnas_systolic_layer(&a, &l, &sc, &err), 0);
+		ck_assert_uint_eq(mod.cycles, sc.cycles);
+		ck_assert_uint_eq(lc.cycles, sc.cycles);
+		ck_assert_uint_eq(lc.macs, sc.macs);
+		ck_assert(lc.mapping_eff == sc.mapping_eff);
+		ck_assert(lc.utilization == sc.utilization);
 		if (m.bandwidth == 0)
 			ck_assert_uint_eq(mod.stall_cycles, 0);
 		uint64_t cap_i = apnas_mem_capacity(m.ifmap_kb, m.word_bytes);
@@ -337,7 +343,7 @@ START_TEST(stalls_worked_by_hand)
 	apnas_array a = {4, 4, APNAS_DF_WS};
 	apnas_mem_cfg m = {1, 1, 1, 4, 2};
 	ck_assert_int_eq(apnas_topology_layer(&t, &l, &err), 0);
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, &c, &err), 0);
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, NULL, &c, &err), 0);
 	ck_assert_uint_eq(c.cycles, 6 * 35 - 1);
 	ck_assert_uint_eq(c.ifmap_dram_reads, 49);
 	ck_assert_uint_eq(c.filter_dram_reads, 72);
@@ -347,7 +353,7 @@ START_TEST(stalls_worked_by_hand)
 	ck_assert_uint_eq(c.latency_cycles, 6 * 35 - 1 + 186);
 	/* Unlimited bandwidth: no stall, latency is the compute cycles. */
 	m.bandwidth = 0;
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, &c, &err), 0);
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, NULL, &c, &err), 0);
 	ck_assert_uint_eq(c.stall_cycles, 0);
 	ck_assert_uint_eq(c.latency_cycles, c.cycles);
 }
@@ -369,18 +375,18 @@ START_TEST(refetch_worked_by_hand)
 	apnas_array a = {8, 8, APNAS_DF_OS};
 	apnas_mem_cfg m = {1, 1, 1, 4, 0};
 	ck_assert_int_eq(apnas_topology_layer(&t, &l, &err), 0);
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, &c, &err), 0);
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, NULL, &c, &err), 0);
 	ck_assert_uint_eq(c.ifmap_dram_reads, 484 * 36);
 	ck_assert_uint_eq(c.filter_dram_reads, 36 * 2); /* fits: 72 */
 	/* 16 filters on a 8-column array: Fc = 2, ifmap read twice. */
 	t.filters = 16;
 	ck_assert_int_eq(apnas_topology_layer(&t, &l, &err), 0);
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, &c, &err), 0);
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, NULL, &c, &err), 0);
 	ck_assert_uint_eq(c.ifmap_dram_reads, 2 * 484 * 36);
 	/* With a buffer that holds the input (2304 x 4 bytes = 9 kB), only
 	 * the compulsory 24 x 24 x 4 words. */
 	m.ifmap_kb = 9;
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, &c, &err), 0);
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &l, NULL, &c, &err), 0);
 	ck_assert_uint_eq(c.ifmap_dram_reads, 24 * 24 * 4);
 }
 END_TEST
@@ -404,7 +410,7 @@ START_TEST(counts_over_64_bits_refused)
 	                                     &(apnas_fold_plan){0}, &err), 0);
 	apnas_mem_cfg m;
 	apnas_mem_cfg_default(&m);
-	int rc = apnas_mem_layer(&a, &m, NULL, &net.layers[0], &c, &err);
+	int rc = apnas_mem_layer(&a, &m, NULL, &net.layers[0], NULL, &c, &err);
 	ck_assert_int_eq(rc, APNAS_EINVAL);
 	ch_assert_msg(&err, "huge", "64 bits", NULL);
 	/* A network total that would wrap is refused too. */
@@ -459,7 +465,7 @@ START_TEST(bad_memory_settings_refused)
 	                              &err), 0);
 	apnas_array a = {4, 4, APNAS_DF_WS};
 	m.word_bytes = 0;
-	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &net.layers[0], &c,
+	ck_assert_int_eq(apnas_mem_layer(&a, &m, NULL, &net.layers[0], NULL, &c,
 	                                 &err), APNAS_EINVAL);
 	ch_assert_msg(&err, "word_bytes", NULL);
 	apnas_net_free(&net);
