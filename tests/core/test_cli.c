@@ -102,14 +102,22 @@ START_TEST(test_plugins_json)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "fxcost"));
 	ck_assert_ptr_null(strstr(r.out, "fxctl"));
-	/* a header and one row */
-	ck_assert_int_eq(count_lines(r.out), 2);
+	/* a header, one row and the metrics the cost model declares */
+	ck_assert_int_eq(count_lines(r.out), 3);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  "));
+	ck_assert_msg(strstr(r.out, "metrics: cycles [cycles]\n") != NULL,
+	              "no metrics line in: %s", r.out);
 	run_free(&r);
 
-	/* nothing found is an empty list, not an error */
+	/* nothing found is an error saying where it looked and what to do,
+	 * in one line */
 	run_apnas(&r, "/nonexistent-apnas-dir", "plugins", "--format", "json",
 	          "--kind", "reward", NULL);
-	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(count_lines(r.err), 1);
+	ck_assert_msg(strstr(r.err, "no reward plugin found") &&
+	              strstr(r.err, "/nonexistent-apnas-dir") &&
+	              strstr(r.err, "APNAS_PLUGIN_PATH"), "stderr: %s", r.err);
 	run_free(&r);
 }
 END_TEST

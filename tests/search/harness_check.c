@@ -90,8 +90,10 @@ void h_check_run_dir(const char *dir, const apnas_data_info *data,
 		              lines + 1, line);
 		static const char *const keys[] = {
 			"\"epoch\":", "\"step\":", "\"arch\":[", "\"text\":",
-			"\"accuracy\":", "\"cycles\":", "\"macs\":",
-			"\"params\":", "\"reward\":", "\"controller_loss\":",
+			"\"accuracy\":", "\"macs\":", "\"params\":",
+			"\"cycles\":", "\"mapping_efficiency\":",
+			"\"utilization\":", "\"reward\":",
+			"\"controller_loss\":",
 			"\"entropy\":", "\"log_prob\":", "\"wall\":"};
 		for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
 			ck_assert_msg(strstr(line, keys[k]), "line %d lacks %s",
@@ -99,6 +101,21 @@ void h_check_run_dir(const char *dir, const apnas_data_info *data,
 		double acc = h_json_number(line, "accuracy");
 		ck_assert(acc >= 0 && acc <= 1);
 		ck_assert(h_json_number(line, "cycles") > 0);
+		/* Every metric of the run by name, in the run's order. */
+		const char *m = strstr(line, "\"macs\":");
+		ck_assert_msg(m && m < strstr(line, "\"params\":") &&
+		              strstr(line, "\"params\":") <
+		              strstr(line, "\"cycles\":") &&
+		              strstr(line, "\"cycles\":") <
+		              strstr(line, "\"mapping_efficiency\":") &&
+		              strstr(line, "\"mapping_efficiency\":") <
+		              strstr(line, "\"utilization\":"),
+		              "line %d: metrics out of order: %s", lines + 1,
+		              line);
+		double u = h_json_number(line, "utilization");
+		ck_assert_msg(u > 0 && u <= 100, "utilization %g", u);
+		double me = h_json_number(line, "mapping_efficiency");
+		ck_assert_msg(me > 0 && me <= 100, "mapping_efficiency %g", me);
 		lines++;
 	}
 	free(s);
@@ -121,11 +138,12 @@ void h_check_run_dir(const char *dir, const apnas_data_info *data,
 		free(e);
 	}
 	int cands = check_csv(dir, "candidates.csv",
-		"rank,accuracy,val_images,cycles,macs,params,utilization,"
-		"reward,screen_accuracy,screen_images,pareto,arch");
+		"rank,accuracy,val_images,macs,params,cycles,"
+		"mapping_efficiency,utilization,reward,screen_accuracy,"
+		"screen_images,pareto,arch\n");
 	int front = check_csv(dir, "pareto.csv",
-		"accuracy,val_images,cycles,macs,params,utilization,reward,"
-		"rank,arch");
+		"accuracy,val_images,macs,params,cycles,mapping_efficiency,"
+		"utilization,reward,rank,arch\n");
 	ck_assert_int_gt(cands, 0);
 	ck_assert_int_gt(front, 0);
 	ck_assert_int_le(front, cands);
@@ -133,14 +151,42 @@ void h_check_run_dir(const char *dir, const apnas_data_info *data,
 	char *sum = h_readf(dir, "summary.json");
 	ck_assert_msg(h_json_valid(sum), "summary.json invalid:\n%s", sum);
 	ck_assert_ptr_nonnull(strstr(sum, "\"status\": \"finished\""));
-	free(sum);
+	/* The reward's metric and resolved target, the hardware and what
+	 * each metric column means. */
+	ck_assert_ptr_nonnull(strstr(sum, "\"reward_metric\": \"cycles\""));
+	double target = h_json_number(sum, "reward_target");
+	ck_assert_msg(target > 0, "reward_target %g", target);
+	ck_assert_ptr_nonnull(strstr(sum, "\"metrics\": [{\"name\":"
+	                                  "\"accuracy\""));
+	ck_assert_ptr_nonnull(strstr(sum, "{\"name\":\"cycles\",\"unit\":"
+	                                  "\"cycles\",\"goal\":\"min\""));
+	ck_assert_ptr_nonnull(strstr(sum, "{\"name\":\"utilization\","
+	                                  "\"unit\":\"%\",\"goal\":\"max\""));
 
 	/* The resolved config loads again, target noted in it. */
 	char path[4096];
 	snprintf(path, sizeof path, "%s/config.cfg", dir);
 	char *cfgtext = h_read(path);
-	ck_assert_ptr_nonnull(strstr(cfgtext, "target_cycles"));
+	const char *rt = strstr(cfgtext, "resolved_target = ");
+	ck_assert_msg(rt != NULL, "no resolved_target in config.cfg");
+	ck_assert_double_eq_tol(atof(rt + strlen("resolved_target = ")),
+	                        target, 1e-9 * target);
+	/* summary.json names the array the cost group configured. */
+	const char *cg = strstr(cfgtext, "\ncost = {");
+	ck_assert_ptr_nonnull(cg);
+	int arows = 0, acols = 0;
+	const char *k = strstr(cg, "rows = "), *c = strstr(cg, "cols = ");
+	ck_assert(k && c && sscanf(k, "rows = %d", &arows) == 1 &&
+	          sscanf(c, "cols = %d", &acols) == 1);
+	const char *df = strstr(cg, "dataflow = \"");
+	ck_assert_ptr_nonnull(df);
+	char want_hw[64];
+	snprintf(want_hw, sizeof want_hw, "\"hardware\": \"%dx%d %.2s\"",
+	         arows, acols, df + strlen("dataflow = \""));
+	ck_assert_msg(strstr(sum, want_hw) != NULL, "no %s in summary.json",
+	              want_hw);
 	free(cfgtext);
+	free(sum);
 	apnas_config *cfg;
 	apnas_error e;
 	ck_assert_msg(apnas_config_load(path, NULL, 0, &cfg, &e) == 0, "%s",
@@ -161,12 +207,12 @@ void h_check_run_dir(const char *dir, const apnas_data_info *data,
 	h_csv_free(f, n);
 	for (int r = 0; r < top_k; r++) {
 		n = h_csv_record(cs, &pos, f, 16);
-		ck_assert_int_eq(n, 12);
+		ck_assert_int_eq(n, 13);
 		char name[32];
 		snprintf(name, sizeof name, "top/%02d.arch", r + 1);
-		check_arch(dir, name, cfg, &space, f[11]);
+		check_arch(dir, name, cfg, &space, f[12]);
 		if (r == 0)
-			check_arch(dir, "best.arch", cfg, &space, f[11]);
+			check_arch(dir, "best.arch", cfg, &space, f[12]);
 		h_csv_free(f, n);
 	}
 	char name[32];

@@ -54,7 +54,7 @@ START_TEST(enas_run_writes_every_file)
 	char *sum = h_readf(ref, "summary.json");
 	ck_assert(h_json_number(sum, "train_steps") == 2 * 31);
 	ck_assert(h_json_number(sum, "rescored") == 3);
-	ck_assert(h_json_number(sum, "reward_target_cycles") > 0);
+	ck_assert(h_json_number(sum, "reward_target") > 0);
 	free(sum);
 	cleanup();
 }

@@ -77,7 +77,7 @@ START_TEST(fixture_search_trains_and_rescores)
 	h_csv_free(f, n);
 	n = h_csv_record(cs, &pos, f, 16);
 	ck_assert_str_eq(f[2], "200");
-	ck_assert_str_eq(f[9], "50"); /* screened on one batch of 50 */
+	ck_assert_str_eq(f[10], "50"); /* screen_images: one batch of 50 */
 	h_csv_free(f, n);
 	free(cs);
 	h_rmtree(tmp);
