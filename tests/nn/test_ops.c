@@ -58,6 +58,9 @@ static const struct conv_case CONV[] = {
 	{2, 2, 9, 7, 3, 5, 1, 2, 0},   /* 5x5 */
 	{1, 3, 6, 5, 2, 3, 1, 0, 1},   /* no padding, batch 1 on 2 threads */
 	{2, 2, 10, 11, 4, 3, 3, 2, 0}, /* stride 3, pad 2 */
+	{3, 3, 5, 37, 4, 1, 2, 0, 0},  /* strided 1x1, rows wide enough for
+	                                  the vector stride-2 gather */
+	{2, 2, 6, 34, 3, 3, 2, 1, 1},  /* the same with pad 1 and 3x3 taps */
 };
 
 START_TEST(conv_matches_reference)
@@ -379,6 +382,10 @@ START_TEST(add_concat_shift_match_reference)
 	apnas_tensor *cat = apnas_op_concat(G, cat_in, 3);
 	apnas_tensor *sh1 = apnas_op_shift(G, tb, 1, 1);
 	apnas_tensor *sh2 = apnas_op_shift(G, tb, -2, 3);
+	apnas_tensor *sh3 = apnas_op_shift(G, tb, 0, -4);
+	apnas_tensor *sh4 = apnas_op_shift(G, tb, -4, 5); /* one pixel */
+	apnas_tensor *pair_in[2] = {tc, ta};
+	apnas_tensor *pair = apnas_op_add(G, pair_in, 2);
 	run_infer();
 	size_t na = (size_t)n * 2 * hw;
 	float *ref = malloc((size_t)n * 7 * hw * sizeof *ref);
@@ -398,6 +405,13 @@ START_TEST(add_concat_shift_match_reference)
 	expect_close(sh1, ref, (size_t)n * 3 * hw, "shift(1,1)");
 	ref_shift(b, n, 3, h, w, -2, 3, ref);
 	expect_close(sh2, ref, (size_t)n * 3 * hw, "shift(-2,3)");
+	ref_shift(b, n, 3, h, w, 0, -4, ref);
+	expect_close(sh3, ref, (size_t)n * 3 * hw, "shift(0,-4)");
+	ref_shift(b, n, 3, h, w, -4, 5, ref);
+	expect_close(sh4, ref, (size_t)n * 3 * hw, "shift(-4,5)");
+	for (size_t i = 0; i < na; i++)
+		ref[i] = c[i] + a[i];
+	expect_close(pair, ref, na, "add of two");
 	free(a);
 	free(b);
 	free(c);
