@@ -85,11 +85,15 @@ char *apnas_rundir_search_default(const char *root, const char *config_path,
  *   <R>/best.arch of a search run directory R  -> <R>/retrain
  *   <R>/top/NN.arch of one                     -> <R>/retrain-topNN
  *   another file <R>/X.arch in one             -> <R>/retrain-X
- *   any other file D/X.arch  -> <root>/train-<basename of D>-X when X is
- *                               a name a search writes (best, NN), else
- *                               <root>/train-X
+ *   any other file D/X.arch of run RUN         -> <root>/train-RUN for
+ *                                                 X = best, else
+ *                                                 <root>/train-RUN-X
+ *   any other file X.arch of no run            -> <root>/train-X
  *   a named architecture (all-conv3x3)         -> <root>/train-<name>
- * A search run directory holds config.cfg and a search's summary.json. */
+ * A search run directory holds config.cfg and a search's summary.json.
+ * A file's run is the last part of the directory its provenance comment
+ * names ("# found by apnas search in runs/qs (seed 1), ..."), else, for a
+ * file named as a search names them (best, NN), its directory's name. */
 char *apnas_rundir_train_default(const char *root, const char *arch_path);
 
 /* "<search_dir>/retrain": where the best.arch of a search run is

@@ -72,6 +72,54 @@ static int search_written(const char *s, int n)
 	return n > 0;
 }
 
+/* The run an architecture file says it was found in: the last part of
+ * DIR in its header comment "# found by apnas search in DIR (seed N)..."
+ * (docs/arch-format.md), malloc()ed; NULL when it says none. */
+static char *provenance_run(const char *arch_path)
+{
+	static const char tag[] = "# found by apnas search in ";
+	FILE *f = fopen(arch_path, "r");
+	if (!f)
+		return NULL;
+	char line[4096];
+	char *run = NULL;
+	/* the header only: comments come before the body's "---" */
+	for (int k = 0; !run && k < 256 && fgets(line, sizeof line, f); k++) {
+		if (!strncmp(line, "---", 3))
+			break;
+		if (strncmp(line, tag, sizeof tag - 1))
+			continue;
+		char *d = line + sizeof tag - 1;
+		char *end = strstr(d, " (seed ");
+		if (!end)
+			break;
+		while (end > d && end[-1] == '/')
+			end--;
+		*end = '\0';
+		char *base = strrchr(d, '/');
+		base = base ? base + 1 : d;
+		if (*base && strcmp(base, ".") && strcmp(base, ".."))
+			run = strdup(base);
+	}
+	fclose(f);
+	return run;
+}
+
+/* <root>/train-<run>, -<stem> added unless the file is the run's best. */
+static char *train_name(const char *root, const char *run, const char *s,
+                        int n)
+{
+	char *p = NULL;
+	int r;
+	if (!run)
+		r = asprintf(&p, "%s/train-%.*s", root, n, s);
+	else if (n == 4 && !strncmp(s, "best", 4))
+		r = asprintf(&p, "%s/train-%s", root, run);
+	else
+		r = asprintf(&p, "%s/train-%s-%.*s", root, run, n, s);
+	return r < 0 ? NULL : p;
+}
+
 char *apnas_rundir_train_default(const char *root, const char *arch_path)
 {
 	const char *s;
@@ -103,11 +151,14 @@ char *apnas_rundir_train_default(const char *root, const char *arch_path)
 	}
 	if (!p && r >= 0) {
 		root = *root ? root : ".";
-		if (dlen >= 0 && search_written(s, n) && strcmp(dname, ".") &&
-		    strcmp(dname, "..") && *dname)
-			r = asprintf(&p, "%s/train-%s-%.*s", root, dname, n, s);
-		else
-			r = asprintf(&p, "%s/train-%.*s", root, n, s);
+		/* the run it names, else the directory a search-written
+		 * file sits in, else none */
+		char *run = provenance_run(arch_path);
+		if (!run && dlen >= 0 && search_written(s, n) &&
+		    strcmp(dname, ".") && strcmp(dname, "..") && *dname)
+			run = strdup(dname);
+		p = train_name(root, run, s, n);
+		free(run);
 	}
 	free(dir);
 	return r < 0 ? NULL : p;

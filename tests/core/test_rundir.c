@@ -89,11 +89,23 @@ START_TEST(retraining_named_after_its_run)
 	expect_train_dir("runs/toy-seed2/best.arch", "runs/toy-seed2/retrain");
 	expect_train_dir("runs/qs/top/03.arch", "runs/qs/retrain-top03");
 	expect_train_dir("runs/qs/mine.arch", "runs/qs/retrain-mine");
-	/* copies out of their runs keep the run's name */
-	expect_train_dir("keep/toy-seed1/best.arch", "R/train-toy-seed1-best");
-	expect_train_dir("keep/toy-seed2/best.arch", "R/train-toy-seed2-best");
+	/* copies out of their runs keep the run's name: the one their
+	 * provenance comment names, else their directory's */
+	put("keep/mine.arch", "apnas-arch 1\n# found by apnas search in "
+	    "runs/qs-seed4/ (seed 4), rank 2 of 9 by reward\nspace toy\n"
+	    "---\nop 1\n");
+	expect_train_dir("keep/mine.arch", "R/train-qs-seed4-mine");
+	put("keep/b/best.arch", "# found by apnas search in /x/runs/a (seed "
+	    "1), rank 1 of 9 by reward\napnas-arch 1\nspace toy\n---\n");
+	expect_train_dir("keep/b/best.arch", "R/train-a");
+	expect_train_dir("keep/toy-seed1/best.arch", "R/train-toy-seed1");
+	expect_train_dir("keep/toy-seed2/best.arch", "R/train-toy-seed2");
 	expect_train_dir("keep/toy-seed2/07.arch", "R/train-toy-seed2-07");
 	expect_train_dir("elsewhere/net.arch", "R/train-net");
+	/* a comment after the header's end is the body's, not provenance */
+	put("late/x.arch", "apnas-arch 1\nspace toy\n---\n# found by apnas "
+	    "search in runs/z (seed 1)\n");
+	expect_train_dir("late/x.arch", "R/train-x");
 	/* a training's directory is no search run */
 	put("t/config.cfg", "run = { seed = 1; };\n");
 	put("t/summary.json", "{\n  \"command\": \"train\",\n  \"x\": 1\n}\n");

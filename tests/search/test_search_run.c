@@ -224,7 +224,9 @@ START_TEST(second_process_refused_naming_the_holder)
 	const char *args[] = {"search", cfg, "--out", out, "--quiet", "--set",
 	                      "search.epochs=1000000", NULL};
 	pid_t pid = h_spawn(bg, 0, args);
-	for (int i = 0; i < 3000 && lock_pid(out) != (long)pid; i++)
+	/* at work: locked, and config.cfg (a resumable run) written */
+	for (int i = 0; i < 3000 && (lock_pid(out) != (long)pid ||
+	                             !h_exists(out, "config.cfg")); i++)
 		usleep(10000);
 	ck_assert_int_eq(lock_pid(out), (long)pid);
 	const char *res[] = {"search", "--resume", out, NULL};

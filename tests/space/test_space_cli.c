@@ -458,8 +458,8 @@ START_TEST(retraining_default_directory_comes_from_the_run)
 	                     "--epochs 1 --quiet"), 0);
 	ck_assert_int_eq(run("train s.cfg --arch a/toy-seed2/best.arch "
 	                     "--epochs 1 --quiet"), 0);
-	ck_assert(exists("runs/train-toy-seed1-best/summary.json"));
-	ck_assert(exists("runs/train-toy-seed2-best/summary.json"));
+	ck_assert(exists("runs/train-toy-seed1/summary.json"));
+	ck_assert(exists("runs/train-toy-seed2/summary.json"));
 	/* any other file: its own name */
 	write_file("mine.arch", arch3);
 	ck_assert_int_eq(run("train s.cfg --arch mine.arch --epochs 1 --quiet"),
