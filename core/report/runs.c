@@ -271,8 +271,12 @@ int apnas_report_load_run(const char *dir, const char *name, const char *x,
 		{APNAS_RM_MACS, "best macs", 0, COUNT_MAX},
 		{APNAS_RM_WALL, "wall_seconds", 0, COUNT_MAX},
 	};
+	char xwhat[64];
+	snprintf(xwhat, sizeof xwhat, "best %s", x);
 	for (size_t k = 0; k < sizeof range / sizeof range[0]; k++)
-		if ((rc = check_range(path, range[k].what, run->m[range[k].m],
+		if ((rc = check_range(path, range[k].m == APNAS_RM_X ? xwhat
+		                                                    : range[k].what,
+		                      run->m[range[k].m],
 		                      range[k].lo, range[k].hi, err)))
 			goto out;
 	double seed = apnas_json_num_at(sum, "seed");
