@@ -12,10 +12,18 @@
 #include "textfile.h"
 
 #define SECTION "architecture_presets"
+#define RUN_SECTION "run_presets"
 
 enum { KEY_ROWS, KEY_COLS, KEY_DATAFLOW, N_KEYS };
 static const char *const key_name[N_KEYS] = {"ArrayHeight", "ArrayWidth",
                                              "Dataflow"};
+
+/* The memory keys: optional, read into c->mem, and still listed among the
+ * keys that do not change compute cycles. */
+enum { MEM_IFMAP, MEM_FILTER, MEM_OFMAP, MEM_BW, MEM_IFACE, N_MEM };
+static const char *const mem_name[N_MEM] = {
+	"IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB", "Bandwidth",
+	"InterfaceBandwidth"};
 
 static int fail(apnas_error *err, const char *file, int line, int col,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -72,10 +80,12 @@ static int parse_size(const char *v, size_t n, int64_t *out)
 int apnas_scalesim_cfg_parse(const char *text, size_t len, const char *file,
                              apnas_scalesim_cfg *c, apnas_error *err)
 {
-	int seen[N_KEYS] = {0};
-	int in_section = 0, line = 0;
+	int seen[N_KEYS] = {0}, mseen[N_MEM] = {0};
+	int in_section = 0, in_run = 0, line = 0;
+	int64_t bw = 0;
 	file = file ? file : "<scalesim config>";
 	memset(c, 0, sizeof *c);
+	apnas_mem_cfg_default(&c->mem);
 	for (size_t pos = 0; pos < len;) {
 		const char *s = text + pos;
 		size_t n = 0;
@@ -101,6 +111,8 @@ int apnas_scalesim_cfg_parse(const char *text, size_t len, const char *file,
 				nb--;
 			in_section = nb - na == strlen(SECTION) &&
 			             !strncasecmp(s + na, SECTION, nb - na);
+			in_run = nb - na == strlen(RUN_SECTION) &&
+			         !strncasecmp(s + na, RUN_SECTION, nb - na);
 			continue;
 		}
 		size_t sep = a;
@@ -122,11 +134,54 @@ int apnas_scalesim_cfg_parse(const char *text, size_t len, const char *file,
 			if (ke - a == strlen(key_name[k]) &&
 			    !strncasecmp(s + a, key_name[k], ke - a))
 				key = k;
+		int col = (int)va + 1;
+		int mk = -1;
+		for (int k = 0; k < N_MEM && key < 0; k++)
+			if ((k == MEM_IFACE ? in_run : in_section) &&
+			    ke - a == strlen(mem_name[k]) &&
+			    !strncasecmp(s + a, mem_name[k], ke - a))
+				mk = k;
+		if (mk >= 0) {
+			const char *v = s + va;
+			size_t vn = b - va;
+			int64_t x;
+			if (mseen[mk])
+				return fail(err, file, line, (int)a + 1,
+				            "%s given twice (first on line %d): expected "
+				            "it once", mem_name[mk], mseen[mk]);
+			mseen[mk] = line;
+			if (mk == MEM_IFACE) {
+				if (vn == 4 && !strncasecmp(v, "USER", 4))
+					c->user_bandwidth = 1;
+				else if (!(vn == 4 && !strncasecmp(v, "CALC", 4)))
+					return fail(err, file, line, col,
+					            "InterfaceBandwidth: expected CALC or "
+					            "USER, got '%.*s'",
+					            (int)(vn > 40 ? 40 : vn), v);
+			} else {
+				int64_t max = mk == MEM_BW ? APNAS_MEM_BW_MAX
+				                           : APNAS_MEM_KB_MAX;
+				if (parse_size(v, vn, &x) || x < 1 || x > max)
+					return fail(err, file, line, col,
+					            "%s: expected a positive integer up to "
+					            "%lld, got '%.*s'", mem_name[mk],
+					            (long long)max,
+					            (int)(vn > 40 ? 40 : vn), v);
+				if (mk == MEM_IFMAP)
+					c->mem.ifmap_kb = x;
+				else if (mk == MEM_FILTER)
+					c->mem.filter_kb = x;
+				else if (mk == MEM_OFMAP)
+					c->mem.ofmap_kb = x;
+				else
+					bw = x;
+			}
+			c->mem_keys++;
+		}
 		if (key < 0) {
 			note_ignored(c, s + a, ke - a);
 			continue;
 		}
-		int col = (int)va + 1;
 		if (seen[key])
 			return fail(err, file, line, (int)a + 1,
 			            "%s given twice (first on line %d): expected it "
@@ -158,6 +213,13 @@ int apnas_scalesim_cfg_parse(const char *text, size_t len, const char *file,
 		else
 			c->array.cols = x;
 	}
+	/* SCALE-Sim's CALC sizes the interface to the demand: no stalls,
+	 * apnas's unlimited bandwidth.  USER takes Bandwidth. */
+	if (c->user_bandwidth && !mseen[MEM_BW])
+		return fail(err, file, mseen[MEM_IFACE], 1,
+		            "InterfaceBandwidth: USER: expected a Bandwidth (words "
+		            "per cycle) in [" SECTION "]%s", "");
+	c->mem.bandwidth = c->user_bandwidth ? bw : 0;
 	for (int k = 0; k < N_KEYS; k++)
 		if (!seen[k])
 			return apnas_error_set(err, APNAS_EINVAL,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cost_harness.h"
+#include "hw/scalesim_cfg.h"
 #include "hw/systolic_memory.h"
 #include "hw/systolic_sim.h"
 #include "hw/topology.h"
@@ -472,6 +473,87 @@ START_TEST(bad_memory_settings_refused)
 }
 END_TEST
 
+static const char scalesim_cfg[] =
+	"[general]\nrun_name = mem\n\n"
+	"[architecture_presets]\n"
+	"ArrayHeight:    16\n"
+	"ArrayWidth:     8\n"
+	"IfmapSramSzkB:  2\n"
+	"FilterSramSzkB: 16\n"
+	"OfmapSramSzkB:  1024\n"
+	"Bandwidth : %s\n"
+	"Dataflow : ws\n"
+	"[run_presets]\nInterfaceBandwidth: %s\n";
+
+static int sscfg(const char *bw, const char *iface, apnas_scalesim_cfg *c,
+                 apnas_error *err)
+{
+	char text[1024];
+	snprintf(text, sizeof text, scalesim_cfg, bw, iface);
+	return apnas_scalesim_cfg_parse(text, strlen(text), "m.cfg", c, err);
+}
+
+START_TEST(scalesim_config_gives_the_memory)
+{
+	apnas_scalesim_cfg c;
+	apnas_error err;
+	ck_assert_msg(sscfg("10", "USER", &c, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(c.mem.ifmap_kb, 2);
+	ck_assert_int_eq(c.mem.filter_kb, 16);
+	ck_assert_int_eq(c.mem.ofmap_kb, 1024);
+	ck_assert_int_eq(c.mem.bandwidth, 10);
+	ck_assert_int_eq(c.mem.word_bytes, 1);
+	ck_assert_int_eq(c.mem_keys, 5);
+	ck_assert_int_eq(apnas_mem_cfg_check(&c.mem, &err), 0);
+	/* CALC: SCALE-Sim sizes the interface to the demand, no stalls. */
+	ck_assert_int_eq(sscfg("10", "calc", &c, &err), 0);
+	ck_assert_int_eq(c.mem.bandwidth, 0);
+	ck_assert_int_eq(c.user_bandwidth, 0);
+	/* Without memory keys: the defaults. */
+	const char *bare = "[architecture_presets]\nArrayHeight: 4\n"
+	                   "ArrayWidth: 4\nDataflow: os\n";
+	ck_assert_int_eq(apnas_scalesim_cfg_parse(bare, strlen(bare), "b.cfg",
+	                                          &c, &err), 0);
+	apnas_mem_cfg d;
+	apnas_mem_cfg_default(&d);
+	ck_assert_int_eq(memcmp(&c.mem, &d, sizeof d), 0);
+	ck_assert_int_eq(c.mem_keys, 0);
+}
+END_TEST
+
+START_TEST(bad_scalesim_memory_refused)
+{
+	apnas_scalesim_cfg c;
+	apnas_error err;
+	ck_assert_int_eq(sscfg("0", "USER", &c, &err), APNAS_EINVAL);
+	ch_assert_msg(&err, "m.cfg:10:13:", "Bandwidth", "got '0'", NULL);
+	ck_assert_int_eq(sscfg("-3", "USER", &c, &err), APNAS_EINVAL);
+	ch_assert_msg(&err, "m.cfg:10:13:", "positive integer", NULL);
+	ck_assert_int_eq(sscfg("4", "FAST", &c, &err), APNAS_EINVAL);
+	ch_assert_msg(&err, "m.cfg:13:", "CALC or USER", "FAST", NULL);
+	const char *no_bw = "[architecture_presets]\nArrayHeight: 4\n"
+	                    "ArrayWidth: 4\nDataflow: os\n"
+	                    "[run_presets]\nInterfaceBandwidth: USER\n";
+	ck_assert_int_eq(apnas_scalesim_cfg_parse(no_bw, strlen(no_bw),
+	                                          "u.cfg", &c, &err),
+	                 APNAS_EINVAL);
+	ch_assert_msg(&err, "u.cfg:6:", "USER", "Bandwidth", NULL);
+	const char *zero = "[architecture_presets]\nArrayHeight: 4\n"
+	                   "ArrayWidth: 4\nDataflow: os\nOfmapSramSzkB: 0\n"
+	                   "OfmapSramSzkB: 8\n";
+	ck_assert_int_eq(apnas_scalesim_cfg_parse(zero, strlen(zero), "z.cfg",
+	                                          &c, &err), APNAS_EINVAL);
+	ch_assert_msg(&err, "z.cfg:5:", "OfmapSramSzkB", NULL);
+	const char *twice = "[architecture_presets]\nArrayHeight: 4\n"
+	                    "ArrayWidth: 4\nDataflow: os\nOfmapSramSzkB: 4\n"
+	                    "ofmapsramszkb: 8\n";
+	ck_assert_int_eq(apnas_scalesim_cfg_parse(twice, strlen(twice),
+	                                          "t.cfg", &c, &err),
+	                 APNAS_EINVAL);
+	ch_assert_msg(&err, "t.cfg:6:", "given twice", NULL);
+}
+END_TEST
+
 int main(void)
 {
 	load_vectors();
@@ -486,6 +568,8 @@ int main(void)
 	tcase_add_test(tc, refetch_worked_by_hand);
 	tcase_add_test(tc, counts_over_64_bits_refused);
 	tcase_add_test(tc, bad_memory_settings_refused);
+	tcase_add_test(tc, scalesim_config_gives_the_memory);
+	tcase_add_test(tc, bad_scalesim_memory_refused);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
