@@ -27,7 +27,12 @@ int apnas_error_prefix(apnas_error *err, const char *fmt, ...)
 	vsnprintf(head, sizeof head, fmt, ap);
 	va_end(ap);
 	memcpy(tail, err->msg, sizeof tail);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", head, tail);
+	/* Joined at full length, then cut to the message's size: a long
+	 * message loses its end, never its start (which names the file). */
+	char both[sizeof head + sizeof tail + 2];
+	snprintf(both, sizeof both, "%s: %s", head, tail);
+	memcpy(err->msg, both, sizeof err->msg - 1);
+	err->msg[sizeof err->msg - 1] = '\0';
 	return err->code;
 }
 

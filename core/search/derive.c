@@ -39,6 +39,7 @@ typedef struct derive {
 	double *vals;         /* owned: n x s->ms.n metric values */
 	int64_t val_n;        /* images in the validation split */
 	size_t rescored;
+	int rescoring;        /* in the second, whole-split pass */
 	size_t n_top;
 	double seconds;
 } derive;
@@ -140,6 +141,25 @@ static int dedupe(derive *d, apnas_error *err)
 
 /* ---- scoring ----------------------------------------------------------- */
 
+/* Scoring every candidate on the validation split can take a while on a
+ * real supernet: say how far it is, as the search phases do. */
+static void derive_progress(derive *d, int64_t batch, int64_t batches,
+                            size_t cand, size_t ncand)
+{
+	apnas_search *s = d->s;
+	double now = apnas_search_now();
+	if (!apnas_progress_due(&s->prog, now))
+		return;
+	char line[160];
+	if (batches == 0)
+		batches = apnas_batcher_batches_per_epoch(s->val_b);
+	snprintf(line, sizeof line, "deriving: %s %zu candidates, batch "
+	         "%lld/%lld, candidate %zu/%zu", d->rescoring ? "re-scoring"
+	         : "screening", ncand, (long long)batch + 1,
+	         (long long)batches, cand + 1, ncand);
+	apnas_progress_live(&s->prog, now, line);
+}
+
 /* Scores the candidates listed in `which` on the first max_batches
  * validation batches (0: all), adding to correct[] and images. */
 static int score_on_val(derive *d, const size_t *which, size_t k,
@@ -175,6 +195,7 @@ static int score_on_val(derive *d, const size_t *which, size_t k,
 					s->space_name);
 			}
 			correct[j] += got;
+			derive_progress(d, nb, max_batches, j, k);
 		}
 		*images += batch.n;
 		nb++;
@@ -269,6 +290,7 @@ static int score_all(derive *d, apnas_error *err)
 				correct[j] = 0;
 			}
 			free(order);
+			d->rescoring = 1;
 			rc = score_on_val(d, all, top, 0, correct, &images,
 			                  err);
 			for (size_t j = 0; rc == 0 && j < top; j++) {

@@ -54,8 +54,8 @@ typedef struct ch_vector {
 	double mapping_eff, utilization;
 } ch_vector;
 
-/* Reads $SHARED_DOCS/systolic-vectors.csv; if it is missing, prints a loud
- * message and exits 77 (skip). */
+/* Reads tests/cost/data/systolic-vectors.csv (SCALE-Sim v2's outputs);
+ * a missing or damaged file fails the test (exit 1). */
 void ch_vectors(ch_vector **v, size_t *n);
 
 /* Uniform small integers in [-4, 4], so sums are exact in any order. */

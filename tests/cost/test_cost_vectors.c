@@ -1,4 +1,4 @@
-/* The 30 SCALE-Sim v2 vectors (../shared/docs/systolic-vectors.csv),
+/* The 30 SCALE-Sim v2 vectors (tests/cost/data/systolic-vectors.csv),
  * reproduced exactly by the analytical model, by the `systolic` plugin and
  * by the simulator: cycles equal, mapping efficiency and utilization
  * within 1e-9 relative. */
@@ -44,7 +44,7 @@ static apnas_array vector_array(const ch_vector *v)
 	return a;
 }
 
-/* Read once in main(), before forking tests, so a missing file skips. */
+/* Read once in main(), before forking tests. */
 static ch_vector *v;
 static size_t n;
 
