@@ -274,7 +274,7 @@ int apnas_batcher_load(apnas_batcher *b, FILE *f, apnas_error *err)
 {
 	uint8_t buf[8 + 8 * W_COUNT];
 	if (fread(buf, sizeof buf, 1, f) != 1)
-		return apnas_error_set(err, APNAS_EIO,
+		return apnas_error_set(err, ferror(f) ? APNAS_EIO : APNAS_EINVAL,
 		        "data: batcher state truncated (expected %zu bytes)",
 		        sizeof buf);
 	if (memcmp(buf, SAVE_MAGIC, 8))

@@ -156,6 +156,32 @@ START_TEST(cost_arch_accepts_a_named_architecture)
 }
 END_TEST
 
+/* Issue 17, item 2: costing the largest documented network (64 layers
+ * of 4096 channels) needs only its layer list; the supernet's weights
+ * (about 19 GB) are never made.  Outside the sanitizers, which reserve
+ * address space of their own, the command runs under a 4 GB address
+ * space limit. */
+START_TEST(cost_arch_largest_network_without_weights)
+{
+	write_file("big.cfg", "space = { plugin = \"enas_macro\"; layers = 64;"
+	                      " channels = 4096; };\n");
+#if defined(__SANITIZE_ADDRESS__)
+	const char *limit = "";
+#else
+	const char *limit = "ulimit -v 4000000; ";
+#endif
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "cost big.cfg --arch all-conv3x3");
+	char full[16384];
+	snprintf(full, sizeof full, "cd '%s' && %s'%s' %s >'%s' 2>'%s'", dir,
+	         limit, APNAS_EXE, cmd, out_path, err_path);
+	int st = system(full);
+	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	              "%s: %s", full, slurp(err_path));
+	ck_assert_uint_gt(total_cycles(slurp(out_path)), 0);
+}
+END_TEST
+
 static const char *synthetic_cfg =
 	"run = { seed = 3; threads = 1; };\n"
 	"data = { dataset = \"synthetic\"; synthetic_n = 600;\n"
@@ -528,6 +554,7 @@ int main(void)
 	tcase_add_test(tc, cost_arch_matches_its_topology);
 	tcase_add_test(tc, cost_arch_refusals_name_file_line);
 	tcase_add_test(tc, cost_arch_accepts_a_named_architecture);
+	tcase_add_test(tc, cost_arch_largest_network_without_weights);
 	tcase_add_test(tc, train_stopped_and_resumed_equals_uninterrupted);
 	tcase_add_test(tc, train_synthetic_end_to_end);
 	tcase_add_test(tc, train_refusals);
