@@ -20,10 +20,37 @@ typedef struct names {
 	size_t n;
 } names;
 
+/* Python keywords and nn.Module's own attributes (torch 1.13): a module
+ * of one of these names would be a syntax error or shadow a method. */
+static const char *const reserved[] = {
+	"False", "None", "True", "and", "as", "assert", "async", "await",
+	"break", "class", "continue", "def", "del", "elif", "else", "except",
+	"finally", "for", "from", "global", "if", "import", "in", "is",
+	"lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+	"while", "with", "yield", "T_destination", "add_module", "apply",
+	"bfloat16", "buffers", "children", "cpu", "cuda", "double",
+	"dump_patches", "eval", "extra_repr", "float", "forward",
+	"get_buffer", "get_extra_state", "get_parameter", "get_submodule",
+	"half", "ipu", "load_state_dict", "modules", "named_buffers",
+	"named_children", "named_modules", "named_parameters", "parameters",
+	"register_backward_hook", "register_buffer", "register_forward_hook",
+	"register_forward_pre_hook", "register_full_backward_hook",
+	"register_load_state_dict_post_hook", "register_module",
+	"register_parameter", "requires_grad_", "set_extra_state",
+	"share_memory", "state_dict", "to", "to_empty", "train", "training",
+	"type", "xpu", "zero_grad", NULL,
+};
+
 static int names_add(names *ns, const char *raw, char *out, size_t cap)
 {
 	char id[64];
-	ex_ident(id, sizeof id, raw);
+	ex_ident(id, sizeof id - 2, raw);
+	for (int k = 0; reserved[k]; k++)
+		if (!strcmp(id, reserved[k])) {
+			memmove(id + 2, id, strlen(id) + 1);
+			memcpy(id, "m_", 2);
+			break;
+		}
 	char cand[80];
 	snprintf(cand, sizeof cand, "%s", id);
 	for (int k = 2;; k++) {

@@ -8,7 +8,8 @@
  * labels and the logits for the Python side:
  *   "APNASLG1", i32 n, c, h, w, k; f32 x[n][c][h][w]; i32 y[n];
  *   f32 logits[n][k]
- * usage: export_logits DIR N OUT */
+ * usage: export_logits DIR N OUT
+ *        export_logits ARCH N OUT CONFIG   (fresh weights, no evaluate) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,16 +156,22 @@ static apnas_tensor *build(runner *r, const float *x, int n,
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: export_logits DIR N OUT\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: export_logits DIR N OUT\n"
+		        "       export_logits ARCH N OUT CONFIG\n");
 		return 2;
 	}
 	const char *dir = argv[1];
 	int n = atoi(argv[2]);
+	int trained = argc == 4;
 	char cfg[4096], arch[4096], wpath[4096];
 	snprintf(cfg, sizeof cfg, "%s/config.cfg", dir);
 	snprintf(arch, sizeof arch, "%s/arch.arch", dir);
 	snprintf(wpath, sizeof wpath, "%s/weights.bin", dir);
+	if (!trained) {
+		snprintf(cfg, sizeof cfg, "%s", argv[4]);
+		snprintf(arch, sizeof arch, "%s", dir);
+	}
 	apnas_error err;
 	apnas_error_clear(&err);
 	apnas_nn_set_threads(1);
@@ -182,10 +189,13 @@ int main(int argc, char **argv)
 		return fail("data", &err);
 	if (apnas_arch_space(&a, apnas_data_get_info(ds), &err))
 		return fail("space", &err);
-	FILE *f = fopen(wpath, "rb");
-	if (!f || a.ops->load(a.space.self, f, &err))
-		return fail("weights.bin", &err);
-	fclose(f);
+	FILE *f;
+	if (trained) {
+		f = fopen(wpath, "rb");
+		if (!f || a.ops->load(a.space.self, f, &err))
+			return fail("weights.bin", &err);
+		fclose(f);
+	}
 	char *buf = NULL;
 	size_t len = 0;
 	f = open_memstream(&buf, &len);
@@ -230,7 +240,7 @@ int main(int argc, char **argv)
 	size_t plane = (size_t)info->c * info->h * info->w;
 	int disagree = 0, classes_seen = 0;
 	int seen[4096] = {0};
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && trained; i++) {
 		int best = 0;
 		for (int j = 1; j < k; j++)
 			if (lg[i * k + j] > lg[i * k + best])
@@ -255,8 +265,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "export_logits: cannot write %s\n", argv[3]);
 		return 1;
 	}
-	printf("%d images, %d classes predicted, %d disagree with the "
-	       "space's evaluate\n", n, classes_seen, disagree);
+	if (trained)
+		printf("%d images, %d classes predicted, %d disagree with the "
+		       "space's evaluate\n", n, classes_seen, disagree);
+	else
+		printf("%d images, fresh weights\n", n);
 	for (size_t i = 0; i < nkeep; i++)
 		free(keep[i]);
 	free(keep);

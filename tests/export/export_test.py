@@ -18,7 +18,7 @@ CONFIG = """
 run = { seed = 5; threads = 1; dir = "%(dir)s"; };
 data = { dataset = "synthetic"; synthetic_n = 1024; synthetic_test_n = 256;
          synthetic_c = 3; synthetic_h = 12; synthetic_w = 12;
-         batch_size = 64; eval_batch_size = 128; };
+         val_size = 0; batch_size = 64; eval_batch_size = 128; };
 train = { epochs = 2; };
 space = { plugin = "enas_macro"; };
 cost = { plugin = "systolic"; rows = 8; cols = 8; dataflow = "os"; };
@@ -97,11 +97,27 @@ class Setup:
     def apnas_run(self, *args, expect=0, env=None):
         return run([self.apnas] + list(args), env=env, expect=expect)
 
-    def reference(self):
-        """apnas's logits of the first N_IMAGES test images."""
+    def exotic(self, variant, data=True):
+        """An architecture of the test's third-party space and its config."""
+        plugdir = os.path.abspath(os.path.dirname(self.logits_exe))
+        arch = os.path.join(self.work, "exotic.arch")
+        with open(arch, "w") as f:
+            f.write("apnas-arch 1\nspace exotic\n---\na\n")
+        cfg = os.path.join(self.work, "exotic-%s.cfg" % variant)
+        with open(cfg, "w") as f:
+            if data:
+                f.write(CONFIG.split("train =")[0] % {"dir": self.work})
+            f.write('space = { plugin = "exotic"; path = "%s"; '
+                    'variant = "%s"; };\n' % (plugdir, variant))
+        return arch, cfg
+
+    def reference(self, arch=None, cfg=None):
+        """apnas's logits of the first N_IMAGES test images: of the trained
+        directory, or of ARCH under CFG with fresh weights."""
         import numpy as np
         path = os.path.join(self.work, "logits.bin")
-        p = run([self.logits_exe, self.dir, str(N_IMAGES), path])
+        args = [self.logits_exe, arch or self.dir, str(N_IMAGES), path]
+        p = run(args + ([cfg] if cfg else []))
         print(p.stdout.strip())
         with open(path, "rb") as f:
             data = f.read()
@@ -183,6 +199,18 @@ def check_pytorch(s):
     check(moved >= len([k for k in before if k.endswith("weight")]),
           "training left weights unchanged")
     check(loss1 < loss0, "one epoch did not lower the loss")
+
+    # a third-party space with other ops and awkward names exports exactly
+    arch, cfg = s.exotic("plain")
+    py3 = os.path.join(s.work, "plain.py")
+    s.apnas_run("export", arch, "--config", cfg, "--format", "pytorch",
+                "--out", py3)
+    px, _, pref = s.reference(arch, cfg)
+    with torch.no_grad():
+        pout = load_module(py3).load()(torch.from_numpy(px)).numpy()
+    err = rel_err(pout, pref)
+    print("third-party space: pytorch vs apnas %.3g" % err)
+    check(err <= 1e-4, "third-party logits differ by %.3g relative" % err)
 
     # an architecture file: fresh weights, said so, and the module runs
     py2 = os.path.join(s.work, "fresh.py")
@@ -351,6 +379,18 @@ def check_onnx(s):
     names = {t.name for t in model.graph.initializer}
     check("stem.w" in names and "fc.w" in names,
           "the weights are not initializers under their apnas names")
+
+    # a third-party space with other ops and awkward names exports exactly
+    arch, cfg = s.exotic("plain")
+    path = os.path.join(s.work, "plain.onnx")
+    s.apnas_run("export", arch, "--config", cfg, "--format", "onnx",
+                "--out", path)
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    px, _, pref = s.reference(arch, cfg)
+    err = rel_err(evaluate_onnx(model, px), pref)
+    print("third-party space: onnx vs apnas %.3g" % err)
+    check(err <= 1e-4, "third-party logits differ by %.3g relative" % err)
     return 0
 
 
@@ -461,16 +501,9 @@ def check_bad_input(s):
         check(".tmp." not in f, "a temporary was left behind: " + f)
 
     # a third-party space with an op no writer knows: refused by name
-    plugdir = os.path.abspath(os.path.dirname(s.logits_exe))
-    arch = os.path.join(s.work, "exotic.arch")
-    with open(arch, "w") as f:
-        f.write("apnas-arch 1\nspace exotic\n---\na\n")
     for variant, words in (("grouped", ("'odd'", "conv", "groups")),
                            ("unknown", ("'odd'", "type 99"))):
-        cfg = os.path.join(s.work, "exotic-%s.cfg" % variant)
-        with open(cfg, "w") as f:
-            f.write('space = { plugin = "exotic"; path = "%s"; '
-                    'variant = "%s"; };\n' % (plugdir, variant))
+        arch, cfg = s.exotic(variant, data=False)
         for cmd in (["export", arch, "--config", cfg, "--format", "onnx",
                      "--out", out],
                     ["draw", arch, "--config", cfg, "--out",

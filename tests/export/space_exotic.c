@@ -1,10 +1,13 @@
-/* space_exotic: a third-party space whose network the exporters cannot
- * reproduce, for tests/export.  It describes its data flow fully (stem,
- * one exotic layer, pooling, classifier) and saves an engine parameter
- * set, so `apnas export` and `apnas draw` reach the op itself and must
- * refuse it by name.  Option `variant`: "grouped" (a conv with groups 2,
- * which net.h's CONV does not allow) or "unknown" (a layer type this
- * apnas does not know). */
+/* space_exotic: a third-party space for tests/export, nothing like
+ * enas_macro.  It describes its data flow fully and saves an engine
+ * parameter set.  Option `variant`:
+ *  - "grouped" (a conv with groups 2, which net.h's CONV does not allow)
+ *    or "unknown" (a layer type this apnas does not know): `apnas export`
+ *    and `apnas draw` reach the op and must refuse it by name;
+ *  - "plain": a network of ops and names enas_macro never uses (biases, a
+ *    stride-2 depthwise conv, a negative shift, average pooling that
+ *    counts the padding, a concat, layers named after Python keywords and
+ *    nn.Module methods), which must export exactly. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,13 +15,15 @@
 #include <apnas/plugin.h>
 
 static const apnas_option exotic_options[] = {
-	{"variant", APNAS_OPT_STRING, "\"grouped\"", 1, 0, "grouped|unknown",
+	{"variant", APNAS_OPT_STRING, "\"grouped\"", 1, 0,
+	 "grouped|unknown|plain",
 	 "which exotic layer the network has", 0},
 	{.key = NULL},
 };
 
 typedef struct exotic {
 	int unknown;
+	int plain;
 	apnas_shape in;
 	int32_t classes;
 	apnas_decision dec;
@@ -30,8 +35,9 @@ static int ex_create(const apnas_plugin_ctx *ctx, void **self,
 	exotic *s = calloc(1, sizeof *s);
 	if (!s)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	s->unknown = !strcmp(apnas_opts_string(ctx->opts, "variant"),
-	                     "unknown");
+	const char *v = apnas_opts_string(ctx->opts, "variant");
+	s->unknown = !strcmp(v, "unknown");
+	s->plain = !strcmp(v, "plain");
 	s->in = ctx->data ? (apnas_shape){ctx->data->c, ctx->data->h,
 	                                  ctx->data->w}
 	                  : (apnas_shape){1, 28, 28};
@@ -73,11 +79,65 @@ static int ex_parse(void *self, const char *text, int32_t *tok,
 	return 0;
 }
 
+static int wire(apnas_net *net, int32_t a, int32_t b, int n, int rc,
+                apnas_error *err)
+{
+	int32_t src[2] = {a, b};
+	return rc ? rc : apnas_net_inputs(net, src, n, err);
+}
+
+static int step(apnas_net *net, apnas_step st, int rc, apnas_error *err)
+{
+	return rc ? rc : apnas_net_step(net, &st, err);
+}
+
+/* in(conv3x3+bias) -> forward(dw3x3 /2, BN, ReLU) -> class.1 (avgpool
+ * counting padding) and class_1 (shift (-1, 2), maxpool 2x2) -> concat
+ * -> gap -> dropout -> class (FC + bias). */
+static int plain_net(exotic *s, apnas_net *net, apnas_error *err)
+{
+	int rc = apnas_net_conv(net, "in", s->in, 8, 3, 1, 1, err);
+	rc = wire(net, APNAS_NET_INPUT, 0, 1, rc, err);
+	apnas_shape a = {8, s->in.h, s->in.w};
+	if (!rc)
+		rc = apnas_net_dwconv(net, "forward", a, 3, 2, 1, err);
+	rc = wire(net, 0, 0, 1, rc, err);
+	apnas_step bn = {APNAS_STEP_BN, 0, "bn", 1e-3f, 0.2f, 0, 0, 0};
+	rc = step(net, bn, rc, err);
+	rc = step(net, (apnas_step){.kind = APNAS_STEP_RELU}, rc, err);
+	apnas_shape b = net->n ? net->layers[net->n - 1].out : a;
+	if (!rc)
+		rc = apnas_net_pool(net, "class.1", APNAS_LAYER_AVGPOOL, b, 3, 1,
+		                    1, err);
+	rc = wire(net, 1, 0, 1, rc, err);
+	if (!rc)
+		rc = apnas_net_pool(net, "class_1", APNAS_LAYER_MAXPOOL, b, 3, 1,
+		                    1, err);
+	rc = wire(net, 1, 0, 1, rc, err);
+	rc = step(net, (apnas_step){.kind = APNAS_STEP_SHIFT, .on_input = 1,
+	                            .dy = -1, .dx = 2}, rc, err);
+	if (!rc)
+		rc = apnas_net_concat(net, "cat", b, 2, 16, err);
+	rc = wire(net, 2, 3, 2, rc, err);
+	apnas_shape c = {16, b.h, b.w};
+	if (!rc)
+		rc = apnas_net_gpool(net, "gap", c, err);
+	rc = wire(net, 4, 0, 1, rc, err);
+	if (!rc)
+		rc = apnas_net_fc(net, "class", (apnas_shape){16, 1, 1},
+		                  s->classes, err);
+	rc = wire(net, 5, 0, 1, rc, err);
+	return step(net, (apnas_step){.kind = APNAS_STEP_DROPOUT,
+	                              .on_input = 1, .p = 0.25f}, rc, err);
+}
+
 static int ex_child_net(void *self, const int32_t *tok, apnas_net *net,
                         apnas_error *err)
 {
 	(void)tok;
 	exotic *s = self;
+	if (s->plain)
+		return plain_net(s, net, err);
 	int32_t src = APNAS_NET_INPUT;
 	int rc = apnas_net_conv(net, "stem", s->in, 8, 3, 1, 1, err);
 	if (!rc)
@@ -118,16 +178,47 @@ static int ex_score(void *self, const int32_t *tok, double *acc,
 	return 0;
 }
 
-/* The stem's weights in the engine's format, so an export gets as far
- * as the exotic layer. */
+/* Batch-norm values that are not the identity, so a wrong mapping
+ * shows. */
+static void bn_values(apnas_bn *bn)
+{
+	for (int32_t k = 0; k < bn->c; k++) {
+		apnas_param_value(bn->gamma)[k] = 0.5f + 0.1f * (float)k;
+		apnas_param_value(bn->beta)[k] = 0.05f * (float)(k % 3) - 0.05f;
+		apnas_param_value(bn->mean)[k] = 0.02f * (float)k;
+		apnas_param_value(bn->var)[k] = 0.3f + 0.2f * (float)(k % 4);
+	}
+}
+
+/* The weights in the engine's format: for "plain" every one its net
+ * needs; otherwise the stem's, so an export gets as far as the exotic
+ * layer. */
 static int ex_save(void *self, FILE *f, apnas_error *err)
 {
 	exotic *s = self;
 	apnas_params *ps = NULL;
-	apnas_param *w = NULL;
-	int rc = apnas_params_create(1, &ps, err);
-	if (!rc)
+	apnas_param *w = NULL, *b = NULL;
+	apnas_bn bn;
+	int rc = apnas_params_create(7, &ps, err);
+	if (!rc && !s->plain)
 		rc = apnas_param_conv(ps, "stem.w", 8, s->in.c, 3, &w, err);
+	if (!rc && s->plain) {
+		int32_t bd = 8, cd[4] = {8, 1, 3, 3};
+		rc = apnas_param_conv(ps, "in.w", 8, s->in.c, 3, &w, err);
+		if (!rc)
+			rc = apnas_param_add(ps, "in.b", 1, &bd,
+			                     APNAS_INIT_FANIN_UNIFORM, 0, &b, err);
+		if (!rc)
+			rc = apnas_param_add(ps, "forward.w", 4, cd,
+			                     APNAS_INIT_HE, 1, &w, err);
+		if (!rc)
+			rc = apnas_bn_add(ps, "bn", 8, 1, &bn, err);
+		if (!rc) {
+			bn_values(&bn);
+			rc = apnas_param_fc(ps, "class", s->classes, 16, &w, &b,
+			                    err);
+		}
+	}
 	if (!rc)
 		rc = apnas_params_save(ps, f, err);
 	apnas_params_destroy(ps);
