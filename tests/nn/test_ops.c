@@ -90,8 +90,8 @@ START_TEST(conv_matches_reference)
 }
 END_TEST
 
-/* Stride-1 3x3 convs with channel counts that are multiples of 8 run as
- * Winograd F(4x4, 3x3) in the forward-only modes: outputs of every size
+/* Stride-1 3x3 convs with at least 8 input channels run as Winograd
+ * F(4x4, 3x3) in the forward-only modes: outputs of every size
  * modulo the 4x4 tile, pads 0..2, output channels beyond one 32-wide
  * block, a bias, and a folded batch norm + ReLU. */
 struct wino_case {
@@ -102,6 +102,10 @@ static const struct wino_case WINO[] = {
 	{2, 8, 7, 10, 8, 1, 0},  {3, 16, 14, 14, 40, 1, 1},
 	{1, 8, 6, 5, 16, 0, 0},  {2, 8, 9, 6, 24, 2, 1},
 	{2, 32, 28, 28, 32, 1, 1},
+	/* channels padded to 8 inside: the paper-size search's 36, and odd
+	 * counts on planes with columns left over from the transposes */
+	{3, 36, 14, 14, 36, 1, 1}, {2, 9, 7, 11, 13, 1, 0},
+	{1, 12, 10, 9, 5, 2, 1},
 };
 
 START_TEST(winograd_conv_matches_reference)
