@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libconfig.h>
@@ -292,6 +293,14 @@ static int scan_file(const char *path, const char *from, int from_line,
 {
 	char *text = NULL;
 	size_t len = 0;
+	struct stat st;
+	/* an included device or pipe (/dev/stdin) would block the run */
+	if (from && stat(path, &st) != 0)
+		return scan_fail(err, from_line, "%s:%d: @include \"%s\": %s",
+		                 from, from_line, path, strerror(errno));
+	if (from && !S_ISREG(st.st_mode))
+		return scan_fail(err, from_line, "%s:%d: @include \"%s\": not "
+		                 "a regular file", from, from_line, path);
 	int rc = apnas_text_read(path, APNAS_CONFIG_MAX_BYTES, &text, &len,
 	                         err);
 	if (rc) {

@@ -253,6 +253,9 @@ START_TEST(config_integers_never_wrap)
 	         "};\n", dir);
 	config_refused(put_text("m.cfg", main_cfg), NULL, "inc.cfg:3",
 	               "4294967301");
+	/* an included device would block the run: only regular files */
+	config_refused(put_text("d.cfg", "search = {\n@include \"/dev/stdin\"\n"
+	                        "};\n"), NULL, "d.cfg:2", "not a regular file");
 	/* what still reads: values inside 32 bits, and 64-bit L values */
 	apnas_config *c = NULL;
 	const char *ok = put_text("ok.cfg", "run = { seed = 0x7FFFFFFF; };\n"
