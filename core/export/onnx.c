@@ -213,10 +213,20 @@ static void init_tensor(gb *g, const char *name, int type, const int64_t *dims,
 	t->has_data_type = 1;
 	t->data_type = type;
 	t->name = ar_str(g->a, name);
-	/* raw_data is little-endian by ONNX's definition; the engine's
-	 * parameter files are native and carry a byte-order mark, which
-	 * ex_weights_parse checked against this machine. */
+	/* raw_data is little-endian by ONNX's definition; the values here
+	 * are native (ex_weights_parse checked the engine's byte-order mark
+	 * against this machine), so a big-endian machine swaps them. */
 	memcpy(raw, data, bytes);
+	const uint16_t probe = 1;
+	if (!*(const unsigned char *)&probe) {
+		size_t es = type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? 8 : 4;
+		for (size_t i = 0; i + es <= bytes; i += es)
+			for (size_t j = 0; j < es / 2; j++) {
+				unsigned char c = raw[i + j];
+				raw[i + j] = raw[i + es - 1 - j];
+				raw[i + es - 1 - j] = c;
+			}
+	}
 	t->has_raw_data = 1;
 	t->raw_data.len = bytes;
 	t->raw_data.data = raw;

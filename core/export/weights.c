@@ -56,30 +56,40 @@ static int scan(rd r, uint32_t count, size_t *total, apnas_error *err)
 {
 	*total = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		uint32_t len, nd, tr;
+		uint32_t len = 0, nd = 0, tr = 0;
 		int32_t dims[MAX_DIMS];
 		if (take(&r, &len, 4) || len == 0 || len > NAME_MAX_LEN ||
 		    (size_t)(r.end - r.p) < len)
 			return apnas_error_set(err, APNAS_EINVAL,
-			                       "weights: tensor %u: bad or "
-			                       "truncated name", i);
+			                       "weights: tensor %u: name of %u "
+			                       "bytes (1..%d) or truncated", i,
+			                       len, NAME_MAX_LEN);
 		r.p += len;
 		if (take(&r, &nd, 4) || nd < 1 || nd > MAX_DIMS ||
 		    take(&r, dims, 4 * nd) || take(&r, &tr, 4) || tr > 1)
 			return apnas_error_set(err, APNAS_EINVAL,
-			                       "weights: tensor %u: bad shape "
-			                       "record", i);
-		size_t numel = 1;
+			                       "weights: tensor %u: %u dimensions "
+			                       "(1..%d) or a truncated shape", i,
+			                       nd, MAX_DIMS);
+		/* the values are in buf: their count is bounded by its size,
+		 * checked here before anything is allocated */
+		size_t numel = 1, left = (size_t)(r.end - r.p);
 		for (uint32_t d = 0; d < nd; d++) {
-			if (dims[d] < 1 || dims[d] > (1 << 24))
+			if (dims[d] < 1 || (size_t)dims[d] > left / 4)
 				return apnas_error_set(err, APNAS_EINVAL,
 				                       "weights: tensor %u: "
-				                       "dimension %d", i,
-				                       (int)dims[d]);
+				                       "dimension %d, more values "
+				                       "than the %zu bytes left", i,
+				                       (int)dims[d], left);
 			numel *= (size_t)dims[d];
+			if (numel > left / 4)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "weights: tensor %u: more "
+				                       "values than the %zu bytes "
+				                       "left", i, left);
 		}
 		size_t bytes = numel * 4 * (tr ? 2 : 1);
-		if (numel > ((size_t)1 << 32) || (size_t)(r.end - r.p) < bytes)
+		if (left < bytes)
 			return apnas_error_set(err, APNAS_EINVAL,
 			                       "weights: tensor %u truncated", i);
 		r.p += bytes;
