@@ -402,7 +402,7 @@ int cmd_export(int argc, char **argv)
 	    (rc = read_weights(&a, &w)))
 		goto out;
 	ex_model m = {&net, &w, {info.c, info.h, info.w}, a.file.space,
-	              a.file.body, dir ? args.input : args.input, !dir};
+	              a.file.body, args.input, !dir};
 	apnas_error err;
 	apnas_error_clear(&err);
 	if (ex_check(&m, &err)) {
