@@ -3,6 +3,7 @@
 #define APNAS_H
 
 #include "batch.h"
+#include "codec.h"
 #include "data.h"
 #include "error.h"
 #include "net.h"

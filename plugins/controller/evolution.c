@@ -216,29 +216,29 @@ static int evo_candidates(void *self, int32_t **toks, size_t *n,
 static int evo_save(void *self, FILE *f, apnas_error *err)
 {
 	evo_ctl *c = self;
-	ctl_io io = {f, 0};
+	ctl_io io = {.f = f, .bad = 0};
 	ctl_put_header(&io, NAME, STATE_VERSION, c->fingerprint);
-	ctl_put_u64(&io, c->P);
-	ctl_put_u64(&io, c->count);
+	apnas_codec_put_u64(&io, c->P);
+	apnas_codec_put_u64(&io, c->count);
 	for (size_t r = 0; r < c->count; r++) {
-		ctl_put_i32s(&io, member(c, r), c->n_dec);
-		ctl_put_f64(&io, member_fit(c, r));
+		apnas_codec_put_i32s(&io, member(c, r), c->n_dec);
+		apnas_codec_put_f64(&io, member_fit(c, r));
 	}
-	ctl_put_u64(&io, (uint64_t)c->eval_drawn);
-	ctl_put_u64(&io, (uint64_t)c->evaluated);
-	ctl_put_rng(&io, &c->rng);
+	apnas_codec_put_u64(&io, (uint64_t)c->eval_drawn);
+	apnas_codec_put_u64(&io, (uint64_t)c->evaluated);
+	apnas_codec_put_rng(&io, &c->rng);
 	return ctl_io_done(&io, NAME, 1, err);
 }
 
 static int evo_load(void *self, FILE *f, apnas_error *err)
 {
 	evo_ctl *c = self;
-	ctl_io io = {f, 0};
+	ctl_io io = {.f = f, .bad = 0};
 	int rc = ctl_get_header(&io, NAME, STATE_VERSION, c->fingerprint,
 	                        err);
 	if (rc)
 		return rc;
-	uint64_t P = ctl_get_u64(&io), count = ctl_get_u64(&io);
+	uint64_t P = apnas_codec_get_u64(&io), count = apnas_codec_get_u64(&io);
 	if (io.bad)
 		return ctl_io_done(&io, NAME, 0, err);
 	if (P != c->P || count > P)
@@ -256,13 +256,13 @@ static int evo_load(void *self, FILE *f, apnas_error *err)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	}
 	for (size_t r = 0; r < count && !io.bad; r++) {
-		ctl_get_i32s(&io, pop + r * c->n_dec, c->n_dec);
-		fit[r] = ctl_get_f64(&io);
+		apnas_codec_get_i32s(&io, pop + r * c->n_dec, c->n_dec);
+		fit[r] = apnas_codec_get_f64(&io);
 	}
-	int64_t eval_drawn = (int64_t)ctl_get_u64(&io);
-	int64_t evaluated = (int64_t)ctl_get_u64(&io);
+	int64_t eval_drawn = (int64_t)apnas_codec_get_u64(&io);
+	int64_t evaluated = (int64_t)apnas_codec_get_u64(&io);
 	apnas_rng rng;
-	ctl_get_rng(&io, &rng);
+	apnas_codec_get_rng(&io, &rng);
 	rc = ctl_io_done(&io, NAME, 0, err);
 	if (!rc && (evaluated < 0 || eval_drawn < 0 ||
 	            (uint64_t)evaluated < count))

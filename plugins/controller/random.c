@@ -85,26 +85,26 @@ static int rnd_update(void *self, const int32_t *toks, const double *rewards,
 static int rnd_save(void *self, FILE *f, apnas_error *err)
 {
 	rnd_ctl *c = self;
-	ctl_io io = {f, 0};
+	ctl_io io = {.f = f, .bad = 0};
 	ctl_put_header(&io, NAME, STATE_VERSION, c->fingerprint);
-	ctl_put_rng(&io, &c->rng);
-	ctl_put_u64(&io, (uint64_t)c->samples);
-	ctl_put_u64(&io, (uint64_t)c->rewarded);
+	apnas_codec_put_rng(&io, &c->rng);
+	apnas_codec_put_u64(&io, (uint64_t)c->samples);
+	apnas_codec_put_u64(&io, (uint64_t)c->rewarded);
 	return ctl_io_done(&io, NAME, 1, err);
 }
 
 static int rnd_load(void *self, FILE *f, apnas_error *err)
 {
 	rnd_ctl *c = self;
-	ctl_io io = {f, 0};
+	ctl_io io = {.f = f, .bad = 0};
 	int rc = ctl_get_header(&io, NAME, STATE_VERSION, c->fingerprint,
 	                        err);
 	if (rc)
 		return rc;
 	apnas_rng rng;
-	ctl_get_rng(&io, &rng);
-	int64_t samples = (int64_t)ctl_get_u64(&io);
-	int64_t rewarded = (int64_t)ctl_get_u64(&io);
+	apnas_codec_get_rng(&io, &rng);
+	int64_t samples = (int64_t)apnas_codec_get_u64(&io);
+	int64_t rewarded = (int64_t)apnas_codec_get_u64(&io);
 	rc = ctl_io_done(&io, NAME, 0, err);
 	if (rc)
 		return rc;

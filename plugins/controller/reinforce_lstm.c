@@ -307,19 +307,19 @@ static uint64_t shape_word(const rl_ctl *c)
 static int rl_save(void *self, FILE *f, apnas_error *err)
 {
 	rl_ctl *c = self;
-	ctl_io io = {f, 0};
+	ctl_io io = {.f = f, .bad = 0};
 	ctl_put_header(&io, NAME, STATE_VERSION, c->fingerprint);
-	ctl_put_u64(&io, shape_word(c));
-	ctl_put_u64(&io, c->net->n_params);
-	ctl_put_f64s(&io, c->net->p, c->net->n_params);
-	ctl_put_u64(&io, (uint64_t)c->adam.t);
-	ctl_put_f64s(&io, c->adam.m, c->net->n_params);
-	ctl_put_f64s(&io, c->adam.v, c->net->n_params);
-	ctl_put_f64(&io, c->baseline);
-	ctl_put_rng(&io, &c->rng);
-	ctl_put_u64(&io, (uint64_t)c->samples);
-	ctl_put_u64(&io, (uint64_t)c->updates);
-	ctl_put_f64(&io, c->entropy);
+	apnas_codec_put_u64(&io, shape_word(c));
+	apnas_codec_put_u64(&io, c->net->n_params);
+	apnas_codec_put_f64s(&io, c->net->p, c->net->n_params);
+	apnas_codec_put_u64(&io, (uint64_t)c->adam.t);
+	apnas_codec_put_f64s(&io, c->adam.m, c->net->n_params);
+	apnas_codec_put_f64s(&io, c->adam.v, c->net->n_params);
+	apnas_codec_put_f64(&io, c->baseline);
+	apnas_codec_put_rng(&io, &c->rng);
+	apnas_codec_put_u64(&io, (uint64_t)c->samples);
+	apnas_codec_put_u64(&io, (uint64_t)c->updates);
+	apnas_codec_put_f64(&io, c->entropy);
 	return ctl_io_done(&io, NAME, 1, err);
 }
 
@@ -327,12 +327,12 @@ static int rl_load(void *self, FILE *f, apnas_error *err)
 {
 	rl_ctl *c = self;
 	size_t np = c->net->n_params;
-	ctl_io io = {f, 0};
+	ctl_io io = {.f = f, .bad = 0};
 	int rc = ctl_get_header(&io, NAME, STATE_VERSION, c->fingerprint,
 	                        err);
 	if (rc)
 		return rc;
-	uint64_t shape = ctl_get_u64(&io), nsaved = ctl_get_u64(&io);
+	uint64_t shape = apnas_codec_get_u64(&io), nsaved = apnas_codec_get_u64(&io);
 	if (!io.bad && (shape != shape_word(c) || nsaved != np))
 		return apnas_error_set(err, APNAS_EINVAL,
 		                       "controller '%s': the state has hidden = "
@@ -349,16 +349,16 @@ static int rl_load(void *self, FILE *f, apnas_error *err)
 	double *buf = malloc(3 * np * sizeof *buf);
 	if (!buf)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	ctl_get_f64s(&io, buf, np);
-	int64_t t = (int64_t)ctl_get_u64(&io);
-	ctl_get_f64s(&io, buf + np, np);
-	ctl_get_f64s(&io, buf + 2 * np, np);
-	double baseline = ctl_get_f64(&io);
+	apnas_codec_get_f64s(&io, buf, np);
+	int64_t t = (int64_t)apnas_codec_get_u64(&io);
+	apnas_codec_get_f64s(&io, buf + np, np);
+	apnas_codec_get_f64s(&io, buf + 2 * np, np);
+	double baseline = apnas_codec_get_f64(&io);
 	apnas_rng rng;
-	ctl_get_rng(&io, &rng);
-	int64_t samples = (int64_t)ctl_get_u64(&io);
-	int64_t updates = (int64_t)ctl_get_u64(&io);
-	double entropy = ctl_get_f64(&io);
+	apnas_codec_get_rng(&io, &rng);
+	int64_t samples = (int64_t)apnas_codec_get_u64(&io);
+	int64_t updates = (int64_t)apnas_codec_get_u64(&io);
+	double entropy = apnas_codec_get_f64(&io);
 	rc = ctl_io_done(&io, NAME, 0, err);
 	if (!rc) {
 		for (size_t k = 0; k < 3 * np && !rc; k++)

@@ -14,26 +14,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <apnas/codec.h>
 #include <apnas/error.h>
 #include <apnas/rng.h>
 
-typedef struct ctl_io {
-	FILE *f;       /* borrowed from the caller of save/load */
-	int bad;       /* 1 after a short read or a failed write */
-} ctl_io;
-
-void ctl_put_u64(ctl_io *io, uint64_t v);
-void ctl_put_f64(ctl_io *io, double v);
-void ctl_put_f64s(ctl_io *io, const double *v, size_t n);
-void ctl_put_i32s(ctl_io *io, const int32_t *v, size_t n);
-void ctl_put_rng(ctl_io *io, const apnas_rng *r);
-
-uint64_t ctl_get_u64(ctl_io *io);
-double ctl_get_f64(ctl_io *io);
-void ctl_get_f64s(ctl_io *io, double *v, size_t n);
-void ctl_get_i32s(ctl_io *io, int32_t *v, size_t n);
-/* An all-zero state (never written by a valid save) marks io bad. */
-void ctl_get_rng(ctl_io *io, apnas_rng *r);
+/* The controllers' states are written with the SDK's codec; this file
+ * adds only their header and messages. */
+typedef apnas_codec ctl_io;
 
 /* `version` is the plugin's own layout version. */
 void ctl_put_header(ctl_io *io, const char *name, uint64_t version,

@@ -229,7 +229,7 @@ START_TEST(bad_states_are_refused)
 	const kind *o = &kinds[(_i + 1) % 3];
 	cth_controller(&src, o->name, o->set, o->n_set, d, nd, 1);
 	FILE *f = saved(&src);
-	refuses(k, d, nd, &space, f, APNAS_EINVAL, "saved by controller");
+	refuses(k, d, nd, &space, f, APNAS_EINVAL, "saved by another plugin");
 	fclose(f);
 	cth_close(&src);
 
@@ -257,7 +257,7 @@ START_TEST(bad_states_are_refused)
 	f = tmpfile();
 	fputs("hello, this is not a state file\n", f);
 	rewind(f);
-	refuses(k, d, nd, &space, f, APNAS_EINVAL, "not a controller state");
+	refuses(k, d, nd, &space, f, APNAS_EINVAL, "not its state");
 	fclose(f);
 
 	/* saved for another space */
@@ -268,7 +268,7 @@ START_TEST(bad_states_are_refused)
 	cth_toy(&space5, toy5, 2, &d5, &nd5);
 	cth_controller(&src, k->name, k->set, k->n_set, d5, nd5, 1);
 	f = saved(&src);
-	refuses(k, d, nd, &space, f, APNAS_EINVAL, "different decision list");
+	refuses(k, d, nd, &space, f, APNAS_EINVAL, "another space, decision list");
 	fclose(f);
 	cth_close(&src);
 	cth_close(&space5);
