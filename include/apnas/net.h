@@ -48,7 +48,7 @@ typedef struct apnas_layer {
 	int32_t n_inputs;  /* operands of ADD/CONCAT; 1 otherwise */
 } apnas_layer;
 
-/* ---- data flow: the computation around the array layers -------------
+/* ---- data flow (ABI 2.1): the computation around the array layers ----
  *
  * Cost models need the layer list alone.  An exporter or a drawing
  * (`apnas export`, `apnas draw`) needs the whole computation: which
