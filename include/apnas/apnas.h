@@ -6,6 +6,7 @@
 #include "codec.h"
 #include "data.h"
 #include "error.h"
+#include "harness.h"
 #include "net.h"
 #include "nn.h"
 #include "options.h"
