@@ -15,17 +15,14 @@
 #include "reward_common.h"
 
 typedef struct mnas_reward {
-	rw_metrics m;     /* owned */
-	rw_target target; /* the metric and T */
+	rw_single s;      /* first: the shared ops take self as one */
 	double alpha;     /* exponent at or under the target */
 	double beta;      /* exponent over the target */
 } mnas_reward;
 
 static const apnas_option mnas_options[] = {
 	RW_METRIC_OPTION,
-	{ "target", APNAS_OPT_FLOAT, NULL, 1, 0, NULL,
-	  "target T: in the metric's unit (e.g. 2e6 cycles), or with "
-	  "reference a fraction of the reference's value in (0, 10]", 0 },
+	RW_TARGET_OPTION,
 	RW_REFERENCE_OPTION("target is"),
 	{ "alpha", APNAS_OPT_FLOAT, "-0.07", -10, 0, NULL,
 	  "exponent w when M <= T (soft: -0.07, hard: 0)", 0 },
@@ -39,7 +36,7 @@ static void mnas_destroy(void *self)
 	mnas_reward *r = self;
 	if (!r)
 		return;
-	rw_metrics_free(&r->m);
+	rw_single_free(&r->s);
 	free(r);
 }
 
@@ -50,13 +47,7 @@ static int mnas_create(const apnas_plugin_ctx *ctx, void **self,
 	if (!r)
 		return apnas_error_set(err, APNAS_ENOMEM,
 			"out of memory creating reward mnas");
-	int rc = rw_metrics_init(&r->m, ctx,
-	                         apnas_opts_string(ctx->opts, "reference"), err);
-	if (rc == 0)
-		rc = rw_target_init(&r->target, &r->m,
-		                    apnas_opts_string(ctx->opts, "metric"),
-		                    "target",
-		                    apnas_opts_float(ctx->opts, "target"), err);
+	int rc = rw_single_init(&r->s, ctx, err);
 	if (rc < 0) {
 		mnas_destroy(r);
 		return rc;
@@ -72,48 +63,26 @@ static int mnas_compute(void *self, const double *v, double *out,
 {
 	mnas_reward *r = self;
 	double t, x, acc;
-	int rc;
-	if ((rc = rw_accuracy(&r->m, v, &acc, err)) < 0 ||
-	    (rc = rw_value(&r->target, v, &x, err)) < 0 ||
-	    (rc = rw_target_scale(&r->target, &t, err)) < 0)
+	int rc = rw_single_values(&r->s, v, &acc, &x, &t, err);
+	if (rc < 0)
 		return rc;
 	/* A negative exponent on a zero cost is infinite. */
 	if (!(x > 0))
 		return apnas_error_set(err, APNAS_EINVAL,
-			"%s = %g: mnas needs %s > 0", r->target.name, x,
-			r->target.name);
+			"%s = %g: mnas needs %s > 0", r->s.target.name, x,
+			r->s.target.name);
 	double w = x <= t ? r->alpha : r->beta;
 	*out = acc * pow(x / t, w);
 	return 0;
-}
-
-static size_t mnas_front(void *self)
-{
-	return ((mnas_reward *)self)->target.metric;
-}
-
-static const char *mnas_reference(void *self)
-{
-	return ((mnas_reward *)self)->m.reference;
-}
-
-static int mnas_resolve(void *self, const double *ref, double *target,
-                        apnas_error *err)
-{
-	mnas_reward *r = self;
-	int rc = rw_target_resolve(&r->target, ref, err);
-	if (rc == 0)
-		rc = rw_target_scale(&r->target, target, err);
-	return rc;
 }
 
 static const apnas_reward_ops mnas_ops = {
 	.create = mnas_create,
 	.destroy = mnas_destroy,
 	.reward = mnas_compute,
-	.front_metric = mnas_front,
-	.reference = mnas_reference,
-	.resolve = mnas_resolve,
+	.front_metric = rw_single_front,
+	.reference = rw_single_reference,
+	.resolve = rw_single_resolve,
 };
 
 APNAS_PLUGIN_DEFINE(APNAS_KIND_REWARD, "mnas", "2.0",

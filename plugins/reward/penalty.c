@@ -11,16 +11,13 @@
 #include "reward_common.h"
 
 typedef struct penalty_reward {
-	rw_metrics m;     /* owned */
-	rw_target target; /* the metric and T */
+	rw_single s;      /* first: the shared ops take self as one */
 	double g;         /* accuracy lost per target's worth of excess */
 } penalty_reward;
 
 static const apnas_option penalty_options[] = {
 	RW_METRIC_OPTION,
-	{ "target", APNAS_OPT_FLOAT, NULL, 1, 0, NULL,
-	  "target T: in the metric's unit (e.g. 2e6 cycles), or with "
-	  "reference a fraction of the reference's value in (0, 10]", 0 },
+	RW_TARGET_OPTION,
 	RW_REFERENCE_OPTION("target is"),
 	{ "g", APNAS_OPT_FLOAT, NULL, 0, 1e6, NULL,
 	  "penalty slope: accuracy lost per T of the metric over the target", 0 },
@@ -32,7 +29,7 @@ static void penalty_destroy(void *self)
 	penalty_reward *r = self;
 	if (!r)
 		return;
-	rw_metrics_free(&r->m);
+	rw_single_free(&r->s);
 	free(r);
 }
 
@@ -43,13 +40,7 @@ static int penalty_create(const apnas_plugin_ctx *ctx, void **self,
 	if (!r)
 		return apnas_error_set(err, APNAS_ENOMEM,
 			"out of memory creating reward penalty");
-	int rc = rw_metrics_init(&r->m, ctx,
-	                         apnas_opts_string(ctx->opts, "reference"), err);
-	if (rc == 0)
-		rc = rw_target_init(&r->target, &r->m,
-		                    apnas_opts_string(ctx->opts, "metric"),
-		                    "target",
-		                    apnas_opts_float(ctx->opts, "target"), err);
+	int rc = rw_single_init(&r->s, ctx, err);
 	if (rc < 0) {
 		penalty_destroy(r);
 		return rc;
@@ -64,42 +55,20 @@ static int penalty_compute(void *self, const double *v, double *out,
 {
 	penalty_reward *r = self;
 	double t, x, acc;
-	int rc;
-	if ((rc = rw_accuracy(&r->m, v, &acc, err)) < 0 ||
-	    (rc = rw_value(&r->target, v, &x, err)) < 0 ||
-	    (rc = rw_target_scale(&r->target, &t, err)) < 0)
+	int rc = rw_single_values(&r->s, v, &acc, &x, &t, err);
+	if (rc < 0)
 		return rc;
 	*out = x <= t ? acc : acc - r->g * (x / t - 1.0);
 	return 0;
-}
-
-static size_t penalty_front(void *self)
-{
-	return ((penalty_reward *)self)->target.metric;
-}
-
-static const char *penalty_reference(void *self)
-{
-	return ((penalty_reward *)self)->m.reference;
-}
-
-static int penalty_resolve(void *self, const double *ref, double *target,
-                           apnas_error *err)
-{
-	penalty_reward *r = self;
-	int rc = rw_target_resolve(&r->target, ref, err);
-	if (rc == 0)
-		rc = rw_target_scale(&r->target, target, err);
-	return rc;
 }
 
 static const apnas_reward_ops penalty_ops = {
 	.create = penalty_create,
 	.destroy = penalty_destroy,
 	.reward = penalty_compute,
-	.front_metric = penalty_front,
-	.reference = penalty_reference,
-	.resolve = penalty_resolve,
+	.front_metric = rw_single_front,
+	.reference = rw_single_reference,
+	.resolve = rw_single_resolve,
 };
 
 APNAS_PLUGIN_DEFINE(APNAS_KIND_REWARD, "penalty", "2.0",

@@ -170,3 +170,49 @@ HIDDEN size_t rw_default_front(const rw_metrics *m)
 		i = apnas_metric_find(m->decl, m->n, "macs");
 	return i < 0 ? 0 : (size_t)i;
 }
+
+HIDDEN int rw_single_init(rw_single *s, const apnas_plugin_ctx *ctx,
+                          apnas_error *err)
+{
+	const apnas_opts *o = ctx->opts;
+	int rc = rw_metrics_init(&s->m, ctx, apnas_opts_string(o, "reference"),
+	                         err);
+	if (rc == 0)
+		rc = rw_target_init(&s->target, &s->m,
+		                    apnas_opts_string(o, "metric"), "target",
+		                    apnas_opts_float(o, "target"), err);
+	return rc;
+}
+
+HIDDEN void rw_single_free(rw_single *s)
+{
+	rw_metrics_free(&s->m);
+}
+
+HIDDEN int rw_single_values(const rw_single *s, const double *v, double *acc,
+                            double *x, double *t, apnas_error *err)
+{
+	int rc;
+	if ((rc = rw_accuracy(&s->m, v, acc, err)) < 0 ||
+	    (rc = rw_value(&s->target, v, x, err)) < 0)
+		return rc;
+	return rw_target_scale(&s->target, t, err);
+}
+
+HIDDEN size_t rw_single_front(void *self)
+{
+	return ((rw_single *)self)->target.metric;
+}
+
+HIDDEN const char *rw_single_reference(void *self)
+{
+	return ((rw_single *)self)->m.reference;
+}
+
+HIDDEN int rw_single_resolve(void *self, const double *ref, double *target,
+                             apnas_error *err)
+{
+	rw_single *s = self;
+	int rc = rw_target_resolve(&s->target, ref, err);
+	return rc ? rc : rw_target_scale(&s->target, target, err);
+}

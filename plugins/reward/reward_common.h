@@ -35,6 +35,10 @@ typedef struct rw_target {
 	{ "metric", APNAS_OPT_STRING, "\"cycles\"", 1, 0, NULL,            \
 	  "the cost metric traded against accuracy: any metric of the "    \
 	  "cost model where lower is better (`apnas plugins` lists them)", 0 }
+#define RW_TARGET_OPTION                                                   \
+	{ "target", APNAS_OPT_FLOAT, NULL, 1, 0, NULL,                     \
+	  "target T: in the metric's unit (e.g. 2e6 cycles), or with "     \
+	  "reference a fraction of the reference's value in (0, 10]", 0 }
 #define RW_REFERENCE_OPTION(what_)                                         \
 	{ "reference", APNAS_OPT_STRING, "\"\"", 1, 0, NULL,               \
 	  "named architecture of the search space (e.g. \"all-conv3x3\") "  \
@@ -70,6 +74,26 @@ int rw_value(const rw_target *t, const double *v, double *x,
 /* The accuracy in v, checked to be a fraction in [0, 1]. */
 int rw_accuracy(const rw_metrics *m, const double *v, double *acc,
                 apnas_error *err);
+
+/* A reward on one metric against one target (mnas, penalty): its options
+ * `metric`, `target`, `reference`.  Put it first in the instance, so the
+ * instance pointer is one of these for the three ops below. */
+typedef struct rw_single {
+	rw_metrics m;      /* owned */
+	rw_target target;  /* the metric and T */
+} rw_single;
+
+int rw_single_init(rw_single *s, const apnas_plugin_ctx *ctx,
+                   apnas_error *err);
+void rw_single_free(rw_single *s);
+/* Reads accuracy, the metric and T from v for reward(). */
+int rw_single_values(const rw_single *s, const double *v, double *acc,
+                     double *x, double *t, apnas_error *err);
+/* Ops of a reward whose instance starts with an rw_single. */
+size_t rw_single_front(void *self);
+const char *rw_single_reference(void *self);
+int rw_single_resolve(void *self, const double *ref, double *target,
+                      apnas_error *err);
 
 /* The front metric of a reward that reads no cost: cycles when the run
  * has them, else macs. */
