@@ -65,14 +65,33 @@ int fr_exists(const char *dir, const char *rel)
 	return ok;
 }
 
-static void cand(FILE *f, double acc, double cyc, double params,
+/* One candidate record, in the layout of the run's format. */
+static void cand(FILE *f, int v2, double acc, double cyc, double params,
                  double macs, double reward)
 {
-	fprintf(f, "{\"rank\":1,\"accuracy\":%.17g,\"val_images\":100,"
-	        "\"cycles\":%.17g,\"macs\":%.17g,\"params\":%.17g,"
-	        "\"utilization\":50,\"reward\":%.17g,\"arch\":[0,1]}", acc, cyc,
-	        macs, params, reward);
+	if (v2)
+		fprintf(f, "{\"rank\":1,\"accuracy\":%.17g,\"val_images\":100,"
+		        "\"macs\":%.17g,\"params\":%.17g,\"cycles\":%.17g,"
+		        "\"mapping_efficiency\":100,\"utilization\":50,"
+		        "\"reward\":%.17g,\"arch\":[0,1]}", acc, macs, params,
+		        cyc, reward);
+	else
+		fprintf(f, "{\"rank\":1,\"accuracy\":%.17g,\"val_images\":100,"
+		        "\"cycles\":%.17g,\"macs\":%.17g,\"params\":%.17g,"
+		        "\"utilization\":50,\"reward\":%.17g,\"arch\":[0,1]}",
+		        acc, cyc, macs, params, reward);
 }
+
+/* summary.json's "metrics" of a run on cost_systolic. */
+static const char *const metrics_decl =
+	"[{\"name\":\"accuracy\",\"unit\":\"\",\"goal\":\"max\","
+	"\"scope\":\"net\"},{\"name\":\"macs\",\"unit\":\"\",\"goal\":"
+	"\"min\",\"scope\":\"both\"},{\"name\":\"params\",\"unit\":\"\","
+	"\"goal\":\"min\",\"scope\":\"both\"},{\"name\":\"cycles\","
+	"\"unit\":\"cycles\",\"goal\":\"min\",\"scope\":\"both\"},"
+	"{\"name\":\"mapping_efficiency\",\"unit\":\"%\",\"goal\":\"max\","
+	"\"scope\":\"both\"},{\"name\":\"utilization\",\"unit\":\"%\","
+	"\"goal\":\"max\",\"scope\":\"both\"}]";
 
 void fr_write(const char *root, const fake_run *r)
 {
@@ -84,18 +103,25 @@ void fr_write(const char *root, const fake_run *r)
 		abort();
 	FILE *f = fopen(p, "w");
 	free(p);
+	int v2 = r->hardware != NULL;
 	fprintf(f, "{\n  \"format\": 1,\n  \"status\": \"finished\",\n"
 	        "  \"wall_seconds\": %.17g,\n  \"seed\": %lld,\n"
 	        "  \"space\": \"toy\",\n  \"controller\": \"random\",\n"
 	        "  \"reward\": \"mnas\",\n  \"cost\": \"systolic\",\n"
-	        "  \"reward_reference\": null,\n"
-	        "  \"reward_target_cycles\": null,\n  \"best\": ", r->wall,
-	        r->seed);
-	cand(f, r->accuracy, r->cycles, r->params, r->macs, r->reward);
+	        "  \"reward_reference\": null,\n", r->wall, r->seed);
+	if (v2)
+		fprintf(f, "  \"reward_metric\": \"cycles\",\n"
+		        "  \"reward_target\": null,\n  \"hardware\": \"%s\",\n"
+		        "  \"metrics\": %s,\n", r->hardware, metrics_decl);
+	else
+		fputs("  \"reward_target_cycles\": null,\n", f);
+	fputs("  \"best\": ", f);
+	cand(f, v2, r->accuracy, r->cycles, r->params, r->macs, r->reward);
 	fputs(",\n  \"top\": [],\n  \"pareto\": [", f);
 	for (size_t i = 0; i < r->npareto; i++) {
 		fputs(i ? ",\n    " : "\n    ", f);
-		cand(f, r->pareto[2 * i], r->pareto[2 * i + 1], 1, 1, 0.5);
+		cand(f, v2, r->pareto[2 * i], r->pareto[2 * i + 1], 1,
+		     10 * r->pareto[2 * i + 1], 0.5);
 	}
 	fputs("]\n}\n", f);
 	fclose(f);

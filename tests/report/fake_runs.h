@@ -12,11 +12,17 @@ typedef struct fake_run {
 	const char *settings;    /* config.cfg body, or NULL: none written */
 	long long seed;
 	double reward, accuracy, cycles, params, macs, wall;
-	const double *pareto;    /* (accuracy, cycles) pairs, npareto pairs */
+	const double *pareto;    /* (accuracy, cycles) pairs, npareto pairs;
+	                            each point's macs are 10 x its cycles */
 	size_t npareto;
 	const double *epoch_reward; /* mean_reward per epoch, nepochs */
 	size_t nepochs;
 	double test_accuracy;    /* < 0: no retrain/summary.json */
+	const char *hardware;    /* summary.json "hardware" ("32x32 os"),
+	                            written with the reward's metric and the
+	                            metric declarations as runs since ABI 2.0
+	                            write them; NULL: a summary of an older
+	                            run (reward_target_cycles, no hardware) */
 } fake_run;
 
 /* A fresh directory under $TMPDIR (or /tmp); malloc()ed path. */

@@ -1,8 +1,10 @@
 /* The report on fake run directories whose numbers the test chose:
  * which directories count as runs, grouping over seeds (by config, by
  * --group-by, by the ablate layout), means and standard deviations
- * against values worked out by hand, the combined Pareto front of a
- * hand-made set, and report.csv / report.json read back. */
+ * against values worked out by hand, the Pareto fronts of a hand-made set
+ * (one per hardware setting, against cycles or the metric --x names), runs
+ * older than summary.json's hardware, and report.csv / report.json read
+ * back. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,17 +27,20 @@ static const double p16[] = {0.5, 150, 0.8, 1000};
 static const double e81[] = {0.1, 0.2, 0.3};
 static const double e82[] = {0.2, 0.3, 0.4};
 
-/* Group cost.rows=8: seeds 1..3; group cost.rows=16: one run. */
-static void write_grid(const char *root)
+/* Group cost.rows=8: seeds 1..3; group cost.rows=16: one run.  hw8 and
+ * hw16: the hardware their summaries name (NULL: summaries of runs older
+ * than ABI 2.0, which name none). */
+static void write_grid_on(const char *root, const char *hw8,
+                          const char *hw16)
 {
 	fake_run r81 = {"rows8-a", CFG8, 1, 0.5, 0.70, 1000, 100, 10000,
-	                10, p81, 2, e81, 3, 0.9};
+	                10, p81, 2, e81, 3, 0.9, hw8};
 	fake_run r82 = {"rows8-b", CFG8, 2, 0.6, 0.72, 2000, 200, 20000,
-	                20, p82, 2, e82, 3, 0.8};
+	                20, p82, 2, e82, 3, 0.8, hw8};
 	fake_run r83 = {"rows8-c", CFG8, 3, 0.7, 0.74, 3000, 300, 30000,
-	                30, NULL, 0, NULL, 0, -1};
+	                30, NULL, 0, NULL, 0, -1, hw8};
 	fake_run r16 = {"rows16", CFG16, 1, 0.9, 0.80, 1000, 50, 5000,
-	                5, p16, 2, NULL, 0, -1};
+	                5, p16, 2, NULL, 0, -1, hw16};
 	fr_write(root, &r83);
 	fr_write(root, &r16);
 	fr_write(root, &r81);
@@ -46,15 +51,30 @@ static void write_grid(const char *root)
 	fr_write_file(root, "going/checkpoint/state.ckpt", "x");
 }
 
-static void load(const char *root, const char *group_by, apnas_report *r)
+/* The grid as runs of this version write it. */
+static void write_grid(const char *root)
+{
+	write_grid_on(root, "8x32 os", "16x32 os");
+}
+
+/* Gathers, groups and takes the fronts against metric x (NULL: the
+ * default, cycles). */
+static void load_x(const char *root, const char *group_by, const char *x,
+                   apnas_report *r)
 {
 	apnas_error e;
 	apnas_error_clear(&e);
 	memset(r, 0, sizeof *r);
+	r->x = x;
 	ck_assert_msg(apnas_report_scan(r, root, 0, &e) == 0, "%s", e.msg);
 	ck_assert_msg(apnas_report_group_runs(r, group_by, &e) == 0, "%s",
 	              e.msg);
 	ck_assert_msg(apnas_report_front(r, &e) == 0, "%s", e.msg);
+}
+
+static void load(const char *root, const char *group_by, apnas_report *r)
+{
+	load_x(root, group_by, NULL, r);
 }
 
 #define TOL 1e-12
@@ -91,8 +111,8 @@ START_TEST(groups_over_seeds)
 	ck_assert_double_eq_tol(s[APNAS_RM_VAL_ACC].mean, 0.72, TOL);
 	ck_assert_double_eq_tol(s[APNAS_RM_VAL_ACC].sd, 0.02, TOL);
 	/* cycles 1000, 2000, 3000: mean 2000, sd 1000 */
-	ck_assert_double_eq_tol(s[APNAS_RM_CYCLES].mean, 2000, 1e-9);
-	ck_assert_double_eq_tol(s[APNAS_RM_CYCLES].sd, 1000, 1e-9);
+	ck_assert_double_eq_tol(s[APNAS_RM_X].mean, 2000, 1e-9);
+	ck_assert_double_eq_tol(s[APNAS_RM_X].sd, 1000, 1e-9);
 	ck_assert_double_eq_tol(s[APNAS_RM_PARAMS].sd, 100, 1e-9);
 	ck_assert_double_eq_tol(s[APNAS_RM_MACS].mean, 20000, 1e-9);
 	ck_assert_double_eq_tol(s[APNAS_RM_WALL].mean, 20, 1e-9);
@@ -119,14 +139,57 @@ START_TEST(groups_over_seeds)
 }
 END_TEST
 
+/* One front per hardware setting: a run is never compared with a run on
+ * other hardware. */
 START_TEST(combined_front)
 {
 	char *root = fr_tempdir();
 	write_grid(root);
 	apnas_report r;
 	load(root, NULL, &r);
-	/* 2 + 2 + 1 (best only) + 2 points; (0.65, 400), (0.5, 150) and
-	 * (0.74, 3000) are dominated. */
+	ck_assert_uint_eq(r.nhardware, 2);
+	/* 2 + 2 + 1 (best only) + 2 points.  On 8x32: (0.65, 400) is
+	 * dominated by (0.7, 300); (0.74, 3000) is the most accurate there.
+	 * On 16x32 neither point dominates the other; (0.5, 150) would be
+	 * dominated by 8x32's (0.5, 100), which is not compared. */
+	ck_assert_uint_eq(r.npoints, 7);
+	ck_assert_uint_eq(r.nfront, 6);
+	static const struct {
+		const char *hw;
+		double cyc, acc;
+		const char *run;
+	} want[] = {
+		{"8x32 os", 100, 0.5, "rows8-a"},
+		{"8x32 os", 200, 0.6, "rows8-b"},
+		{"8x32 os", 300, 0.7, "rows8-a"},
+		{"8x32 os", 3000, 0.74, "rows8-c"},
+		{"16x32 os", 150, 0.5, "rows16"},
+		{"16x32 os", 1000, 0.8, "rows16"},
+	};
+	for (size_t k = 0; k < 6; k++) {
+		ck_assert_str_eq(r.hardware[r.front[k].hw], want[k].hw);
+		ck_assert_double_eq(r.front[k].x, want[k].cyc);
+		ck_assert_double_eq(r.front[k].accuracy, want[k].acc);
+		ck_assert_str_eq(r.runs[r.front[k].run].name, want[k].run);
+	}
+	apnas_report_free(&r);
+	fr_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* Runs on the same hardware share one front: points of one run dominate
+ * another's. */
+START_TEST(front_across_runs_on_one_hardware)
+{
+	char *root = fr_tempdir();
+	/* summary.json's hardware is what the report compares. */
+	write_grid_on(root, "32x32 os", "32x32 os");
+	apnas_report r;
+	load(root, NULL, &r);
+	ck_assert_uint_eq(r.nhardware, 1);
+	ck_assert_str_eq(r.hardware[0], "32x32 os");
+	/* (0.65, 400), (0.5, 150) and (0.74, 3000) are dominated. */
 	ck_assert_uint_eq(r.npoints, 7);
 	ck_assert_uint_eq(r.nfront, 4);
 	static const struct {
@@ -139,11 +202,77 @@ START_TEST(combined_front)
 		{1000, 0.8, "rows16"},
 	};
 	for (size_t k = 0; k < 4; k++) {
-		ck_assert_double_eq(r.front[k].cycles, want[k].cyc);
+		ck_assert_uint_eq(r.front[k].hw, 0);
+		ck_assert_double_eq(r.front[k].x, want[k].cyc);
 		ck_assert_double_eq(r.front[k].accuracy, want[k].acc);
 		ck_assert_str_eq(r.runs[r.front[k].run].name, want[k].run);
 	}
 	apnas_report_free(&r);
+	fr_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* Runs written before summary.json named the hardware: told apart by the
+ * cost plugin and its settings in config.cfg. */
+START_TEST(older_runs_hardware_from_cost_settings)
+{
+	char *root = fr_tempdir();
+	write_grid_on(root, NULL, NULL);
+	apnas_report r;
+	load(root, NULL, &r);
+	ck_assert_uint_eq(r.nruns, 4);
+	ck_assert_uint_eq(r.nhardware, 2);
+	ck_assert_str_eq(r.runs[0].hardware, "systolic rows=8");
+	ck_assert_str_eq(r.runs[3].hardware, "systolic rows=16");
+	ck_assert_uint_eq(r.nfront, 6);
+	ck_assert_double_eq_tol(r.groups[0].stat[APNAS_RM_X].mean, 2000, 1e-9);
+	apnas_report_free(&r);
+	fr_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* --x: the fronts and the x column against another metric where lower is
+ * better; one where higher is better, or one the runs lack, refused. */
+START_TEST(x_metric_chosen)
+{
+	char *root = fr_tempdir();
+	write_grid(root);
+	apnas_report r;
+	load_x(root, NULL, "macs", &r);
+	ck_assert_str_eq(apnas_report_metric_name(&r, APNAS_RM_X), "macs");
+	/* best macs 10000, 20000, 30000 */
+	ck_assert_double_eq_tol(r.groups[0].stat[APNAS_RM_X].mean, 20000,
+	                        1e-9);
+	ck_assert_double_eq_tol(r.groups[0].stat[APNAS_RM_X].sd, 10000, 1e-9);
+	/* The points' macs are 10 x their cycles: the same fronts. */
+	ck_assert_uint_eq(r.nfront, 6);
+	static const double want[] = {1000, 2000, 3000, 30000, 1500, 10000};
+	for (size_t k = 0; k < 6; k++)
+		ck_assert_double_eq(r.front[k].x, want[k]);
+	apnas_report_free(&r);
+
+	static const struct {
+		const char *x, *word;
+	} bad[] = {
+		{"utilization", "lower is better"},
+		{"mapping_efficiency", "lower is better"},
+		{"energy_pj", "energy_pj"},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof r);
+		r.x = bad[i].x;
+		apnas_error e;
+		apnas_error_clear(&e);
+		ck_assert_int_eq(apnas_report_scan(&r, root, 0, &e),
+		                 APNAS_EINVAL);
+		ck_assert_msg(strstr(e.msg, "summary.json") &&
+		              strstr(e.msg, bad[i].word) &&
+		              !strchr(e.msg, '\n'), "--x %s: %s", bad[i].x,
+		              e.msg);
+		apnas_report_free(&r);
+	}
 	fr_rmtree(root);
 	free(root);
 }
@@ -183,11 +312,11 @@ START_TEST(ablate_layout_labels)
 {
 	char *root = fr_tempdir();
 	fake_run a1 = {"cost.rows=8/seed-1", CFG8, 1, 0.1, 0.5, 10, 1, 1, 1,
-	               NULL, 0, NULL, 0, -1};
+	               NULL, 0, NULL, 0, -1, NULL};
 	fake_run a2 = {"cost.rows=8/seed-2", CFG8, 2, 0.3, 0.5, 10, 1, 1, 1,
-	               NULL, 0, NULL, 0, -1};
+	               NULL, 0, NULL, 0, -1, NULL};
 	fake_run b1 = {"cost.rows=16/seed-1", CFG16, 1, 0.2, 0.5, 10, 1, 1, 1,
-	               NULL, 0, NULL, 0, -1};
+	               NULL, 0, NULL, 0, -1, NULL};
 	fr_write(root, &a1);
 	fr_write(root, &a2);
 	fr_write(root, &b1);
@@ -207,11 +336,11 @@ START_TEST(groups_without_config)
 {
 	char *root = fr_tempdir();
 	fake_run a1 = {"a/seed-1", NULL, 1, 0.1, 0.5, 10, 1, 1, 1, NULL, 0,
-	               NULL, 0, -1};
+	               NULL, 0, -1, NULL};
 	fake_run a2 = {"a/seed-2", NULL, 2, 0.3, 0.5, 10, 1, 1, 1, NULL, 0,
-	               NULL, 0, -1};
+	               NULL, 0, -1, NULL};
 	fake_run b1 = {"b/seed-1", NULL, 1, 0.2, 0.5, 10, 1, 1, 1, NULL, 0,
-	               NULL, 0, -1};
+	               NULL, 0, -1, NULL};
 	fr_write(root, &b1);
 	fr_write(root, &a2);
 	fr_write(root, &a1);
@@ -234,11 +363,11 @@ START_TEST(plugin_switch_labels)
 	char *root = fr_tempdir();
 	fake_run x = {"x1",
 	              "controller = { plugin = \"random\"; };\n", 1, 0.1, 0.5,
-	              10, 1, 1, 1, NULL, 0, NULL, 0, -1};
+	              10, 1, 1, 1, NULL, 0, NULL, 0, -1, NULL};
 	fake_run y = {"y1",
 	              "controller = { plugin = \"evolution\"; population = "
 	              "16; };\n", 1, 0.1, 0.5, 10, 1, 1, 1, NULL, 0, NULL, 0,
-	              -1};
+	              -1, NULL};
 	fr_write(root, &x);
 	fr_write(root, &y);
 	apnas_report r;
@@ -268,7 +397,7 @@ START_TEST(damaged_inputs)
 	fr_rmtree(root);
 
 	fake_run ok = {"s", NULL, 1, 0.1, 0.5, 10, 1, 1, 1, NULL, 0, NULL, 0,
-	               -1};
+	               -1, NULL};
 	fr_write(root, &ok);
 	fr_write_file(root, "s/epochs.csv", "epoch,mean_reward\n0,0.5\n1,abc\n");
 	memset(&r, 0, sizeof r);
@@ -421,8 +550,10 @@ START_TEST(outputs_read_back)
 	                                       "best_reward");
 	ck_assert_int_eq(apnas_json_get(one, "sd")->type, APNAS_JSON_NULL);
 	const apnas_json *front = apnas_json_get(j, "front");
-	ck_assert_uint_eq(front->n, 4);
+	ck_assert_uint_eq(front->n, 6);
 	ck_assert_str_eq(apnas_json_str_at(&front->items[3], "run"),
+	                 "rows8-c");
+	ck_assert_str_eq(apnas_json_str_at(&front->items[5], "run"),
 	                 "rows16");
 	const apnas_json *runs = apnas_json_get(j, "runs");
 	ck_assert_uint_eq(runs->n, 4);
@@ -434,8 +565,9 @@ START_TEST(outputs_read_back)
 	/* front.csv and reward.csv: a row per front point / epoch. */
 	char *fc = slurp(out, "front.csv");
 	ck_assert_int_eq(apnas_csv_parse(fc, strlen(fc), &c, &e), 0);
-	ck_assert_uint_eq(c.nrows, 1 + 4);
+	ck_assert_uint_eq(c.nrows, 1 + 6);
 	ck_assert_str_eq(c.rows[2][apnas_csv_col(&c, "run")], "rows8-b");
+	ck_assert_str_eq(c.rows[6][apnas_csv_col(&c, "run")], "rows16");
 	apnas_csv_free(&c);
 	free(fc);
 	char *rc = slurp(out, "reward.csv");
@@ -458,6 +590,9 @@ int main(void)
 	Suite *s = suite_create("report_runs");
 	TCase *t = tcase_create("runs");
 	tcase_add_test(t, groups_over_seeds);
+	tcase_add_test(t, front_across_runs_on_one_hardware);
+	tcase_add_test(t, older_runs_hardware_from_cost_settings);
+	tcase_add_test(t, x_metric_chosen);
 	tcase_add_test(t, combined_front);
 	tcase_add_test(t, group_by_keys);
 	tcase_add_test(t, ablate_layout_labels);
