@@ -143,10 +143,12 @@ HIDDEN int rw_value(const rw_target *t, const double *v, double *x,
 	if (!v)
 		return apnas_error_set(err, APNAS_EINVAL,
 			"no metric values given");
-	*x = v[t->metric];
-	if (!isfinite(*x) || *x < 0)
+	/* The output stays untouched on a refusal. */
+	double got = v[t->metric];
+	if (!isfinite(got) || got < 0)
 		return apnas_error_set(err, APNAS_EINVAL,
-			"%s = %g: expected a finite number >= 0", t->name, *x);
+			"%s = %g: expected a finite number >= 0", t->name, got);
+	*x = got;
 	return 0;
 }
 
@@ -156,10 +158,11 @@ HIDDEN int rw_accuracy(const rw_metrics *m, const double *v, double *acc,
 	if (!v)
 		return apnas_error_set(err, APNAS_EINVAL,
 			"no metric values given");
-	*acc = v[m->accuracy];
-	if (!(*acc >= 0 && *acc <= 1))
+	double got = v[m->accuracy];
+	if (!(got >= 0 && got <= 1))
 		return apnas_error_set(err, APNAS_EINVAL,
-			"accuracy = %g: expected a fraction in [0, 1]", *acc);
+			"accuracy = %g: expected a fraction in [0, 1]", got);
+	*acc = got;
 	return 0;
 }
 
