@@ -3,6 +3,8 @@
  * resumed run only pays the cost model again. */
 #include "costcache.h"
 
+#include "rundir/rundir.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,13 +20,6 @@ uint64_t apnas_tokens_hash(const int32_t *tok, size_t n)
 		}
 	}
 	return h;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int apnas_cost_arch(const apnas_space_ops *sops, void *space,
@@ -118,10 +113,10 @@ int apnas_costcache_get(apnas_costcache *c, const int32_t *tok,
 {
 	size_t i = find_slot(c, tok);
 	if (!c->used[i]) {
-		double t0 = now_s();
+		double t0 = apnas_clock_now();
 		int rc = apnas_cost_arch(c->space_ops, c->space, c->ms, tok,
 		                         &c->net, values, err);
-		c->seconds += now_s() - t0;
+		c->seconds += apnas_clock_now() - t0;
 		if (rc < 0)
 			return rc;
 		c->misses++;

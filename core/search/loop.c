@@ -13,13 +13,12 @@
 #include <unistd.h>
 
 #include "json_out.h"
+#include "rundir/rundir.h"
 #include "search_int.h"
 
 double apnas_search_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+	return apnas_clock_now();
 }
 
 double apnas_search_wall(const apnas_search *s)
