@@ -174,12 +174,12 @@ static apnas_layer random_layer(apnas_rng *r, int kind)
 	apnas_layer l;
 	apnas_net_init(&net);
 	for (;;) {
-		apnas_shape in = {draw(r, 1, 12), draw(r, 1, 12), draw(r, 1, 12)};
+		apnas_shape in = {draw(r, 1, 16), draw(r, 1, 14), draw(r, 1, 14)};
 		int k = draw(r, 1, 3), s = draw(r, 1, 3), pad = draw(r, 0, 2);
 		int rc = -1;
 		switch (kind) {
 		case 0:
-			rc = apnas_net_conv(&net, "conv", in, draw(r, 1, 24), k, s,
+			rc = apnas_net_conv(&net, "conv", in, draw(r, 1, 48), k, s,
 			                    pad, &err);
 			break;
 		case 1:
@@ -193,8 +193,8 @@ static apnas_layer random_layer(apnas_rng *r, int kind)
 		default: {
 			apnas_topo_row t = {.name = "topo", .ifmap_h = draw(r, 1, 12),
 			                    .ifmap_w = draw(r, 1, 12),
-			                    .channels = draw(r, 1, 12),
-			                    .filters = draw(r, 1, 24),
+			                    .channels = draw(r, 1, 16),
+			                    .filters = draw(r, 1, 48),
 			                    .stride = draw(r, 1, 3)};
 			t.filt_h = draw(r, 1, t.ifmap_h < 4 ? t.ifmap_h : 4);
 			t.filt_w = draw(r, 1, t.ifmap_w < 4 ? t.ifmap_w : 4);
@@ -247,7 +247,7 @@ START_TEST(model_and_simulator_agree_on_memory)
 	apnas_energy_table e;
 	apnas_error err;
 	size_t spilled[2] = {0, 0}, fitted[2] = {0, 0}, stalled = 0, bw1 = 0;
-	size_t nonsquare = 0;
+	size_t nonsquare = 0, tile_over_half = 0;
 	apnas_rng_seed(&r, 5000 + (uint64_t)_i);
 	ck_assert_int_eq(apnas_energy_default(1, &e, &err), 0);
 	e.leak_pj = 0.5;
@@ -302,6 +302,19 @@ START_TEST(model_and_simulator_agree_on_memory)
 			fitted[0] += mod.ifmap_dram_reads <= cap_i;
 			fitted[1] += mod.filter_dram_reads <= cap_f;
 		}
+		/* Buffers too small for one fold: a spilled operand whose first
+		 * tile is more than the half of its buffer a tile may use. */
+		apnas_gemm g;
+		apnas_mem_plan mp;
+		ck_assert_int_eq(apnas_layer_gemm(&l, &g, &err), 0);
+		if (g.repeat) {
+			ck_assert_int_eq(apnas_mem_plan_make(&a, &m, &l, &g, &mp, &err),
+			                 0);
+			for (int op = 0; op < 2; op++)
+				tile_over_half += !mp.fits[op] &&
+				                  apnas_mem_tile_words(&mp, op, 0, 0) >
+				                      mp.cap[op] / 2;
+		}
 		stalled += mod.stall_cycles > 0;
 		bw1 += m.bandwidth == 1;
 		nonsquare += a.rows != a.cols;
@@ -318,6 +331,7 @@ START_TEST(model_and_simulator_agree_on_memory)
 	ck_assert_uint_ge(stalled, 500);
 	ck_assert_uint_ge(bw1, 300);
 	ck_assert_uint_ge(nonsquare, 1000);
+	ck_assert_uint_ge(tile_over_half, 30);
 }
 END_TEST
 
