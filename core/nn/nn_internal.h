@@ -87,6 +87,11 @@ typedef struct nn_node {
 	int fuse;              /* INFER: this conv applies the next node's
 	                          batch norm (and ReLU) to its output */
 	int skip;              /* INFER: done by the conv before it */
+	int bnstat;            /* TRAIN, BATCHSTAT: this conv also writes the
+	                          per-image plane sums of its output that the
+	                          batch norm after it needs, into aux
+	                          ([n][c][2]: sum, sum of squares), while the
+	                          image is still in cache */
 } nn_node;
 
 struct apnas_graph {

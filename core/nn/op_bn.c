@@ -18,6 +18,8 @@ struct bn_ctx {
 	const float *mean, *invstd;  /* aux: [c] each */
 	const float *sa, *sb;        /* phase 2: per-channel factors */
 	const float *sc;
+	const float *pst;            /* plane sums from the conv before, or
+	                                NULL (nn_node.bnstat) */
 	int acc_x;
 };
 
@@ -35,8 +37,7 @@ static float *factors(apnas_graph *g, int c)
 	return (float *)((double *)nn_ws(g, 0) + 2 * (size_t)c);
 }
 
-/* Sum and sum of squares of one plane. */
-static void plane_stats(const float *x, int hw, float *s, float *ss)
+void nn_plane_stats(const float *x, int hw, float *s, float *ss)
 {
 	v8f a = v8_set1(0), a2 = a;
 	int e = 0;
@@ -54,6 +55,12 @@ static void plane_stats(const float *x, int hw, float *s, float *ss)
 	*ss = t2;
 }
 
+void nn_image_stats(const float *y, int c, int hw, float *st)
+{
+	for (int o = 0; o < c; o++)
+		nn_plane_stats(y + (size_t)o * hw, hw, &st[2 * o], &st[2 * o + 1]);
+}
+
 static void stats_task(void *vc, int tid, int nt)
 {
 	struct bn_ctx *c = vc;
@@ -64,8 +71,13 @@ static void stats_task(void *vc, int tid, int nt)
 		double s = 0, ss = 0;
 		for (int n = a; n < b; n++) {
 			float fs, fss;
-			plane_stats(c->x + ((size_t)n * c->c + ch) * c->hw, c->hw, &fs,
-			            &fss);
+			if (c->pst) {
+				fs = c->pst[2 * ((size_t)n * c->c + ch)];
+				fss = c->pst[2 * ((size_t)n * c->c + ch) + 1];
+			} else {
+				nn_plane_stats(c->x + ((size_t)n * c->c + ch) * c->hw,
+				               c->hw, &fs, &fss);
+			}
 			s += fs;
 			ss += fss;
 		}
@@ -128,7 +140,12 @@ void nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 			                                bn->eps));
 		}
 	} else {
-		nn_par(g, stats_task, &c, (double)c.n * c.c * c.hw);
+		const nn_node *p = &g->nodes[x->producer];
+		if (p->op == NN_CONV && p->bnstat)
+			c.pst = p->aux;
+		/* the same parts either way, so the same sums */
+		nn_par(g, stats_task, &c,
+		       c.pst ? (double)c.n * c.c : (double)c.n * c.c * c.hw);
 		for (int ch = 0; ch < c.c; ch++) {
 			double s = 0, ss = 0;
 			for (int t = 0; t < g->threads; t++) {

@@ -223,6 +223,9 @@ static void conv_fwd_task(void *vc, int tid, int nt)
 			for (int o = 0; o < q->cout; o++)
 				nn_epi_apply(c->e, o, yn + (size_t)o * q->howo,
 				             (size_t)q->howo);
+		if (c->nd->bnstat)
+			nn_image_stats(yn, q->cout, q->howo,
+			               (float *)c->nd->aux + 2 * (size_t)n * q->cout);
 	}
 }
 

@@ -281,6 +281,7 @@ struct dctx {
 	const nn_epi *e;
 	const float *x, *w, *dy;
 	float *y, *dx;
+	float *st;        /* forward: plane sums [n][cout][2], or NULL */
 	int acc_x, need_db;
 };
 
@@ -313,6 +314,9 @@ static void fwd_task(void *vc, int tid, int nt)
 			for (int o = 0; o < q->cout; o++)
 				nn_epi_apply(c->e, o, yn + (size_t)o * q->ho * q->wo,
 				             (size_t)q->ho * q->wo);
+		if (c->st)
+			nn_image_stats(yn, q->cout, q->ho * q->wo,
+			               c->st + 2 * (size_t)n * q->cout);
 	}
 }
 
@@ -327,6 +331,7 @@ void nn_conv_direct_fwd(apnas_graph *g, nn_node *nd, const float *x,
 	c.x = x;
 	c.w = w;
 	c.y = y;
+	c.st = nd->bnstat ? nd->aux : NULL;
 	double work = (double)c.q.n * c.q.cout * c.q.ho * c.q.wo * c.q.kk * c.q.cin;
 	nn_pool_run_work(g->pool, fwd_task, &c, work);
 }

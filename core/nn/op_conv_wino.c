@@ -386,6 +386,7 @@ struct wctx {
 	const float *x, *w;
 	const nn_epi *e;
 	float *y;
+	float *st;        /* plane sums [n][o][2] (nn_node.bnstat), or NULL */
 };
 
 static void wino_task(void *vc, int tid, int nt)
@@ -408,8 +409,11 @@ static void wino_task(void *vc, int tid, int nt)
 			gemm_xi(q, v + (size_t)xi * q->nt * q->cp,
 			        u + (size_t)xi * q->cp * q->op,
 			        m + (size_t)xi * q->nt * q->op);
-		transform_output(q, m, c->e, st,
-		                 c->y + (size_t)n * q->o * q->ho * q->wo);
+		float *yn = c->y + (size_t)n * q->o * q->ho * q->wo;
+		transform_output(q, m, c->e, st, yn);
+		if (c->st)
+			nn_image_stats(yn, q->o, q->ho * q->wo,
+			               c->st + 2 * (size_t)n * q->o);
 	}
 }
 
@@ -424,6 +428,7 @@ void nn_conv_wino_fwd(apnas_graph *g, nn_node *nd, const float *x,
 	c.w = w;
 	c.e = e;
 	c.y = y;
+	c.st = nd->bnstat ? nd->aux : NULL;
 	double work = (double)c.q.n * c.q.o * c.q.ho * c.q.wo * 9 * c.q.c;
 	nn_pool_run_work(g->pool, wino_task, &c, work);
 }

@@ -9,6 +9,14 @@
 /* Internal to libapnas: not exported from the shared library. */
 #pragma GCC visibility push(hidden)
 
+/* Sum and sum of squares of one plane: 8 float lanes, then a fixed lane
+ * tree (op_bn.c).  The batch norm's statistics, whether the norm computes
+ * them or the conv before it does (nn_node.bnstat): one function, so both
+ * give the same bits. */
+void nn_plane_stats(const float *x, int hw, float *s, float *ss);
+/* st[2 o], st[2 o + 1]: nn_plane_stats of channel o of y [c][hw]. */
+void nn_image_stats(const float *y, int c, int hw, float *st);
+
 /* Per-thread workspace bytes node nd needs with the graph's thread count. */
 size_t nn_ws_bytes(const apnas_graph *g, const nn_node *nd);
 /* Bytes the node saves between its forward and its backward (or uses

@@ -99,8 +99,10 @@ int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err)
 		nn_node *nd = &g->nodes[i];
 		nd->aux = NULL;
 		nd->aux_bytes = nn_aux_bytes(g, nd, mode);
+		/* a conv's plane sums live until the norm after it has read them */
+		int aux_end = nd->op == NN_CONV ? i + 1 : train ? END - 1 - i : i;
 		if (nd->aux_bytes)
-			iv[n_iv++] = (interval){i, train ? END - 1 - i : i, B_AUX, i,
+			iv[n_iv++] = (interval){i, aux_end, B_AUX, i,
 			                        nn_round_up(nd->aux_bytes), 0};
 		size_t w = nn_round_up(nn_ws_bytes(g, nd));
 		if (w > ws)

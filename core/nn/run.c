@@ -64,6 +64,10 @@ size_t nn_aux_bytes(const apnas_graph *g, const nn_node *nd, apnas_mode mode)
 {
 	int train = mode == APNAS_MODE_TRAIN;
 	switch (nd->op) {
+	case NN_CONV:
+		return nd->bnstat ? 2 * nd->out->numel / (size_t)nd->out->d.h /
+		                        (size_t)nd->out->d.w * sizeof(float)
+		                  : 0;
 	case NN_BN:
 	case NN_BN_RELU:
 		return 2 * (size_t)nd->out->d.c * sizeof(float);
@@ -265,13 +269,17 @@ int apnas_graph_forward(apnas_graph *g, apnas_mode mode, apnas_error *err)
 	/* INFER: a conv whose only reader is a batch norm writes the
 	 * normalised (and rectified) result itself; the norm is skipped. */
 	for (size_t i = 0; i < g->n_nodes; i++)
-		g->nodes[i].fuse = g->nodes[i].skip = 0;
-	if (mode == APNAS_MODE_INFER)
-		for (size_t i = 0; i + 1 < g->n_nodes; i++)
-			if (nn_conv_can_fuse(g, i)) {
+		g->nodes[i].fuse = g->nodes[i].skip = g->nodes[i].bnstat = 0;
+	/* TRAIN, BATCHSTAT: such a conv hands the norm its plane sums. */
+	for (size_t i = 0; i + 1 < g->n_nodes; i++)
+		if (nn_conv_can_fuse(g, i)) {
+			if (mode == APNAS_MODE_INFER) {
 				g->nodes[i].fuse = 1;
 				g->nodes[i + 1].skip = 1;
+			} else {
+				g->nodes[i].bnstat = 1;
 			}
+		}
 	int rc = nn_plan(g, mode, err);
 	if (rc < 0)
 		return rc;

@@ -289,6 +289,73 @@ START_TEST(conv_then_bn_in_inference_matches_reference)
 }
 END_TEST
 
+/* In TRAIN and BATCHSTAT a conv read only by a batch norm hands it the
+ * per-image plane sums of its output; the norm must give the bits it
+ * gives when it sums the planes itself (the conv output kept, so not
+ * handed over), and match the reference with batch statistics.
+ * _i: conv path: 0 direct 3x3, 1 pointwise, 2 strided 3x3, 3 Winograd
+ * (BATCHSTAT only, 8 channels); odd _i with the ReLU. */
+START_TEST(conv_hands_bn_its_statistics)
+{
+	const int n = 5, c = _i == 3 ? 8 : 4, h = 9, w = 11, o = 6;
+	const int k = _i == 1 ? 1 : 3, s = _i == 2 ? 2 : 1, p = k / 2;
+	apnas_param *wt;
+	apnas_bn bn;
+	ck_assert_int_eq(apnas_param_conv(P, "w", o, c, k, &wt, &E), 0);
+	ck_assert_int_eq(apnas_bn_add(P, "bn", o, 1, &bn, &E), 0);
+	size_t nx = (size_t)n * c * h * w;
+	float *x = rand_tensor(&R, nx, -1, 1);
+	int ho = ref_out(h, k, s, p), wo = ref_out(w, k, s, p);
+	size_t ny = (size_t)n * o * ho * wo;
+	float *z0 = malloc(ny * sizeof *z0), *cv = malloc(ny * sizeof *cv);
+	float *ref = malloc(ny * sizeof *ref);
+	int relu = _i % 2;
+	ref_conv(x, n, c, h, w, apnas_param_value(wt), NULL, o, k, s, p, cv);
+	ref_bn(cv, n, o, ho * wo, apnas_param_value(bn.gamma),
+	       apnas_param_value(bn.beta), bn.eps, NULL, NULL, relu, ref, NULL,
+	       NULL);
+	for (int mode = 0; mode < 2; mode++) {
+		apnas_mode m = mode ? APNAS_MODE_TRAIN : APNAS_MODE_BATCHSTAT;
+		if (_i == 3 && m == APNAS_MODE_TRAIN)
+			continue;
+		float mean0[6], var0[6];
+		for (int keep = 0; keep < 2; keep++) {
+			/* TRAIN moves the running statistics: start both alike */
+			if (keep) {
+				memcpy(apnas_param_value(bn.mean), mean0, sizeof mean0);
+				memcpy(apnas_param_value(bn.var), var0, sizeof var0);
+			} else {
+				memcpy(mean0, apnas_param_value(bn.mean), sizeof mean0);
+				memcpy(var0, apnas_param_value(bn.var), sizeof var0);
+			}
+			apnas_graph_reset(G);
+			apnas_tensor *y = apnas_op_conv(
+			    G, apnas_op_input(G, x, n, c, h, w), wt, NULL, s, p);
+			if (keep)
+				apnas_tensor_keep(y);
+			apnas_tensor *z = relu ? apnas_op_bn_relu(G, y, &bn)
+			                       : apnas_op_bn(G, y, &bn);
+			apnas_tensor_keep(z);
+			ck_assert_int_eq(apnas_graph_forward(G, m, &E), 0);
+			if (!keep) {
+				memcpy(z0, apnas_tensor_data(z), ny * sizeof *z0);
+				double tol = _i == 3 ? 1e-3 : 1e-4;
+				double e = worst(z0, ref, ny, tol, tol);
+				ck_assert_msg(e <= 1.0, "mode %d: off by %.3g", (int)m, e);
+			} else {
+				ck_assert_msg(!memcmp(z0, apnas_tensor_data(z),
+				                      ny * sizeof *z0),
+				              "mode %d: handed-over sums differ", (int)m);
+			}
+		}
+	}
+	free(x);
+	free(z0);
+	free(cv);
+	free(ref);
+}
+END_TEST
+
 struct pool_case {
 	int n, c, h, w, k, s, p, count_pad;
 };
@@ -484,6 +551,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, bn_train_matches_reference_and_updates_running_stats,
 	                    0, 3);
 	tcase_add_loop_test(tc, conv_then_bn_in_inference_matches_reference, 0, 4);
+	tcase_add_loop_test(tc, conv_hands_bn_its_statistics, 0, 4);
 	tcase_add_loop_test(tc, maxpool_matches_reference, 0,
 	                    sizeof POOL / sizeof POOL[0]);
 	tcase_add_loop_test(tc, avgpool_matches_reference, 0,
