@@ -46,7 +46,7 @@ static void help(void)
 	       "--set         override a config key (repeatable)\n"
 	       "\n"
 	       "example:\n"
-	       "  apnas draw runs/x/best.arch --config configs/fashion.cfg\n"
+	       "  apnas draw runs/x/best.arch --config configs/train-fashion.cfg\n"
 	       "  apnas draw runs/x/train-best --out best.png\n");
 }
 
