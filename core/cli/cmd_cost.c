@@ -137,7 +137,7 @@ static int settings(const cost_args *a, const char ***out, size_t *n,
                     char ***owned)
 {
 	*owned = NULL;
-	size_t extra = a->scalesim_cfg ? 3 : 0;
+	size_t extra = a->scalesim_cfg ? 7 : 0;
 	const char **v = calloc(extra + a->sets.n + 1, sizeof *v);
 	char **mine = calloc(extra + 1, sizeof *mine);
 	if (!v || !mine) {
@@ -171,7 +171,24 @@ static int settings(const cost_args *a, const char ***out, size_t *n,
 			cli_errorf("out of memory");
 			return CLI_EXIT_FAIL;
 		}
-		for (size_t k = 0; k < 3; k++)
+		extra = 3;
+		/* The memories only when the file sets them: a cost model
+		 * without memory options (macs) still takes its array. */
+		if (sc.mem_keys &&
+		    (asprintf(&mine[3], "cost.ifmap_sram_kb=%lld",
+		              (long long)sc.mem.ifmap_kb) < 0 ||
+		     asprintf(&mine[4], "cost.filter_sram_kb=%lld",
+		              (long long)sc.mem.filter_kb) < 0 ||
+		     asprintf(&mine[5], "cost.ofmap_sram_kb=%lld",
+		              (long long)sc.mem.ofmap_kb) < 0 ||
+		     asprintf(&mine[6], "cost.bandwidth=%lld",
+		              (long long)sc.mem.bandwidth) < 0)) {
+			cli_errorf("out of memory");
+			return CLI_EXIT_FAIL;
+		}
+		if (sc.mem_keys)
+			extra = 7;
+		for (size_t k = 0; k < extra; k++)
 			v[k] = mine[k];
 	}
 	for (size_t k = 0; k < a->sets.n; k++)

@@ -177,6 +177,8 @@ int apnas_scalesim_cfg_parse(const char *text, size_t len, const char *file,
 					bw = x;
 			}
 			c->mem_keys++;
+			/* used: the memory model of the cost plugins */
+			continue;
 		}
 		if (key < 0) {
 			note_ignored(c, s + a, ke - a);

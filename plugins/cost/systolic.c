@@ -16,17 +16,12 @@
 #include "hw/systolic_model.h"
 
 static const apnas_option systolic_options[] = {
-	{"rows", APNAS_OPT_INT, "32", 1, 1048576, NULL,
-	 "PE rows of the array (R)", 0},
-	{"cols", APNAS_OPT_INT, "32", 1, 1048576, NULL,
-	 "PE columns of the array (C)", 0},
-	{"dataflow", APNAS_OPT_STRING, "\"os\"", 1, 0, "os|ws|is",
-	 "which operand stays in the PEs: output, weight or input stationary", 0},
+	AM_OPTIONS,
 	{.key = NULL},
 };
 
 typedef struct systolic {
-	apnas_array array; /* from rows, cols, dataflow */
+	am_model m; /* the array, its memories, the energy table */
 } systolic;
 
 static int systolic_create(const apnas_plugin_ctx *ctx, void **self,
@@ -37,7 +32,7 @@ static int systolic_create(const apnas_plugin_ctx *ctx, void **self,
 	if (!s)
 		return apnas_error_set(err, APNAS_ENOMEM,
 		                       "out of memory creating the cost model");
-	if ((rc = apnas_array_from_opts(ctx->opts, &s->array, err))) {
+	if ((rc = am_model_from_opts(ctx->opts, &s->m, err))) {
 		free(s);
 		return rc;
 	}
@@ -62,22 +57,26 @@ static int systolic_cost(void *self, const apnas_net *net,
 {
 	const systolic *s = self;
 	apnas_cost_sum sum;
+	apnas_mem_cost mem_sum, mc;
 	apnas_layer_cost c;
 	int rc;
 	apnas_cost_sum_init(&sum);
+	apnas_mem_sum_init(&mem_sum);
 	for (size_t i = 0; i < net->n; i++)
-		if ((rc = apnas_systolic_layer(&s->array, &net->layers[i], &c,
-		                               err)) ||
-		    (rc = am_layer(&sum, &c, layer_values + i * AM_N, err)))
+		if ((rc = apnas_mem_layer(&s->m.array, &s->m.mem, &s->m.energy,
+		                          &net->layers[i], &c, &mc, err)) ||
+		    (rc = am_layer(&sum, &mem_sum, &c, &mc,
+		                   layer_values + i * AM_N, err)))
 			return rc;
-	am_finish(&sum, (double)s->array.rows * (double)s->array.cols,
+	am_finish(&sum, &mem_sum,
+	          (double)s->m.array.rows * (double)s->m.array.cols,
 	          net_values);
 	return 0;
 }
 
 static void systolic_describe(void *self, char *buf, size_t cap)
 {
-	am_describe(&((const systolic *)self)->array, buf, cap);
+	am_describe(&((const systolic *)self)->m, buf, cap);
 }
 
 static const apnas_cost_ops systolic_ops = {

@@ -21,12 +21,7 @@
 #include "hw/systolic_sim.h"
 
 static const apnas_option sim_options[] = {
-	{"rows", APNAS_OPT_INT, "32", 1, 1048576, NULL,
-	 "PE rows of the array (R)", 0},
-	{"cols", APNAS_OPT_INT, "32", 1, 1048576, NULL,
-	 "PE columns of the array (C)", 0},
-	{"dataflow", APNAS_OPT_STRING, "\"os\"", 1, 0, "os|ws|is",
-	 "which operand stays in the PEs: output, weight or input stationary", 0},
+	AM_OPTIONS,
 	{"max_pe_cycles", APNAS_OPT_INT, "2000000000", 0, 4.0e18, NULL,
 	 "refuse a layer whose simulation takes more PE-cycles (0: no limit)", 0},
 	{"verify", APNAS_OPT_BOOL, "true", 1, 0, NULL,
@@ -35,7 +30,7 @@ static const apnas_option sim_options[] = {
 };
 
 typedef struct sim_model {
-	apnas_array array;
+	am_model m;         /* the array, its memories, the energy table */
 	uint64_t max_pe_cycles;
 	int verify;
 	uint64_t seed;      /* run seed; each cost() call draws from it anew */
@@ -53,7 +48,7 @@ static int sim_create(const apnas_plugin_ctx *ctx, void **self,
 	s->max_pe_cycles = cap > 0 ? (uint64_t)cap : 0;
 	s->verify = apnas_opts_bool(ctx->opts, "verify");
 	s->seed = ctx->seed;
-	if ((rc = apnas_array_from_opts(ctx->opts, &s->array, err))) {
+	if ((rc = am_model_from_opts(ctx->opts, &s->m, err))) {
 		free(s);
 		return rc;
 	}
@@ -112,19 +107,21 @@ static void direct(const apnas_layer *l, const double *in, const double *w,
 }
 
 static int sim_layer(const sim_model *s, apnas_rng *r, const apnas_layer *l,
-                     apnas_layer_cost *c, apnas_error *err)
+                     apnas_layer_cost *c, apnas_mem_cost *mc,
+                     apnas_error *err)
 {
 	size_t n_in, n_w, n_out;
 	apnas_sim_stats st;
 	int rc;
 	memset(c, 0, sizeof *c);
+	memset(mc, 0, sizeof *mc);
 	if ((rc = apnas_sim_sizes(l, &n_in, &n_w, &n_out, err)))
 		return rc;
 	if (n_w == 0)
 		return 0; /* no array work */
 	/* Refuse before allocating: the tensors of a huge layer could exhaust
 	 * memory before the simulator's own check ran. */
-	if ((rc = apnas_sim_budget(&s->array, l, s->max_pe_cycles, err)))
+	if ((rc = apnas_sim_budget(&s->m.array, l, s->max_pe_cycles, err)))
 		return rc;
 	double *in = malloc(n_in * sizeof *in), *w = malloc(n_w * sizeof *w);
 	double *out = malloc(n_out * sizeof *out);
@@ -136,8 +133,9 @@ static int sim_layer(const sim_model *s, apnas_rng *r, const apnas_layer *l,
 	}
 	fill(r, in, n_in);
 	fill(r, w, n_w);
-	if ((rc = apnas_sim_layer(&s->array, l, in, w, out, s->max_pe_cycles,
-	                          &st, err)))
+	if ((rc = apnas_sim_layer_mem(&s->m.array, &s->m.mem, &s->m.energy, l,
+	                              in, w, out, s->max_pe_cycles, &st, mc,
+	                              err)))
 		goto done;
 	if (s->verify) {
 		direct(l, in, w, ref);
@@ -152,8 +150,8 @@ static int sim_layer(const sim_model *s, apnas_rng *r, const apnas_layer *l,
 	}
 	c->cycles = st.cycles;
 	c->macs = st.macs;
-	c->mapping_eff = apnas_sim_mapping_eff(&s->array, &st);
-	c->utilization = apnas_sim_utilization(&s->array, &st);
+	c->mapping_eff = apnas_sim_mapping_eff(&s->m.array, &st);
+	c->utilization = apnas_sim_utilization(&s->m.array, &st);
 done:
 	free(in);
 	free(w);
@@ -173,26 +171,31 @@ static int sim_cost(void *self, const apnas_net *net, double *net_values,
 {
 	const sim_model *s = self;
 	apnas_cost_sum sum;
+	apnas_mem_cost mem_sum;
 	apnas_rng r;
 	int rc;
 	/* A fresh stream per call: the same network always sees the same
 	 * values, whatever was costed before. */
 	apnas_rng_derive(&r, s->seed, "cost_systolic_sim");
 	apnas_cost_sum_init(&sum);
+	apnas_mem_sum_init(&mem_sum);
 	for (size_t i = 0; i < net->n; i++) {
 		apnas_layer_cost c;
-		if ((rc = sim_layer(s, &r, &net->layers[i], &c, err)) ||
-		    (rc = am_layer(&sum, &c, layer_values + i * AM_N, err)))
+		apnas_mem_cost mc;
+		if ((rc = sim_layer(s, &r, &net->layers[i], &c, &mc, err)) ||
+		    (rc = am_layer(&sum, &mem_sum, &c, &mc,
+		                   layer_values + i * AM_N, err)))
 			return rc;
 	}
-	am_finish(&sum, (double)s->array.rows * (double)s->array.cols,
+	am_finish(&sum, &mem_sum,
+	          (double)s->m.array.rows * (double)s->m.array.cols,
 	          net_values);
 	return 0;
 }
 
 static void sim_describe(void *self, char *buf, size_t cap)
 {
-	am_describe(&((const sim_model *)self)->array, buf, cap);
+	am_describe(&((const sim_model *)self)->m, buf, cap);
 }
 
 static const apnas_cost_ops sim_ops = {
