@@ -125,7 +125,8 @@ uint64_t apnas_mem_capacity(int64_t kb, int64_t word_bytes)
 
 static uint64_t ceil_div(uint64_t a, uint64_t b)
 {
-	return a / b + (a % b != 0);
+	uint64_t q = apnas_udiv(a, b);
+	return q + (q * b != a);
 }
 
 /* Positions of a padded input of n that windows of f at stride s, e of
@@ -219,8 +220,9 @@ static uint64_t cols_of(const apnas_mem_plan *mp, uint64_t fc)
 	return fc + 1 == mp->p.fc ? mp->cl : mp->c;
 }
 
-uint64_t apnas_mem_tile_words(const apnas_mem_plan *mp, int op, uint64_t fc,
-                              uint64_t fr)
+/* Internal versions the stall sum inlines; the public ones wrap them. */
+static inline uint64_t tile_words(const apnas_mem_plan *mp, int op,
+                                  uint64_t fc, uint64_t fr)
 {
 	switch (mp->kind[op]) {
 	case APNAS_TILE_FR: return rows_of(mp, fr) * mp->p.t;
@@ -229,12 +231,12 @@ uint64_t apnas_mem_tile_words(const apnas_mem_plan *mp, int op, uint64_t fc,
 	}
 }
 
-uint64_t apnas_mem_fetch_words(const apnas_mem_plan *mp, int op, uint64_t fc,
-                               uint64_t fr)
+static inline uint64_t fetch_words(const apnas_mem_plan *mp, int op,
+                                   uint64_t fc, uint64_t fr)
 {
 	if (mp->fits[op])
 		return fc == 0 && fr == 0 ? mp->foot[op] : 0;
-	uint64_t w = apnas_mem_tile_words(mp, op, fc, fr);
+	uint64_t w = tile_words(mp, op, fc, fr);
 	/* Only a column-fold tile (os's filter) serves folds in a row: a
 	 * row-fold tile changes every fold when Fr > 1, and when Fr = 1 it is
 	 * the whole operand matrix, at least the footprint that did not fit. */
@@ -243,13 +245,31 @@ uint64_t apnas_mem_fetch_words(const apnas_mem_plan *mp, int op, uint64_t fc,
 	return held ? 0 : w;
 }
 
-uint64_t apnas_mem_out_words(const apnas_mem_plan *mp, uint64_t fc,
-                             uint64_t fr)
+static inline uint64_t out_words(const apnas_mem_plan *mp, uint64_t fc,
+                                 uint64_t fr)
 {
 	if (mp->kind[APNAS_OP_IFMAP] == APNAS_TILE_FR &&
 	    mp->kind[APNAS_OP_FILTER] == APNAS_TILE_FC) /* os */
 		return rows_of(mp, fr) * cols_of(mp, fc);
 	return mp->p.t * cols_of(mp, fc);
+}
+
+uint64_t apnas_mem_tile_words(const apnas_mem_plan *mp, int op, uint64_t fc,
+                              uint64_t fr)
+{
+	return tile_words(mp, op, fc, fr);
+}
+
+uint64_t apnas_mem_fetch_words(const apnas_mem_plan *mp, int op, uint64_t fc,
+                               uint64_t fr)
+{
+	return fetch_words(mp, op, fc, fr);
+}
+
+uint64_t apnas_mem_out_words(const apnas_mem_plan *mp, uint64_t fc,
+                             uint64_t fr)
+{
+	return out_words(mp, fc, fr);
 }
 
 /* Representatives of 0..n-1 with weights: every index when n <= 4, else
@@ -270,10 +290,42 @@ static int reps(uint64_t n, uint64_t idx[4], uint64_t wt[4])
 	return 4;
 }
 
-static uint64_t fetch_both(const apnas_mem_plan *mp, uint64_t fc, uint64_t fr)
+/* A fold's fetch and write-back depend only on where it lies: first of
+ * the layer, first of its pass (fr = 0), in the last row fold, in the last
+ * column fold.  The stall sum looks them up here instead of recomputing
+ * them per class; the tables follow fetch_words and out_words. */
+typedef struct fold_tab {
+	uint64_t p_first;     /* fold (0, 0): fitting operands whole + tiles */
+	uint64_t p[2][2][2];  /* other folds: [fr == 0][last fr][last fc] */
+	uint64_t w[2][2];     /* outputs: [last fr][last fc] */
+} fold_tab;
+
+static void fold_tab_make(const apnas_mem_plan *mp, fold_tab *t)
 {
-	return apnas_mem_fetch_words(mp, APNAS_OP_IFMAP, fc, fr) +
-	       apnas_mem_fetch_words(mp, APNAS_OP_FILTER, fc, fr);
+	memset(t, 0, sizeof *t);
+	for (int frl = 0; frl < 2; frl++) {
+		for (int fcl = 0; fcl < 2; fcl++) {
+			uint64_t fr = frl ? mp->p.fr - 1 : 0;
+			uint64_t fc = fcl ? mp->p.fc - 1 : 0;
+			/* A representative fold of each kind; fr = 0 and "last"
+			 * coincide only when Fr = 1, which the caller indexes so. */
+			for (int op = 0; op < 2; op++) {
+				if (mp->fits[op])
+					continue;
+				uint64_t w = tile_words(mp, op, fc, fr);
+				int held = mp->kind[op] == APNAS_TILE_FC &&
+				           w <= mp->cap[op] / 2;
+				t->p[1][frl][fcl] += w;
+				t->p[0][frl][fcl] += held ? 0 : w;
+			}
+			t->w[frl][fcl] = out_words(mp, fc, fr);
+		}
+	}
+	int frl = mp->p.fr == 1, fcl = mp->p.fc == 1;
+	t->p_first = t->p[1][frl][fcl];
+	for (int op = 0; op < 2; op++)
+		if (mp->fits[op])
+			t->p_first += mp->foot[op];
 }
 
 /* Stall cycles of one product (see the top of this file). */
@@ -281,32 +333,37 @@ static int product_stalls(const apnas_mem_plan *mp, uint64_t bw,
                           uint64_t *stall, apnas_error *err)
 {
 	const uint64_t fr_n = mp->p.fr, fc_n = mp->p.fc;
-	uint64_t ci[4], cw[4], ri[4], rw[4], s, x;
+	uint64_t ci[4], cw[4], ri[4], rw[4], s, x, budget;
 	int nc = reps(fc_n, ci, cw), nr = reps(fr_n, ri, rw);
-	s = ceil_div(fetch_both(mp, 0, 0), bw);
+	fold_tab t;
+	fold_tab_make(mp, &t);
+	/* A fold whose port traffic fits in fold x B cycles costs nothing;
+	 * if fold x B overflows, no traffic can exceed it. */
+	int unbounded = __builtin_mul_overflow(mp->p.fold_cycles, bw, &budget);
+	s = ceil_div(t.p_first, bw);
 	for (int a = 0; a < nc; a++) {
 		for (int b = 0; b < nr; b++) {
 			uint64_t fc = ci[a], fr = ri[b], next = 0, prev = 0, move;
 			if (fr + 1 < fr_n)
-				next = fetch_both(mp, fc, fr + 1);
+				next = t.p[0][fr + 2 == fr_n][fc + 1 == fc_n];
 			else if (fc + 1 < fc_n)
-				next = fetch_both(mp, fc + 1, 0);
+				next = t.p[1][fr_n == 1][fc + 2 == fc_n];
 			if (fr > 0)
-				prev = apnas_mem_out_words(mp, fc, fr - 1);
+				prev = t.w[0][fc + 1 == fc_n];
 			else if (fc > 0)
-				prev = apnas_mem_out_words(mp, fc - 1, fr_n - 1);
+				prev = t.w[1][0];
 			if (__builtin_add_overflow(next, prev, &move))
 				return too_big(err, "a fold's DRAM traffic");
-			move = ceil_div(move, bw);
-			if (move <= mp->p.fold_cycles)
+			if (unbounded || move <= budget)
 				continue;
+			move = ceil_div(move, bw);
 			if (__builtin_mul_overflow(move - mp->p.fold_cycles,
 			                           cw[a] * rw[b], &x) ||
 			    __builtin_add_overflow(s, x, &s))
 				return too_big(err, "the stall count");
 		}
 	}
-	x = ceil_div(apnas_mem_out_words(mp, fc_n - 1, fr_n - 1), bw);
+	x = ceil_div(t.w[1][1], bw);
 	if (__builtin_add_overflow(s, x, &s))
 		return too_big(err, "the stall count");
 	*stall = s;
@@ -351,11 +408,13 @@ static int operand_dram(const apnas_mem_plan *mp, int op, uint64_t *out,
 static int mul_add4(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c,
                     uint64_t d)
 {
-	uint64_t x;
-	return __builtin_mul_overflow(a, b, &x) ||
-	       __builtin_mul_overflow(x, c, &x) ||
-	       __builtin_mul_overflow(x, d, &x) ||
-	       __builtin_add_overflow(*acc, x, acc);
+	/* Bitwise or, not ||: every step runs, no branch per step. */
+	uint64_t x, y, z;
+	int o = __builtin_mul_overflow(a, b, &x);
+	o |= __builtin_mul_overflow(x, c, &y);
+	o |= __builtin_mul_overflow(y, d, &z);
+	o |= __builtin_add_overflow(*acc, z, acc);
+	return o;
 }
 
 static int mul_add(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c)
@@ -434,9 +493,9 @@ int apnas_mem_layer(const apnas_array *a, const apnas_mem_cfg *m,
 	apnas_gemm g;
 	apnas_mem_plan mp;
 	int rc;
-	memset(c, 0, sizeof *c);
+	*c = (apnas_mem_cost){0};
 	if (lc)
-		memset(lc, 0, sizeof *lc);
+		*lc = (apnas_layer_cost){0};
 	if ((rc = apnas_array_check(a, err)) ||
 	    (rc = apnas_mem_cfg_check(m, err)) ||
 	    (rc = apnas_layer_gemm(l, &g, err)))
@@ -529,28 +588,38 @@ int apnas_mem_net(const apnas_array *a, const apnas_mem_cfg *m,
 	return 0;
 }
 
+/* uint64_t to double: x86-64 converts signed 64-bit integers in one
+ * instruction, unsigned ones in a branchy sequence; counts are below 2^63
+ * all but always. */
+static inline double u2d(uint64_t x)
+{
+	return x >> 63 ? (double)x : (double)(int64_t)x;
+}
+
 void apnas_energy_of(const apnas_energy_table *e, const apnas_mem_cfg *m,
                      apnas_mem_cost *c)
 {
+	/* The three buffers are often one size: one factor then. */
 	double fi = apnas_energy_size_factor(e, (double)m->ifmap_kb);
-	double ff = apnas_energy_size_factor(e, (double)m->filter_kb);
-	double fo = apnas_energy_size_factor(e, (double)m->ofmap_kb);
+	double ff = m->filter_kb == m->ifmap_kb
+	                ? fi : apnas_energy_size_factor(e, (double)m->filter_kb);
+	double fo = m->ofmap_kb == m->ifmap_kb
+	                ? fi : apnas_energy_size_factor(e, (double)m->ofmap_kb);
 	double ri = e->sram_read_pj * fi, wi = e->sram_write_pj * fi;
 	double rf = e->sram_read_pj * ff, wf = e->sram_write_pj * ff;
 	double ro = e->sram_read_pj * fo, wo = e->sram_write_pj * fo;
-	double dram = (double)c->ifmap_dram_reads +
-	              (double)c->filter_dram_reads +
-	              (double)c->ofmap_dram_writes;
-	c->energy_pj = (double)c->macs * e->mac_pj +
-	               (double)c->pe_reg_accesses * e->reg_pj +
-	               (double)c->pe_hops * e->hop_pj +
-	               (double)c->ifmap_sram_reads * ri +
-	               (double)c->ifmap_dram_reads * wi +
-	               (double)c->filter_sram_reads * rf +
-	               (double)c->filter_dram_reads * wf +
-	               (double)c->ofmap_sram_writes * wo +
-	               (double)c->ofmap_dram_writes * ro +
+	double dram = u2d(c->ifmap_dram_reads) + u2d(c->filter_dram_reads) +
+	              u2d(c->ofmap_dram_writes);
+	c->energy_pj = u2d(c->macs) * e->mac_pj +
+	               u2d(c->pe_reg_accesses) * e->reg_pj +
+	               u2d(c->pe_hops) * e->hop_pj +
+	               u2d(c->ifmap_sram_reads) * ri +
+	               u2d(c->ifmap_dram_reads) * wi +
+	               u2d(c->filter_sram_reads) * rf +
+	               u2d(c->filter_dram_reads) * wf +
+	               u2d(c->ofmap_sram_writes) * wo +
+	               u2d(c->ofmap_dram_writes) * ro +
 	               dram * e->dram_pj +
-	               (double)c->latency_cycles * e->leak_pj;
+	               u2d(c->latency_cycles) * e->leak_pj;
 	c->edp = c->energy_pj * (double)c->latency_cycles;
 }

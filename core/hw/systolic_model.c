@@ -6,16 +6,6 @@
 
 #include <string.h>
 
-/* a / b, in 32 bits when both fit: a 64-bit divide costs several times
- * a 32-bit one, and a layer's cost is a handful of divides (the reward
- * calls this 10^7 times a second). */
-static inline uint64_t udiv(uint64_t a, uint64_t b)
-{
-	if (((a | b) >> 32) == 0)
-		return (uint32_t)a / (uint32_t)b;
-	return a / b;
-}
-
 /* Arrays beyond this are not hardware anyone builds, and keeping R and C
  * small keeps every sum below (T + 2R + C) far from 64-bit limits. */
 #define ARRAY_DIM_MAX (1 << 20)
@@ -102,9 +92,9 @@ static int check_axis(const apnas_layer *l, const char *axis, int32_t in,
 		                       "padded input %lld", l->name, axis, k,
 		                       (long long)padded);
 	/* padded >= k and stride >= 1 here: unsigned division is exact. */
-	int64_t lo = (int64_t)udiv((uint64_t)(padded - k), (uint64_t)l->stride)
+	int64_t lo = (int64_t)apnas_udiv((uint64_t)(padded - k), (uint64_t)l->stride)
 	             + 1;
-	int64_t hi = (int64_t)udiv((uint64_t)(padded - k + l->stride - 1),
+	int64_t hi = (int64_t)apnas_udiv((uint64_t)(padded - k + l->stride - 1),
 	                           (uint64_t)l->stride) + 1;
 	if (out != lo && out != hi)
 		return apnas_error_set(err, APNAS_EINVAL,
@@ -192,7 +182,7 @@ int apnas_layer_gemm(const apnas_layer *l, apnas_gemm *g, apnas_error *err)
 
 static uint64_t ceil_div(uint64_t a, uint64_t b)
 {
-	uint64_t q = udiv(a, b);
+	uint64_t q = apnas_udiv(a, b);
 	return q + (q * b != a);
 }
 

@@ -78,6 +78,16 @@ int apnas_array_check(const apnas_array *a, apnas_error *err);
 int apnas_array_from_opts(const apnas_opts *o, apnas_array *a,
                           apnas_error *err);
 
+/* a / b (b >= 1), in 32 bits when both fit: a 64-bit divide costs several
+ * times a 32-bit one, and a layer's cost is a handful of divides (the
+ * reward calls the models 10^7 times a second). */
+static inline uint64_t apnas_udiv(uint64_t a, uint64_t b)
+{
+	if (((a | b) >> 32) == 0)
+		return (uint32_t)a / (uint32_t)b;
+	return a / b;
+}
+
 /* SCALE-Sim's output size for a padded input of n, filter f, stride s:
  * ceil((n - f) / s) + 1.  Requires n >= f >= 1 and s >= 1. */
 static inline int64_t apnas_scalesim_out(int64_t n, int64_t f, int64_t s)
