@@ -158,8 +158,8 @@ static int settings(const cost_args *a, const char ***out, size_t *n,
 			return cli_exit_code(rc);
 		}
 		if (sc.n_ignored)
-			cli_errorf("note: %s: ignoring %d key%s that do not change "
-			           "compute cycles (%s)", a->scalesim_cfg,
+			cli_errorf("note: %s: ignoring %d key%s that change no "
+			           "cost (%s)", a->scalesim_cfg,
 			           sc.n_ignored, sc.n_ignored == 1 ? "" : "s",
 			           sc.ignored);
 		if (asprintf(&mine[0], "cost.rows=%lld",

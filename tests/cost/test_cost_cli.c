@@ -67,7 +67,10 @@ static uint64_t model_total(const char *topology, apnas_array a)
 /* The header every --format csv output of the systolic models has: one
  * column per metric, named as the cost model declares it. */
 #define CSV_HEAD "layer,type,macs,params,cycles,mapping_efficiency," \
-                 "utilization\n"
+                 "utilization,ifmap_sram_reads,filter_sram_reads," \
+                 "ofmap_sram_writes,ifmap_dram_reads,filter_dram_reads," \
+                 "ofmap_dram_writes,dram_bytes,stall_cycles," \
+                 "latency_cycles,energy_pj,edp\n"
 
 /* Field `col` (0-based) of the comma-separated line at s into buf. */
 static void csv_field(const char *s, int col, char *buf, size_t cap)
@@ -204,7 +207,8 @@ START_TEST(the_simulator_can_be_selected)
 	ck_assert_msg(total && strstr(total, want), "no total with '%s' in %s",
 	              want, o);
 	ck_assert_ptr_nonnull(strstr(o, "\"cost_model\": \"systolic_sim\""));
-	ck_assert_ptr_nonnull(strstr(o, "\"hardware\": \"8x4 is\""));
+	ck_assert_ptr_nonnull(strstr(o, "\"hardware\": \"8x4 is, 64/64/64 kB, "
+	                                "1 B/word\""));
 	ck_assert_ptr_nonnull(strstr(o, "\"metrics\": [{\"name\":\"accuracy\""));
 	ck_assert_ptr_nonnull(strstr(o, "{\"name\":\"cycles\",\"unit\":"
 	                                "\"cycles\",\"goal\":\"min\""));
@@ -224,8 +228,14 @@ START_TEST(scalesim_config_sets_the_array_and_set_wins)
 	ck_assert_uint_eq(csv_total(), model_total(path, (apnas_array){
 	                                   16, 8, APNAS_DF_IS}));
 	char *e = slurp(err_path);
-	ck_assert_msg(strstr(e, "note:") && strstr(e, "OfmapSramSzkB"),
-	              "no note on ignored keys: %s", e);
+	/* run_name changes nothing; the SRAM size is the memory model's */
+	ck_assert_msg(strstr(e, "note:") && strstr(e, "run_name") &&
+	              !strstr(e, "OfmapSramSzkB"),
+	              "no note on ignored keys, or the SRAM one in it: %s", e);
+	ck_assert_int_eq(run("cost --topology small.csv --scalesim-config g.cfg"
+	                     " --format json"), 0);
+	ck_assert_ptr_nonnull(strstr(slurp(out_path),
+	                             "\"ofmap_sram_kb\": 64,"));
 	ck_assert_int_eq(run("cost --topology small.csv --scalesim-config g.cfg"
 	                     " --set cost.rows=4 --format csv"), 0);
 	ck_assert_uint_eq(csv_total(), model_total(path, (apnas_array){

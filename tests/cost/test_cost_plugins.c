@@ -110,16 +110,19 @@ END_TEST
 START_TEST(array_plugins_declare_their_metrics)
 {
 	static const char *const names[] = {"systolic", "systolic_sim"};
-	static const char *const want[] = {"accuracy", "macs", "params",
-	                                   "cycles", "mapping_efficiency",
-	                                   "utilization"};
+	static const char *const want[] = {
+		"accuracy", "macs", "params", "cycles", "mapping_efficiency",
+		"utilization", "ifmap_sram_reads", "filter_sram_reads",
+		"ofmap_sram_writes", "ifmap_dram_reads", "filter_dram_reads",
+		"ofmap_dram_writes", "dram_bytes", "stall_cycles",
+		"latency_cycles", "energy_pj", "edp"};
 	for (int k = 0; k < 2; k++) {
 		ch_plugin p;
 		apnas_error err;
 		ck_assert_msg(ch_open(&p, names[k], NULL, 0, &err) == 0, "%s",
 		              err.msg);
-		ck_assert_uint_eq(p.ms.n, 6);
-		for (size_t i = 0; i < 6; i++)
+		ck_assert_uint_eq(p.ms.n, 17);
+		for (size_t i = 0; i < 17; i++)
 			ck_assert_str_eq(p.ms.decl[i].name, want[i]);
 		const apnas_metric_decl *c = &p.ms.decl[ch_index(&p, "cycles")];
 		ck_assert_str_eq(c->unit, "cycles");
@@ -145,10 +148,11 @@ START_TEST(hardware_is_described)
 		size_t n;
 		const char *want;
 	} cases[] = {
-		{"systolic", {NULL}, 0, "32x32 os"},
-		{"systolic", {"rows=16", "cols=8", "dataflow=ws"}, 3, "16x8 ws"},
+		{"systolic", {NULL}, 0, "32x32 os, 64/64/64 kB, 1 B/word"},
+		{"systolic", {"rows=16", "cols=8", "dataflow=ws"}, 3,
+		 "16x8 ws, 64/64/64 kB, 1 B/word"},
 		{"systolic_sim", {"rows=4", "cols=5", "dataflow=is"}, 3,
-		 "4x5 is"},
+		 "4x5 is, 64/64/64 kB, 1 B/word"},
 		/* No describe(): the plugin's name and its (no) options. */
 		{"macs", {NULL}, 0, "macs"},
 	};
@@ -213,8 +217,8 @@ START_TEST(simulator_refuses_layers_over_its_budget)
 	small_net(&net);
 	ck_assert_msg(ch_open(&p, "systolic_sim", set, 3, &err) == 0, "%s",
 	              err.msg);
-	double v[8];
-	ck_assert_uint_le(p.ms.n, 8);
+	double v[17];
+	ck_assert_uint_le(p.ms.n, 17);
 	ck_assert_int_eq(ch_cost(&p, &net, v, NULL, &err), APNAS_EINVAL);
 	ch_assert_msg(&err, "layer c1", "max_pe_cycles = 5000", NULL);
 	ch_close(&p);
