@@ -394,9 +394,12 @@ START_TEST(scalesim_config_gives_the_array)
 	ck_assert_int_eq(c.array.rows, 128);
 	ck_assert_int_eq(c.array.cols, 64);
 	ck_assert_int_eq(c.array.dataflow, APNAS_DF_WS);
-	ck_assert_int_eq(c.n_ignored, 3);
-	ck_assert_ptr_nonnull(strstr(c.ignored, "IfmapSramSzkB"));
+	/* the memory keys feed the memory model; run_name changes nothing */
+	ck_assert_int_eq(c.n_ignored, 1);
+	ck_assert_ptr_null(strstr(c.ignored, "IfmapSramSzkB"));
 	ck_assert_ptr_nonnull(strstr(c.ignored, "run_name"));
+	ck_assert_int_eq(c.mem.ifmap_kb, 6144);
+	ck_assert_int_eq(c.mem_keys, 2);
 }
 END_TEST
 
