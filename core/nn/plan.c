@@ -34,6 +34,35 @@ static apnas_tensor *tensor_at(apnas_graph *g, size_t i)
 	return &g->blocks[i / NN_TBLOCK][i % NN_TBLOCK];
 }
 
+static size_t tensor_index(const apnas_graph *g, const apnas_tensor *t)
+{
+	for (size_t b = 0; b < g->n_blocks; b++)
+		if (t >= g->blocks[b] && t < g->blocks[b] + NN_TBLOCK)
+			return b * NN_TBLOCK + (size_t)(t - g->blocks[b]);
+	return (size_t)-1;
+}
+
+/* Outside TRAIN nothing is read again for a backward pass, so a batch
+ * norm or ReLU whose input dies with it writes over that input: its
+ * elementwise pass then reads and writes the same lines instead of
+ * streaming a fresh tensor through the cache.  Returns the index of the
+ * tensor whose memory out (index i) shares, or i. */
+static size_t in_place_of(apnas_graph *g, size_t i, const size_t *root)
+{
+	apnas_tensor *t = tensor_at(g, i);
+	const nn_node *p = &g->nodes[t->producer];
+	if ((p->op != NN_BN && p->op != NN_BN_RELU && p->op != NN_RELU) ||
+	    p->skip)
+		return i;
+	const apnas_tensor *x = nn_in(g, p, 0);
+	const nn_node *xp = &g->nodes[x->producer];
+	if (x->last_use != t->producer || x->keep || xp->op == NN_INPUT ||
+	    xp->fuse)
+		return i;
+	size_t xi = tensor_index(g, x);
+	return xi < i ? root[xi] : i;
+}
+
 static int grow(void **buf, size_t *cap, size_t need)
 {
 	if (need <= *cap)
@@ -55,16 +84,21 @@ int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err)
 	const int N = (int)g->n_nodes, END = 2 * N;
 	const int train = mode == APNAS_MODE_TRAIN;
 	size_t nt = g->n_tensors, cap = 2 * nt + g->n_nodes;
-	size_t scratch = cap * (sizeof(interval) + sizeof(interval *));
+	size_t scratch = cap * (sizeof(interval) + sizeof(interval *)) +
+	                 nt * (sizeof(size_t) + sizeof(interval *));
 	if (grow(&g->plan_scratch, &g->plan_scratch_cap, scratch) < 0)
 		return apnas_error_set(err, APNAS_ENOMEM,
 		                       "nn: out of memory planning the graph");
 	interval *iv = g->plan_scratch;
 	interval **active = (interval **)(iv + cap);
+	size_t *root = (size_t *)(active + cap);   /* [nt] memory shared with */
+	interval **data_iv = (interval **)(root + nt); /* [nt] a root's data */
 	size_t n_iv = 0;
 
 	for (size_t i = 0; i < nt; i++) {
 		apnas_tensor *t = tensor_at(g, i);
+		root[i] = train ? i : in_place_of(g, i, root);
+		data_iv[i] = NULL;
 		t->grad = NULL;
 		t->grad_born = 0;
 		nn_node *p = &g->nodes[t->producer];
@@ -82,9 +116,19 @@ int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err)
 			/* a norm folded into the conv before it is written at the
 			 * conv's time, while the conv's input is still being read */
 			int start = p->skip ? t->producer - 1 : t->producer;
-			iv[n_iv++] = (interval){start, end, B_DATA, (int)i,
-			                        nn_round_up(t->numel * sizeof(float)),
-			                        0};
+			if (root[i] != i) {
+				/* in place: the root's life reaches this one's end
+				 * (roots come first: producers precede readers) */
+				interval *r = data_iv[root[i]];
+				if (end > r->end)
+					r->end = end;
+			} else {
+				data_iv[i] = &iv[n_iv];
+				iv[n_iv++] = (interval){start, end, B_DATA, (int)i,
+				                        nn_round_up(t->numel *
+				                                    sizeof(float)),
+				                        0};
+			}
 		}
 		if (train && t->needs_grad && t->last_use >= 0 && p->op != NN_XENT) {
 			int start = END - 1 - t->last_use;
@@ -176,6 +220,9 @@ int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err)
 		else
 			g->nodes[c->id].aux = p;
 	}
+	for (size_t i = 0; i < nt; i++)
+		if (root[i] != i)
+			tensor_at(g, i)->data = tensor_at(g, root[i])->data;
 	at_peak.workspace += ws * (size_t)g->threads;
 	at_peak.arena = g->arena_cap + g->ws_cap;
 	g->mem = at_peak;

@@ -356,6 +356,73 @@ START_TEST(conv_hands_bn_its_statistics)
 }
 END_TEST
 
+/* Outside TRAIN a batch norm or ReLU whose input dies with it writes
+ * over that input (plan.c).  A chain of them, with a tensor read twice
+ * and one kept, must give in BATCHSTAT the bits TRAIN's forward gives
+ * (which keeps every input for the backward), and INFER must match the
+ * reference with running statistics. */
+START_TEST(in_place_norms_keep_results)
+{
+	const int n = 3, c = 4, h = 6, w = 7, hw = h * w;
+	apnas_param *w1, *w2;
+	apnas_bn b1, b2, b3;
+	ck_assert_int_eq(apnas_param_conv(P, "w1", c, c, 3, &w1, &E), 0);
+	ck_assert_int_eq(apnas_param_conv(P, "w2", c, c, 1, &w2, &E), 0);
+	ck_assert_int_eq(apnas_bn_add(P, "b1", c, 1, &b1, &E), 0);
+	ck_assert_int_eq(apnas_bn_add(P, "b2", c, 1, &b2, &E), 0);
+	ck_assert_int_eq(apnas_bn_add(P, "b3", c, 1, &b3, &E), 0);
+	size_t nx = (size_t)n * c * hw;
+	float *x = rand_tensor(&R, nx, -1, 1);
+	float *out[2][2];
+	for (int mode = 0; mode < 2; mode++) {
+		apnas_graph_reset(G);
+		apnas_tensor *t = apnas_op_input(G, x, n, c, h, w);
+		t = apnas_op_conv(G, t, w1, NULL, 1, 1);
+		apnas_tensor *u = apnas_op_add(G, (apnas_tensor *[]){t, t}, 2);
+		u = apnas_op_bn_relu(G, u, &b1);
+		u = apnas_op_relu(G, u);
+		apnas_tensor *k = apnas_op_bn(G, u, &b2);
+		apnas_tensor_keep(k);
+		apnas_tensor *v = apnas_op_conv(G, k, w2, NULL, 1, 0);
+		v = apnas_op_relu(G, apnas_op_bn(G, apnas_op_relu(G, v), &b3));
+		apnas_tensor_keep(v);
+		ck_assert_int_eq(apnas_graph_forward(G, mode ? APNAS_MODE_BATCHSTAT
+		                                              : APNAS_MODE_TRAIN,
+		                                     &E),
+		                 0);
+		out[mode][0] = malloc(nx * sizeof(float));
+		out[mode][1] = malloc(nx * sizeof(float));
+		memcpy(out[mode][0], apnas_tensor_data(k), nx * sizeof(float));
+		memcpy(out[mode][1], apnas_tensor_data(v), nx * sizeof(float));
+	}
+	ck_assert(!memcmp(out[0][0], out[1][0], nx * sizeof(float)));
+	ck_assert(!memcmp(out[0][1], out[1][1], nx * sizeof(float)));
+	/* INFER: relu(bn(relu(x))) with running statistics, in place */
+	for (int i = 0; i < c; i++) {
+		apnas_param_value(b1.mean)[i] = 0.1f * i;
+		apnas_param_value(b1.var)[i] = 0.5f + 0.2f * i;
+	}
+	apnas_graph_reset(G);
+	apnas_tensor *t = apnas_op_relu(G, apnas_op_input(G, x, n, c, h, w));
+	t = apnas_op_relu(G, apnas_op_bn(G, apnas_op_relu(G, t), &b1));
+	run_infer();
+	float *r0 = malloc(nx * sizeof *r0), *ref = malloc(nx * sizeof *ref);
+	for (size_t i = 0; i < nx; i++)
+		r0[i] = x[i] > 0 ? x[i] : 0;
+	ref_bn(r0, n, c, hw, apnas_param_value(b1.gamma),
+	       apnas_param_value(b1.beta), b1.eps, apnas_param_value(b1.mean),
+	       apnas_param_value(b1.var), 1, ref, NULL, NULL);
+	expect_close(t, ref, nx, "relu(bn(relu(x))) in place");
+	for (int m = 0; m < 2; m++) {
+		free(out[m][0]);
+		free(out[m][1]);
+	}
+	free(r0);
+	free(ref);
+	free(x);
+}
+END_TEST
+
 struct pool_case {
 	int n, c, h, w, k, s, p, count_pad;
 };
@@ -552,6 +619,7 @@ static Suite *suite(void)
 	                    0, 3);
 	tcase_add_loop_test(tc, conv_then_bn_in_inference_matches_reference, 0, 4);
 	tcase_add_loop_test(tc, conv_hands_bn_its_statistics, 0, 4);
+	tcase_add_test(tc, in_place_norms_keep_results);
 	tcase_add_loop_test(tc, maxpool_matches_reference, 0,
 	                    sizeof POOL / sizeof POOL[0]);
 	tcase_add_loop_test(tc, avgpool_matches_reference, 0,
