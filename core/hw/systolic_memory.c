@@ -404,10 +404,16 @@ static int operand_dram(const apnas_mem_plan *mp, int op, uint64_t *out,
 	}
 }
 
-/* *acc += a x b x c x d; nonzero if anything overflows. */
-static int mul_add4(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c,
-                    uint64_t d)
+/* *acc += a x b x c x d; nonzero if anything overflows.  fast: the
+ * caller has bounded every count far below 2^64, so no check is needed
+ * (the common case, by many orders of magnitude). */
+static inline int mul_add4(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c,
+                           uint64_t d, int fast)
 {
+	if (fast) {
+		*acc += a * b * c * d;
+		return 0;
+	}
 	/* Bitwise or, not ||: every step runs, no branch per step. */
 	uint64_t x, y, z;
 	int o = __builtin_mul_overflow(a, b, &x);
@@ -417,9 +423,10 @@ static int mul_add4(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c,
 	return o;
 }
 
-static int mul_add(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c)
+static inline int mul_add(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c,
+                          int fast)
 {
-	return mul_add4(acc, a, b, c, 1);
+	return mul_add4(acc, a, b, c, 1, fast);
 }
 
 /* Every figure of one product. */
@@ -430,42 +437,52 @@ static int product(const apnas_array *a, const apnas_mem_cfg *m,
 	const apnas_fold_plan *p = &mp->p;
 	const uint64_t R = mp->r, C = mp->c;
 	int bad = 0; /* c is zeroed by the caller */
+	/* Every count below is at most max(Fr, Fc) x Sr x Sc x T x (2R + 2C
+	 * + 3) (as Fr <= Sr, Fc <= Sc, (Fr - 1) R <= Sr, the last row fold's
+	 * rows <= Sr): when that is under 2^58 none can overflow and the
+	 * checks are skipped.  (Later sums are checked as always.) */
+	double maxf = (double)(p->fr > p->fc ? p->fr : p->fc);
+	int fast = maxf * (double)p->sr * (double)p->sc * (double)p->t *
+	           (double)(2 * (R + C) + 3) < 0x1p58;
 	/* SRAM, as SCALE-Sim's compute modules count them: each fold reads
 	 * its block of each streamed operand (padding and partial edge
 	 * windows included) and, os, writes its outputs plus R + C for the
 	 * drain rows its ofmap demand carries. */
 	switch (a->dataflow) {
 	case APNAS_DF_OS:
-		bad |= mul_add(&c->ifmap_sram_reads, p->fc, p->sr, p->t);
-		bad |= mul_add(&c->filter_sram_reads, p->fr, p->t, p->sc);
-		bad |= mul_add(&c->ofmap_sram_writes, p->sr, p->sc, 1);
-		bad |= mul_add(&c->ofmap_sram_writes, p->fr * p->fc, R + C, 1);
-		bad |= mul_add(&c->ofmap_dram_writes, p->sr, p->sc, 1);
+		bad |= mul_add(&c->ifmap_sram_reads, p->fc, p->sr, p->t, fast);
+		bad |= mul_add(&c->filter_sram_reads, p->fr, p->t, p->sc, fast);
+		bad |= mul_add(&c->ofmap_sram_writes, p->sr, p->sc, 1, fast);
+		bad |= mul_add(&c->ofmap_sram_writes, p->fr * p->fc, R + C, 1,
+		               fast);
+		bad |= mul_add(&c->ofmap_dram_writes, p->sr, p->sc, 1, fast);
 		break;
 	case APNAS_DF_WS:
-		bad |= mul_add(&c->ifmap_sram_reads, p->fc, p->t, p->sr);
-		bad |= mul_add(&c->filter_sram_reads, p->sr, p->sc, 1);
-		bad |= mul_add(&c->ofmap_sram_writes, p->fr, p->t, p->sc);
-		bad |= mul_add(&c->ofmap_dram_writes, p->fr, p->t, p->sc);
+		bad |= mul_add(&c->ifmap_sram_reads, p->fc, p->t, p->sr, fast);
+		bad |= mul_add(&c->filter_sram_reads, p->sr, p->sc, 1, fast);
+		bad |= mul_add(&c->ofmap_sram_writes, p->fr, p->t, p->sc, fast);
+		bad |= mul_add(&c->ofmap_dram_writes, p->fr, p->t, p->sc, fast);
 		break;
 	case APNAS_DF_IS:
-		bad |= mul_add(&c->ifmap_sram_reads, p->sr, p->sc, 1);
-		bad |= mul_add(&c->filter_sram_reads, p->fc, p->sr, p->t);
-		bad |= mul_add(&c->ofmap_sram_writes, p->fr, p->sc, p->t);
-		bad |= mul_add(&c->ofmap_dram_writes, p->fr, p->sc, p->t);
+		bad |= mul_add(&c->ifmap_sram_reads, p->sr, p->sc, 1, fast);
+		bad |= mul_add(&c->filter_sram_reads, p->fc, p->sr, p->t, fast);
+		bad |= mul_add(&c->ofmap_sram_writes, p->fr, p->sc, p->t, fast);
+		bad |= mul_add(&c->ofmap_dram_writes, p->fr, p->sc, p->t, fast);
 		break;
 	}
 	/* Hops: a streamed operand crosses C - 1 (rows) or R - 1 (columns)
 	 * links; ws and is partial sums go down R - 1 links and the
 	 * stationary block is shifted down to its row, i links for row i. */
-	bad |= mul_add4(&c->pe_hops, p->fc, p->sr, p->t, C - 1);
-	bad |= mul_add4(&c->pe_hops, p->fr, p->sc, p->t, R - 1);
+	bad |= mul_add4(&c->pe_hops, p->fc, p->sr, p->t, C - 1, fast);
+	bad |= mul_add4(&c->pe_hops, p->fr, p->sc, p->t, R - 1, fast);
 	if (a->dataflow != APNAS_DF_OS) {
-		bad |= mul_add(&c->pe_hops, p->sc, p->fr - 1, R * (R - 1) / 2);
-		bad |= mul_add(&c->pe_hops, p->sc, mp->rl * (mp->rl - 1) / 2, 1);
+		bad |= mul_add(&c->pe_hops, p->sc, p->fr - 1, R * (R - 1) / 2,
+		               fast);
+		bad |= mul_add(&c->pe_hops, p->sc, mp->rl * (mp->rl - 1) / 2, 1,
+		               fast);
 	}
-	bad |= mul_add(&c->macs, p->sr, p->sc, p->t);
-	bad |= mul_add(&c->pe_reg_accesses, c->macs, 3, 1);
+	bad |= mul_add(&c->macs, p->sr, p->sc, p->t, fast);
+	bad |= mul_add(&c->pe_reg_accesses, c->macs, 3, 1, fast);
 	if (bad)
 		return too_big(err, "an access count");
 	int rc;

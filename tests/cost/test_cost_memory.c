@@ -487,6 +487,39 @@ START_TEST(bad_memory_settings_refused)
 }
 END_TEST
 
+START_TEST(layers_without_array_work_cost_nothing)
+{
+	apnas_net net;
+	apnas_error err;
+	apnas_shape in = {4, 6, 6};
+	apnas_energy_table e;
+	apnas_mem_cfg m = {1, 1, 1, 1, 1};
+	apnas_array a = {4, 4, APNAS_DF_WS};
+	apnas_net_init(&net);
+	ck_assert_int_eq(apnas_energy_default(1, &e, &err), 0);
+	e.leak_pj = 1;
+	ck_assert_int_eq(apnas_net_pool(&net, "mp", APNAS_LAYER_MAXPOOL, in, 2,
+	                                2, 0, &err), 0);
+	ck_assert_int_eq(apnas_net_gpool(&net, "gp", in, &err), 0);
+	for (size_t i = 0; i < net.n; i++) {
+		apnas_mem_cost mod, sim, zero;
+		apnas_layer_cost lc;
+		apnas_sim_stats st;
+		memset(&zero, 0, sizeof zero);
+		double out[256];
+		ck_assert_int_eq(apnas_mem_layer(&a, &m, &e, &net.layers[i], &lc,
+		                                 &mod, &err), 0);
+		ck_assert_int_eq(memcmp(&mod, &zero, sizeof zero), 0);
+		ck_assert_uint_eq(lc.cycles, 0);
+		ck_assert_int_eq(apnas_sim_layer_mem(&a, &m, &e, &net.layers[i],
+		                                     out, NULL, out, 0, &st, &sim,
+		                                     &err), 0);
+		ck_assert_int_eq(memcmp(&sim, &zero, sizeof zero), 0);
+	}
+	apnas_net_free(&net);
+}
+END_TEST
+
 static const char scalesim_cfg[] =
 	"[general]\nrun_name = mem\n\n"
 	"[architecture_presets]\n"
@@ -582,6 +615,7 @@ int main(void)
 	tcase_add_test(tc, refetch_worked_by_hand);
 	tcase_add_test(tc, counts_over_64_bits_refused);
 	tcase_add_test(tc, bad_memory_settings_refused);
+	tcase_add_test(tc, layers_without_array_work_cost_nothing);
 	tcase_add_test(tc, scalesim_config_gives_the_memory);
 	tcase_add_test(tc, bad_scalesim_memory_refused);
 	suite_add_tcase(s, tc);
