@@ -152,6 +152,23 @@ int apnas_energy_overrides(apnas_energy_table *t, const char *text,
 	return 0;
 }
 
+int apnas_energy_setup(apnas_energy_table *t, int word_bytes,
+                       const char *ert_path, const char *overrides,
+                       apnas_error *err)
+{
+	apnas_energy_table n;
+	int rc;
+	if ((rc = apnas_energy_default(word_bytes, &n, err)) ||
+	    (ert_path && *ert_path &&
+	     (rc = apnas_energy_ert_load(&n, ert_path, err))) ||
+	    (overrides && *overrides &&
+	     (rc = apnas_energy_overrides(&n, overrides, err))) ||
+	    (rc = apnas_energy_check(&n, err)))
+		return rc;
+	*t = n;
+	return 0;
+}
+
 double apnas_energy_size_factor(const apnas_energy_table *t, double kb)
 {
 	/* The default square root, and "no scaling", skip pow(): this runs

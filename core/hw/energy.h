@@ -57,6 +57,14 @@ int apnas_energy_set(apnas_energy_table *t, const char *name, double v,
 int apnas_energy_overrides(apnas_energy_table *t, const char *text,
                            apnas_error *err);
 
+/* The table a cost plugin uses, in one call: the defaults for word_bytes,
+ * then the entries an Accelergy ERT at ert_path names (NULL or "": none),
+ * then the "name=value" overrides (NULL or "": none), then a check.  *t
+ * is written only on success. */
+int apnas_energy_setup(apnas_energy_table *t, int word_bytes,
+                       const char *ert_path, const char *overrides,
+                       apnas_error *err);
+
 /* Per-word SRAM energy of a buffer of kb kilobytes: the reference
  * energy times apnas_energy_size_factor, (kb / sram_ref_kb)^sram_exp. */
 double apnas_energy_size_factor(const apnas_energy_table *t, double kb);

@@ -288,6 +288,17 @@ START_TEST(ert_file_is_read)
 	ck_assert_int_eq(apnas_energy_default(1, &t, &err), 0);
 	ck_assert_int_eq(apnas_energy_ert_load(&t, path, &err), 0);
 	near(t.dram_pj, 512, "dram from file");
+	/* One call: defaults for the word size, the ERT, then overrides. */
+	ck_assert_int_eq(apnas_energy_setup(&t, 2, path, "dram_pj=7", &err), 0);
+	near(t.mac_pj, 2.20035, "setup: mac from the ERT");
+	near(t.dram_pj, 7, "setup: the override wins");
+	near(t.hop_pj, 3.0, "setup: 2-byte default hop");
+	apnas_energy_table keep = t;
+	ck_assert_int_eq(apnas_energy_setup(&t, 2, path, "dram_pj=-7", &err),
+	                 APNAS_EINVAL);
+	ck_assert_int_eq(memcmp(&t, &keep, sizeof t), 0);
+	ck_assert_int_eq(apnas_energy_setup(&t, 1, NULL, "", &err), 0);
+	near(t.mac_pj, 0.23, "setup: defaults only");
 	unlink(path);
 }
 END_TEST
