@@ -113,7 +113,7 @@ static int skeleton_cost_cost(void *self, const apnas_net *net,
 		uint64_t c = price_layer(s, l);
 		double m = (double)apnas_layer_macs(l);
 		double *row = layer_values + i * M_N;
-		if (c < s->setup)
+		if (m > 0 && c < s->setup)
 			return apnas_error_set(err, APNAS_EINVAL,
 			                       "layer %zu (%s): cycle count overflows "
 			                       "64 bits", i, l->name);

@@ -39,7 +39,7 @@ void rwh_close(rwh *h);
 	sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *)
 
 /* More than the run's metrics with cost_systolic. */
-#define RWH_MAX 16
+#define RWH_MAX (3 + APNAS_METRICS_MAX)
 
 /* A value vector in the run's layout. */
 typedef struct rwh_vec {

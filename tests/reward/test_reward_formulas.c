@@ -21,9 +21,12 @@ static void open_ok(rwh *h, const char *name, const char *const *s, size_t n)
  * and value vectors use: the core's three, then the cost model's. */
 START_TEST(run_metrics_in_core_order)
 {
-	static const char *const want[] = {"accuracy", "macs", "params",
-	                                   "cycles", "mapping_efficiency",
-	                                   "utilization"};
+	static const char *const want[] = {
+		"accuracy", "macs", "params", "cycles", "mapping_efficiency",
+		"utilization", "ifmap_sram_reads", "filter_sram_reads",
+		"ofmap_sram_writes", "ifmap_dram_reads", "filter_dram_reads",
+		"ofmap_dram_writes", "dram_bytes", "stall_cycles",
+		"latency_cycles", "energy_pj", "edp"};
 	rwh h;
 	open_ok(&h, "accuracy", NULL, 0);
 	ck_assert_uint_eq(h.ms.n, sizeof want / sizeof want[0]);

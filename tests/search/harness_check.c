@@ -137,13 +137,16 @@ void h_check_run_dir(const char *dir, const apnas_data_info *data,
 		h_csv_free(f, n);
 		free(e);
 	}
+#define ARRAY_METRICS                                                       \
+	"macs,params,cycles,mapping_efficiency,utilization,ifmap_sram_reads,"\
+	"filter_sram_reads,ofmap_sram_writes,ifmap_dram_reads,"             \
+	"filter_dram_reads,ofmap_dram_writes,dram_bytes,stall_cycles,"      \
+	"latency_cycles,energy_pj,edp"
 	int cands = check_csv(dir, "candidates.csv",
-		"rank,accuracy,val_images,macs,params,cycles,"
-		"mapping_efficiency,utilization,reward,screen_accuracy,"
-		"screen_images,pareto,arch\n");
+		"rank,accuracy,val_images," ARRAY_METRICS ",reward,"
+		"screen_accuracy,screen_images,pareto,arch\n");
 	int front = check_csv(dir, "pareto.csv",
-		"accuracy,val_images,macs,params,cycles,mapping_efficiency,"
-		"utilization,reward,rank,arch\n");
+		"accuracy,val_images," ARRAY_METRICS ",reward,rank,arch\n");
 	ck_assert_int_gt(cands, 0);
 	ck_assert_int_gt(front, 0);
 	ck_assert_int_le(front, cands);
@@ -180,8 +183,9 @@ void h_check_run_dir(const char *dir, const apnas_data_info *data,
 	          sscanf(c, "cols = %d", &acols) == 1);
 	const char *df = strstr(cg, "dataflow = \"");
 	ck_assert_ptr_nonnull(df);
+	/* The array from the resolved cost group, then its memories. */
 	char want_hw[64];
-	snprintf(want_hw, sizeof want_hw, "\"hardware\": \"%dx%d %.2s\"",
+	snprintf(want_hw, sizeof want_hw, "\"hardware\": \"%dx%d %.2s, ",
 	         arows, acols, df + strlen("dataflow = \""));
 	ck_assert_msg(strstr(sum, want_hw) != NULL, "no %s in summary.json",
 	              want_hw);
