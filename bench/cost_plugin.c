@@ -2,7 +2,11 @@
  * plugin ABI (cost_systolic's cost() filling the value vectors, then the
  * core's checks and SUM totals in apnas_metricset_cost) against the array
  * model called directly (apnas_systolic_net with per-layer figures), on
- * the 54 layers of ResNet-50 (bench/data/resnet50.csv), 32x32 os.
+ * the 54 layers of ResNet-50 (bench/data/resnet50.csv), 32x32 os.  The
+ * plugin side computes every metric cost_systolic declares (since the
+ * memory model: SRAM and DRAM counts, stalls, energy too), the model side
+ * compute cycles only, so the ratio is a search's cost per network over
+ * the cycle model's, not the ABI's overhead alone.
  *
  * The two are timed interleaved, A B A B, for ROUNDS rounds of about
  * seconds / (2 ROUNDS) each; printed: median, min and max microseconds
