@@ -10,20 +10,29 @@
  *     large square sgemm on the same threads;
  *   - peak memory of training the child, split into activations,
  *     activation gradients, workspace and parameters.
- * The last line is `train_ratio=X infer_ratio=Y`: apnas over PyTorch,
- * the smaller of the two nets' ratios for each.
+ * apnas and PyTorch runs are interleaved, A B A B: each of --rounds
+ * rounds times one run of each net and mode on apnas, then one run of the
+ * torch script (--runs 1); medians, min and max per side over the rounds
+ * and the ratio of medians (and against PyTorch's best round) are
+ * reported.  The FMA peak of the cores is measured in the same run by a
+ * register-only FMA loop on every thread.
+ * The last lines are `train_ratio=X infer_ratio=Y` (apnas over PyTorch's
+ * median, the smaller of the two nets' ratios for each) and
+ * `step_peak_share=Z` (the plain net's training step: conv and depthwise
+ * FLOPs per median step time, over the measured FMA peak).
  *
  * Shared-machine guard as in the torch script: every timed run measures
  * the CPU time other processes took during it; a run with more than
  * (cores - threads) + 0.10 foreign cores is repeated (up to 6 tries)
  * after waiting for a quiet machine (at most $BENCH_QUIET_WAIT_S s).
  *
- * Usage: engine [--threads N] [--nets child,plain] [--steps S] [--runs R]
- *               [--warmup W] [--no-torch] */
+ * Usage: engine [--threads N] [--nets child,plain] [--steps S]
+ *               [--rounds R] [--warmup W] [--no-torch] */
 #include <apnas/nn.h>
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,45 +288,127 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+typedef struct series {
+	double v[64];
+	int n;
+} series;
+
+static void put(series *s, double x)
+{
+	if (s->n < 64)
+		s->v[s->n++] = x;
+}
+
+/* median, min and max of a series */
+static void stats3(const series *s, double *med, double *lo, double *hi)
+{
+	double v[64];
+	int n = s->n;
+	*med = *lo = *hi = 0;
+	if (n == 0)
+		return;
+	memcpy(v, s->v, (size_t)n * sizeof v[0]);
+	qsort(v, (size_t)n, sizeof v[0], cmp_double);
+	*med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	*lo = v[0];
+	*hi = v[n - 1];
+}
+
 typedef struct result {
-	double train, infer;             /* median images/s */
-	double train_min, train_max, infer_min, infer_max, foreign;
-	double torch_train, torch_infer; /* 0 if not measured */
+	series train, infer;             /* apnas images/s, one per round */
+	series torch_train, torch_infer; /* PyTorch images/s, one per round */
+	double foreign;                  /* largest foreign load, cores */
 } result;
 
-static void bench_net(int plain, int threads, int warmup, int steps,
-                      int runs, result *r)
-{
+typedef struct netrun {
 	model m;
-	model_init(&m, plain);
 	apnas_graph *g;
-	if (apnas_graph_create(threads, &g, &E) < 0)
+} netrun;
+
+static void net_open(netrun *r, int plain, int threads, int warmup)
+{
+	model_init(&r->m, plain);
+	if (apnas_graph_create(threads, &r->g, &E) < 0)
 		die("graph");
-	wait_quiet();
-	double rates[64], foreign = 0, fr;
-	for (int mode = 1; mode >= 0; mode--) {
+	for (int mode = 1; mode >= 0; mode--)
 		for (int i = 0; i < warmup; i++)
-			step(&m, g, mode);
-		for (int i = 0; i < runs; i++) {
-			rates[i] = timed_run(&m, g, mode, steps, threads, &fr);
-			foreign = fmax(foreign, fr);
-		}
-		qsort(rates, (size_t)runs, sizeof rates[0], cmp_double);
-		double med = runs % 2 ? rates[runs / 2]
-		                      : (rates[runs / 2 - 1] + rates[runs / 2]) / 2;
-		if (mode) {
-			r->train = med;
-			r->train_min = rates[0];
-			r->train_max = rates[runs - 1];
-		} else {
-			r->infer = med;
-			r->infer_min = rates[0];
-			r->infer_max = rates[runs - 1];
-		}
+			step(&r->m, r->g, mode);
+}
+
+static void net_close(netrun *r)
+{
+	apnas_graph_destroy(r->g);
+	apnas_params_destroy(r->m.ps);
+}
+
+/* One timed run of each mode: this round's apnas side of net r. */
+static void net_round(netrun *r, int threads, int steps, result *res)
+{
+	double fr;
+	put(&res->train, timed_run(&r->m, r->g, 1, steps, threads, &fr));
+	res->foreign = fmax(res->foreign, fr);
+	put(&res->infer, timed_run(&r->m, r->g, 0, steps, threads, &fr));
+	res->foreign = fmax(res->foreign, fr);
+}
+
+/* ---- the FMA peak ---- */
+
+typedef float v8 __attribute__((vector_size(32)));
+
+/* 12 independent FMA chains in registers: 2 x 8 x 12 FLOP per iteration,
+ * no memory traffic, so the time is the FMA units' throughput. */
+__attribute__((target("avx2,fma"), noinline)) static double
+fma_loop(long iters, float mul)
+{
+	v8 m = {mul, mul, mul, mul, mul, mul, mul, mul};
+	v8 c = m * 1e-7f;
+	v8 a0 = c, a1 = c * 2, a2 = c * 3, a3 = c * 4, a4 = c * 5, a5 = c * 6;
+	v8 a6 = c * 7, a7 = c * 8, a8 = c * 9, a9 = c * 10, a10 = c * 11;
+	v8 a11 = c * 12;
+	for (long i = 0; i < iters; i++) {
+#define FMA1(x) x = x * m + c; __asm__ volatile("" : "+x"(x))
+		FMA1(a0); FMA1(a1); FMA1(a2); FMA1(a3); FMA1(a4); FMA1(a5);
+		FMA1(a6); FMA1(a7); FMA1(a8); FMA1(a9); FMA1(a10); FMA1(a11);
+#undef FMA1
 	}
-	r->foreign = foreign;
-	apnas_graph_destroy(g);
-	apnas_params_destroy(m.ps);
+	v8 t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) +
+	       ((a8 + a9) + (a10 + a11));
+	return t[0];
+}
+
+typedef struct fma_arg {
+	long iters;
+	float mul;  /* 1, from the caller, so the multiply stays */
+	double out; /* kept so the loop is not optimised away */
+} fma_arg;
+
+static void *fma_thread(void *arg)
+{
+	fma_arg *a = arg;
+	a->out = fma_loop(a->iters, a->mul);
+	return NULL;
+}
+
+/* GFLOP/s of `threads` threads running the loop at once, best of 5. */
+static double fma_peak(int threads)
+{
+	const long iters = 20000000;
+	double best = 0;
+	for (int rep = 0; rep < 5; rep++) {
+		pthread_t t[64];
+		fma_arg a[64];
+		double t0 = now();
+		for (int i = 0; i < threads; i++) {
+			a[i].iters = iters;
+			a[i].mul = (float)(threads > 0);
+			pthread_create(&t[i], NULL, fma_thread, &a[i]);
+		}
+		for (int i = 0; i < threads; i++)
+			pthread_join(t[i], NULL);
+		double dt = now() - t0;
+		best = fmax(best, threads * 2.0 * 8 * 12 * (double)iters / dt / 1e9);
+	}
+	return best;
 }
 
 /* ---- per-layer efficiency ---- */
@@ -350,7 +441,7 @@ static double square_sgemm_gflops(int threads, int n)
 
 /* One profiled training run: per conv node, forward and backward GFLOP/s
  * (medians over the steps). */
-static void layer_report(int plain, int threads, double square)
+static double layer_report(int plain, int threads, double square)
 {
 	model m;
 	model_init(&m, plain);
@@ -413,12 +504,15 @@ static void layer_report(int plain, int threads, double square)
 		conv_t += f + b;
 		conv_f += 2 * macs + bflop;
 	}
+	double step_gf = conv_f / step_t[STEPS / 2] / 1e9;
 	printf("  convs: %.1f ms of %.1f ms in ops (step %.1f ms median), "
-	       "%.1f GFLOP/s = %.0f%% of square sgemm\n", conv_t * 1e3,
-	       all_t * 1e3, step_t[STEPS / 2] * 1e3, conv_f / conv_t / 1e9,
-	       100 * conv_f / conv_t / 1e9 / square);
+	       "%.1f GFLOP/s = %.0f%% of square sgemm; whole step %.1f GFLOP/s"
+	       "\n", conv_t * 1e3, all_t * 1e3, step_t[STEPS / 2] * 1e3,
+	       conv_f / conv_t / 1e9, 100 * conv_f / conv_t / 1e9 / square,
+	       step_gf);
 	apnas_graph_destroy(g);
 	apnas_params_destroy(m.ps);
+	return step_gf;
 }
 
 static void memory_report(int threads)
@@ -470,7 +564,8 @@ static double json_median(const char *js, const char *net, int threads,
 	return p ? atof(p + strlen("\"median_img_s\":")) : 0;
 }
 
-static int run_torch(const char *nets, int threads, result *res)
+static int run_torch(const char *nets, int threads, int steps, int warmup,
+                     result *res)
 {
 	if (access(TORCH_SCRIPT, R_OK) != 0) {
 		printf("torch: %s not found; no ratios\n", TORCH_SCRIPT);
@@ -483,8 +578,9 @@ static int run_torch(const char *nets, int threads, result *res)
 	close(fd);
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd,
-	         "/usr/bin/python3 '%s' --threads %d --nets %s --json '%s' 2>&1",
-	         TORCH_SCRIPT, threads, nets, json);
+	         "/usr/bin/python3 '%s' --threads %d --nets %s --runs 1 "
+	         "--steps %d --warmup %d --json '%s' 2>&1",
+	         TORCH_SCRIPT, threads, nets, steps, warmup, json);
 	printf("\n$ %s\n", cmd);
 	fflush(stdout);
 	FILE *p = popen(cmd, "r");
@@ -511,25 +607,31 @@ static int run_torch(const char *nets, int threads, result *res)
 		free(js);
 		return -1;
 	}
-	res[0].torch_train = json_median(js, "child", threads, "train");
-	res[0].torch_infer = json_median(js, "child", threads, "infer");
-	res[1].torch_train = json_median(js, "plain", threads, "train");
-	res[1].torch_infer = json_median(js, "plain", threads, "infer");
+	for (int k = 0; k < 2; k++) {
+		const char *net = k ? "plain" : "child";
+		double a = json_median(js, net, threads, "train");
+		double b = json_median(js, net, threads, "infer");
+		if (a > 0)
+			put(&res[k].torch_train, a);
+		if (b > 0)
+			put(&res[k].torch_infer, b);
+	}
 	free(js);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	int threads = 2, steps = 20, runs = 5, warmup = 5, torch = 1;
+	int threads = 2, steps = 20, rounds = 5, warmup = 5, torch = 1;
 	const char *nets = "child,plain";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--threads") && i + 1 < argc)
 			threads = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--steps") && i + 1 < argc)
 			steps = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
-			runs = atoi(argv[++i]);
+		else if ((!strcmp(argv[i], "--rounds") ||
+		          !strcmp(argv[i], "--runs")) && i + 1 < argc)
+			rounds = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
 			warmup = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--nets") && i + 1 < argc)
@@ -538,13 +640,14 @@ int main(int argc, char **argv)
 			torch = 0;
 		else {
 			fprintf(stderr, "usage: engine [--threads N] [--nets child,plain]"
-			        " [--steps S] [--runs R] [--warmup W] [--no-torch]\n");
+			        " [--steps S] [--rounds R] [--warmup W] [--no-torch]\n");
 			return 2;
 		}
 	}
-	if (threads < 1 || threads > 64 || steps < 1 || runs < 1 || runs > 64 ||
-	    warmup < 0) {
-		fprintf(stderr, "engine: bad --threads/--steps/--runs/--warmup\n");
+	if (threads < 1 || threads > 64 || steps < 1 || rounds < 1 ||
+	    rounds > 64 || warmup < 0) {
+		fprintf(stderr, "engine: bad --threads (1..64), --steps (>= 1), "
+		        "--rounds (1..64) or --warmup (>= 0)\n");
 		return 2;
 	}
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -563,51 +666,78 @@ int main(int argc, char **argv)
 		fclose(la);
 	}
 	printf("load average at start: %.2f\n", l0);
+	double peak = fma_peak(threads);
+	printf("FMA peak: %.1f GFLOP/s on %d threads (register-only FMA loop)\n",
+	       peak, threads);
 
 	result res[2];
 	memset(res, 0, sizeof res);
 	int want[2] = {strstr(nets, "child") != NULL, strstr(nets, "plain") != NULL};
-	for (int k = 0; k < 2; k++) {
-		if (!want[k])
-			continue;
-		bench_net(k, threads, warmup, steps, runs, &res[k]);
-		printf("apnas %s threads=%d | train %7.1f img/s (min %.1f, max %.1f)"
-		       " | infer %7.1f img/s (min %.1f, max %.1f) | foreign cpu "
-		       "%.2f\n", k ? "plain" : "child", threads, res[k].train,
-		       res[k].train_min, res[k].train_max, res[k].infer,
-		       res[k].infer_min, res[k].infer_max, res[k].foreign);
-		fflush(stdout);
-	}
-	double square = square_sgemm_gflops(threads, 2048);
+	netrun nr[2];
+	wait_quiet();
 	for (int k = 0; k < 2; k++)
 		if (want[k])
-			layer_report(k, threads, square);
+			net_open(&nr[k], k, threads, warmup);
+	int have_torch = torch;
+	for (int r = 0; r < rounds; r++) {
+		for (int k = 0; k < 2; k++) {
+			if (!want[k])
+				continue;
+			net_round(&nr[k], threads, steps, &res[k]);
+			printf("round %d apnas %s | train %7.1f img/s | infer %7.1f "
+			       "img/s | foreign cpu so far %.2f\n", r + 1,
+			       k ? "plain" : "child", res[k].train.v[res[k].train.n - 1],
+			       res[k].infer.v[res[k].infer.n - 1], res[k].foreign);
+		}
+		fflush(stdout);
+		if (have_torch &&
+		    run_torch(nets, threads, steps, r ? 2 : warmup, res) != 0)
+			have_torch = 0;
+	}
+	for (int k = 0; k < 2; k++)
+		if (want[k])
+			net_close(&nr[k]);
+	double square = square_sgemm_gflops(threads, 2048);
+	double step_gf = 0;
+	for (int k = 0; k < 2; k++)
+		if (want[k]) {
+			double gf = layer_report(k, threads, square);
+			if (k == 1)
+				step_gf = gf;
+		}
 	memory_report(threads);
-	fflush(stdout);
-	int have_torch = torch && run_torch(nets, threads, res) == 0;
 
 	double tr = INFINITY, ir = INFINITY;
-	printf("\nsummary (%d threads, batch %d, medians of %d runs x %d steps):\n",
-	       threads, BATCH, runs, steps);
+	printf("\nsummary (%d threads, batch %d, %d interleaved rounds x %d "
+	       "steps; median (min..max) img/s; FMA peak %.1f GFLOP/s):\n",
+	       threads, BATCH, rounds, steps, peak);
 	for (int k = 0; k < 2; k++) {
 		if (!want[k])
 			continue;
-		printf("  %s: apnas train %.1f img/s, infer %.1f img/s", k ? "plain" : "child",
-		       res[k].train, res[k].infer);
-		if (have_torch && res[k].torch_train > 0 && res[k].torch_infer > 0) {
-			double a = res[k].train / res[k].torch_train;
-			double b = res[k].infer / res[k].torch_infer;
-			printf(" | torch train %.1f, infer %.1f | ratio train %.2f, "
-			       "infer %.2f", res[k].torch_train, res[k].torch_infer, a, b);
-			tr = fmin(tr, a);
-			ir = fmin(ir, b);
+		double at, atl, ath, ai, ail, aih, tt, ttl, tth, ti, til, tih;
+		stats3(&res[k].train, &at, &atl, &ath);
+		stats3(&res[k].infer, &ai, &ail, &aih);
+		printf("  %s: apnas train %.1f (%.1f..%.1f), infer %.1f (%.1f..%.1f)",
+		       k ? "plain" : "child", at, atl, ath, ai, ail, aih);
+		if (have_torch && res[k].torch_train.n && res[k].torch_infer.n) {
+			stats3(&res[k].torch_train, &tt, &ttl, &tth);
+			stats3(&res[k].torch_infer, &ti, &til, &tih);
+			printf(" | torch train %.1f (%.1f..%.1f), infer %.1f "
+			       "(%.1f..%.1f) | ratio of medians train %.2f, infer %.2f;"
+			       " train vs torch's best round %.2f",
+			       tt, ttl, tth, ti, til, tih, at / tt, ai / ti, at / tth);
+			tr = fmin(tr, at / tt);
+			ir = fmin(ir, ai / ti);
 		}
 		printf("\n");
 	}
-	if (!isfinite(tr)) {
+	printf("  foreign cpu during apnas runs: at most %.2f cores\n",
+	       fmax(res[0].foreign, res[1].foreign));
+	if (!isfinite(tr))
 		printf("train_ratio=nan infer_ratio=nan\n");
-		return have_torch || !torch ? 0 : 1;
-	}
-	printf("train_ratio=%.2f infer_ratio=%.2f\n", tr, ir);
-	return 0;
+	else
+		printf("train_ratio=%.2f infer_ratio=%.2f\n", tr, ir);
+	if (want[1])
+		printf("step_peak_share=%.2f\n", step_gf / peak);
+	return isfinite(tr) || !torch ? 0 : 1;
 }
