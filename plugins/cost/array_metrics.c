@@ -80,7 +80,7 @@ HIDDEN int am_model_from_opts(const apnas_opts *o, am_model *m,
 	return apnas_energy_check(&m->energy, err);
 }
 
-HIDDEN int am_layer(apnas_cost_sum *sum, apnas_mem_cost *mem_sum,
+static int am_layer(apnas_cost_sum *sum, apnas_mem_cost *mem_sum,
                     const apnas_layer_cost *c, const apnas_mem_cost *mc,
                     double *row, apnas_error *err)
 {
@@ -102,7 +102,7 @@ HIDDEN int am_layer(apnas_cost_sum *sum, apnas_mem_cost *mem_sum,
 	return rc ? rc : apnas_mem_sum_add(mem_sum, mc, err);
 }
 
-HIDDEN void am_finish(apnas_cost_sum *sum, apnas_mem_cost *mem_sum,
+static void am_finish(apnas_cost_sum *sum, apnas_mem_cost *mem_sum,
                       double pes, double *net_values)
 {
 	apnas_layer_cost total;
@@ -111,6 +111,26 @@ HIDDEN void am_finish(apnas_cost_sum *sum, apnas_mem_cost *mem_sum,
 	net_values[AM_MAPPING_EFF] = total.mapping_eff;
 	net_values[AM_UTILIZATION] = total.utilization;
 	net_values[AM_EDP] = mem_sum->edp;
+}
+
+HIDDEN int am_net(const am_model *m, const apnas_net *net, am_layer_fn fn,
+                  void *ud, double *net_values, double *layer_values,
+                  apnas_error *err)
+{
+	apnas_cost_sum sum;
+	apnas_mem_cost mem_sum, mc;
+	apnas_layer_cost c;
+	int rc;
+	apnas_cost_sum_init(&sum);
+	apnas_mem_sum_init(&mem_sum);
+	for (size_t i = 0; i < net->n; i++)
+		if ((rc = fn(ud, &net->layers[i], &c, &mc, err)) ||
+		    (rc = am_layer(&sum, &mem_sum, &c, &mc,
+		                   layer_values + i * AM_N, err)))
+			return rc;
+	am_finish(&sum, &mem_sum,
+	          (double)m->array.rows * (double)m->array.cols, net_values);
+	return 0;
 }
 
 HIDDEN void am_describe(const am_model *m, char *buf, size_t cap)

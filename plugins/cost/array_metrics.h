@@ -64,16 +64,20 @@ typedef struct am_model {
  * refused naming it). */
 int am_model_from_opts(const apnas_opts *o, am_model *m, apnas_error *err);
 
-/* One layer's figures into its row of layer_values (AM_N values) and
- * into the running sums (a network over 64 bits is refused). */
-int am_layer(apnas_cost_sum *sum, apnas_mem_cost *mem_sum,
-             const apnas_layer_cost *c, const apnas_mem_cost *mc, double *row,
-             apnas_error *err);
-/* The MODEL totals of net_values: mapping efficiency weighted by cycles,
- * utilization of the whole network on pes PEs, and the network's EDP
- * (its energy times its latency). */
-void am_finish(apnas_cost_sum *sum, apnas_mem_cost *mem_sum, double pes,
-               double *net_values);
+/* One layer's compute and memory figures, by the analytical model or the
+ * simulator. */
+typedef int (*am_layer_fn)(void *ud, const apnas_layer *l,
+                           apnas_layer_cost *c, apnas_mem_cost *mc,
+                           apnas_error *err);
+
+/* The cost() of both models: each layer's figures from fn into its row
+ * of layer_values (AM_N values), and the MODEL totals of net_values
+ * (mapping efficiency weighted by cycles, utilization of the whole
+ * network, its EDP as its energy times its latency).  A network over 64
+ * bits is refused. */
+int am_net(const am_model *m, const apnas_net *net, am_layer_fn fn,
+           void *ud, double *net_values, double *layer_values,
+           apnas_error *err);
 
 /* "32x32 os, 64/64/64 kB, 1 B/word, 4 words/cycle" into buf. */
 void am_describe(const am_model *m, char *buf, size_t cap);

@@ -51,27 +51,22 @@ static const apnas_metric_decl *systolic_metrics(void *self)
 	return am_metrics;
 }
 
+static int systolic_layer(void *ud, const apnas_layer *l,
+                          apnas_layer_cost *c, apnas_mem_cost *mc,
+                          apnas_error *err)
+{
+	const systolic *s = ud;
+	return apnas_mem_layer(&s->m.array, &s->m.mem, &s->m.energy, l, c, mc,
+	                       err);
+}
+
 static int systolic_cost(void *self, const apnas_net *net,
                          double *net_values, double *layer_values,
                          apnas_error *err)
 {
-	const systolic *s = self;
-	apnas_cost_sum sum;
-	apnas_mem_cost mem_sum, mc;
-	apnas_layer_cost c;
-	int rc;
-	apnas_cost_sum_init(&sum);
-	apnas_mem_sum_init(&mem_sum);
-	for (size_t i = 0; i < net->n; i++)
-		if ((rc = apnas_mem_layer(&s->m.array, &s->m.mem, &s->m.energy,
-		                          &net->layers[i], &c, &mc, err)) ||
-		    (rc = am_layer(&sum, &mem_sum, &c, &mc,
-		                   layer_values + i * AM_N, err)))
-			return rc;
-	am_finish(&sum, &mem_sum,
-	          (double)s->m.array.rows * (double)s->m.array.cols,
-	          net_values);
-	return 0;
+	systolic *s = self;
+	return am_net(&s->m, net, systolic_layer, s, net_values, layer_values,
+	              err);
 }
 
 static void systolic_describe(void *self, char *buf, size_t cap)

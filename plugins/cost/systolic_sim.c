@@ -160,6 +160,19 @@ done:
 	return rc;
 }
 
+/* One cost() call: the model and its random stream. */
+typedef struct sim_run {
+	const sim_model *s;
+	apnas_rng r;
+} sim_run;
+
+static int sim_one(void *ud, const apnas_layer *l, apnas_layer_cost *c,
+                   apnas_mem_cost *mc, apnas_error *err)
+{
+	sim_run *run = ud;
+	return sim_layer(run->s, &run->r, l, c, mc, err);
+}
+
 static const apnas_metric_decl *sim_metrics(void *self)
 {
 	(void)self;
@@ -169,28 +182,12 @@ static const apnas_metric_decl *sim_metrics(void *self)
 static int sim_cost(void *self, const apnas_net *net, double *net_values,
                     double *layer_values, apnas_error *err)
 {
-	const sim_model *s = self;
-	apnas_cost_sum sum;
-	apnas_mem_cost mem_sum;
-	apnas_rng r;
-	int rc;
+	sim_run run = {self, {{0, 0, 0, 0}}};
 	/* A fresh stream per call: the same network always sees the same
 	 * values, whatever was costed before. */
-	apnas_rng_derive(&r, s->seed, "cost_systolic_sim");
-	apnas_cost_sum_init(&sum);
-	apnas_mem_sum_init(&mem_sum);
-	for (size_t i = 0; i < net->n; i++) {
-		apnas_layer_cost c;
-		apnas_mem_cost mc;
-		if ((rc = sim_layer(s, &r, &net->layers[i], &c, &mc, err)) ||
-		    (rc = am_layer(&sum, &mem_sum, &c, &mc,
-		                   layer_values + i * AM_N, err)))
-			return rc;
-	}
-	am_finish(&sum, &mem_sum,
-	          (double)s->m.array.rows * (double)s->m.array.cols,
-	          net_values);
-	return 0;
+	apnas_rng_derive(&run.r, run.s->seed, "cost_systolic_sim");
+	return am_net(&run.s->m, net, sim_one, &run, net_values, layer_values,
+	              err);
 }
 
 static void sim_describe(void *self, char *buf, size_t cap)
