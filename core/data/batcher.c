@@ -8,6 +8,8 @@
  * off never changes the order of images. */
 #include "dataset_impl.h"
 
+#include <apnas/codec.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,8 +264,7 @@ int apnas_batcher_save(const apnas_batcher *b, FILE *f, apnas_error *err)
 	uint8_t buf[8 + 8 * W_COUNT];
 	memcpy(buf, SAVE_MAGIC, 8);
 	for (int i = 0; i < W_COUNT; i++)
-		for (int k = 0; k < 8; k++)
-			buf[8 + 8 * i + k] = (uint8_t)(w[i] >> (8 * k));
+		apnas_le_store(buf + 8 + 8 * i, w[i], 8);
 	if (fwrite(buf, sizeof buf, 1, f) != 1)
 		return apnas_error_set(err, APNAS_EIO,
 		                       "data: cannot write the batcher state");
@@ -281,11 +282,8 @@ int apnas_batcher_load(apnas_batcher *b, FILE *f, apnas_error *err)
 		return apnas_error_set(err, APNAS_EINVAL,
 		        "data: no batcher state here (wrong magic)");
 	uint64_t w[W_COUNT];
-	for (int i = 0; i < W_COUNT; i++) {
-		w[i] = 0;
-		for (int k = 0; k < 8; k++)
-			w[i] |= (uint64_t)buf[8 + 8 * i + k] << (8 * k);
-	}
+	for (int i = 0; i < W_COUNT; i++)
+		w[i] = apnas_le_load(buf + 8 + 8 * i, 8);
 	if (w[W_N] != (uint64_t)b->n || w[W_SIZE] != (uint64_t)b->size ||
 	    w[W_FLAGS] != b->flags)
 		return apnas_error_set(err, APNAS_EINVAL,

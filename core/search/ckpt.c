@@ -13,33 +13,22 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <apnas/codec.h>
+
 #include "atomic.h"
 
-static void le_store(unsigned char *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t le_load(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 void apnas_put_u32(FILE *f, uint32_t v)
 {
 	unsigned char b[4];
-	le_store(b, v, 4);
+	apnas_le_store(b, v, 4);
 	fwrite(b, 1, 4, f);
 }
 
 void apnas_put_u64(FILE *f, uint64_t v)
 {
 	unsigned char b[8];
-	le_store(b, v, 8);
+	apnas_le_store(b, v, 8);
 	fwrite(b, 1, 8, f);
 }
 
@@ -65,13 +54,13 @@ static const unsigned char *cursor_take(apnas_cursor *c, size_t n)
 uint32_t apnas_get_u32(apnas_cursor *c)
 {
 	const unsigned char *p = cursor_take(c, 4);
-	return p ? (uint32_t)le_load(p, 4) : 0;
+	return p ? (uint32_t)apnas_le_load(p, 4) : 0;
 }
 
 uint64_t apnas_get_u64(apnas_cursor *c)
 {
 	const unsigned char *p = cursor_take(c, 8);
-	return p ? le_load(p, 8) : 0;
+	return p ? apnas_le_load(p, 8) : 0;
 }
 
 double apnas_get_f64(apnas_cursor *c)
@@ -101,8 +90,8 @@ int apnas_ckpt_writer_init(apnas_ckpt_writer *w, apnas_error *err)
 	/* Header: magic, version, section count (patched at commit). */
 	unsigned char hdr[16];
 	memcpy(hdr, APNAS_CKPT_MAGIC, 8);
-	le_store(hdr + 8, APNAS_CKPT_VERSION, 4);
-	le_store(hdr + 12, 0, 4);
+	apnas_le_store(hdr + 8, APNAS_CKPT_VERSION, 4);
+	apnas_le_store(hdr + 12, 0, 4);
 	if (grow_append(w, hdr, sizeof hdr) < 0)
 		return apnas_error_set(err, APNAS_ENOMEM,
 		                       "checkpoint: out of memory");
@@ -136,7 +125,7 @@ int apnas_ckpt_section_end(apnas_ckpt_writer *w, apnas_error *err)
 	w->open = NULL;
 	unsigned char h[12];
 	memcpy(h, w->tag, 4);
-	le_store(h + 4, w->sec_len, 8);
+	apnas_le_store(h + 4, w->sec_len, 8);
 	if (bad || grow_append(w, h, sizeof h) < 0 ||
 	    grow_append(w, w->sec_buf, w->sec_len) < 0) {
 		free(w->sec_buf);
@@ -176,9 +165,9 @@ int apnas_ckpt_commit(apnas_ckpt_writer *w, const char *path,
 	if (w->open || w->failed)
 		return apnas_error_set(err, APNAS_EINVAL,
 			"checkpoint %s: incomplete, not written", path);
-	le_store((unsigned char *)w->buf + 12, w->n_sections, 4);
+	apnas_le_store((unsigned char *)w->buf + 12, w->n_sections, 4);
 	unsigned char crc[4];
-	le_store(crc, crc32(0L, (const Bytef *)w->buf, (uInt)w->len), 4);
+	apnas_le_store(crc, crc32(0L, (const Bytef *)w->buf, (uInt)w->len), 4);
 	/* Whether a previous checkpoint exists decides what a failure
 	 * message may promise. */
 	const char *kept = access(path, F_OK) == 0 ?
@@ -248,18 +237,18 @@ int apnas_ckpt_parse(unsigned char *buf, size_t len, const char *path,
 	if (memcmp(ck->buf, APNAS_CKPT_MAGIC, 8) != 0)
 		return ckpt_refuse(ck, err, APNAS_EINVAL,
 			"%s: not an apnas checkpoint (bad magic)", path);
-	uint32_t ver = (uint32_t)le_load(ck->buf + 8, 4);
+	uint32_t ver = (uint32_t)apnas_le_load(ck->buf + 8, 4);
 	if (ver != APNAS_CKPT_VERSION)
 		return ckpt_refuse(ck, err, APNAS_EINVAL,
 			"%s: checkpoint format %u, this apnas reads %u", path,
 			ver, APNAS_CKPT_VERSION);
 	size_t body = ck->len - 4;
-	uint32_t want = (uint32_t)le_load(ck->buf + body, 4);
+	uint32_t want = (uint32_t)apnas_le_load(ck->buf + body, 4);
 	uint32_t have = (uint32_t)crc32(0L, ck->buf, (uInt)body);
 	if (want != have)
 		return ckpt_refuse(ck, err, APNAS_EINVAL,
 			"%s: checkpoint damaged (CRC mismatch)", path);
-	uint32_t n_sections = (uint32_t)le_load(ck->buf + 12, 4);
+	uint32_t n_sections = (uint32_t)apnas_le_load(ck->buf + 12, 4);
 	if (n_sections > APNAS_CKPT_MAX_SECTIONS)
 		return ckpt_refuse(ck, err, APNAS_EINVAL,
 			"%s: checkpoint damaged (%u sections, at most %u)",
@@ -284,7 +273,7 @@ int apnas_ckpt_parse(unsigned char *buf, size_t len, const char *path,
 					"%s: checkpoint damaged (section %u "
 					"tag is not printable)", path, i);
 		memcpy(ck->sec[i].tag, tag, 5);
-		uint64_t n = le_load(ck->buf + off + 4, 8);
+		uint64_t n = apnas_le_load(ck->buf + off + 4, 8);
 		off += 12;
 		if (n > body - off)
 			return ckpt_refuse(ck, err, APNAS_EINVAL,
@@ -354,8 +343,8 @@ int apnas_ckpt_get(const apnas_ckpt *ck, const char *tag,
 int apnas_ckpt_stream(const apnas_ckpt *ck, const char *tag, FILE **f,
                       apnas_error *err)
 {
-	const unsigned char *d;
-	size_t n;
+	const unsigned char *d = NULL;
+	size_t n = 0;
 	int rc = apnas_ckpt_get(ck, tag, &d, &n, err);
 	if (rc < 0)
 		return rc;

@@ -12,11 +12,26 @@ void apnas_codec_init(apnas_codec *c, FILE *f)
 	c->bad = 0;
 }
 
+void apnas_le_store(void *p, uint64_t v, int n)
+{
+	unsigned char *b = p;
+	for (int i = 0; i < n; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+uint64_t apnas_le_load(const void *p, int n)
+{
+	const unsigned char *b = p;
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	return v;
+}
+
 static void put_le(apnas_codec *c, uint64_t v, int n)
 {
 	unsigned char b[8];
-	for (int i = 0; i < n; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
+	apnas_le_store(b, v, n);
 	if (!c->bad && fwrite(b, 1, (size_t)n, c->f) != (size_t)n)
 		c->bad = 1;
 }
@@ -28,10 +43,7 @@ static uint64_t get_le(apnas_codec *c, int n)
 		c->bad = 1;
 		return 0;
 	}
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
+	return apnas_le_load(b, n);
 }
 
 void apnas_codec_put_u64(apnas_codec *c, uint64_t v)

@@ -37,6 +37,11 @@ typedef struct apnas_codec {
 
 APNAS_API void apnas_codec_init(apnas_codec *c, FILE *f);
 
+/* The byte order itself, for a state built in memory: v's low n bytes
+ * (1 to 8) stored at p, least significant first, and read back. */
+APNAS_API void apnas_le_store(void *p, uint64_t v, int n);
+APNAS_API uint64_t apnas_le_load(const void *p, int n);
+
 APNAS_API void apnas_codec_put_u64(apnas_codec *c, uint64_t v);
 APNAS_API void apnas_codec_put_i64(apnas_codec *c, int64_t v);
 APNAS_API void apnas_codec_put_f64(apnas_codec *c, double v);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apnas/codec.h>
+
 #include "enas_macro.h"
 
 #define EM_SAVE_MAGIC "APNASEM1"
@@ -210,18 +212,15 @@ int em_evaluate(void *self, const int32_t *tok, const apnas_batch *b,
 
 /* ---- checkpoints ------------------------------------------------------ */
 
+/* The SDK codec's byte order. */
 static void put_u64(unsigned char *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
+	apnas_le_store(p, v, 8);
 }
 
 static uint64_t get_u64(const unsigned char *p)
 {
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
+	return apnas_le_load(p, 8);
 }
 
 /* Header: magic, decision count, trained_state, the dropout stream, then
