@@ -130,6 +130,60 @@ START_TEST(model_matches_scalesim_memory_vectors)
 }
 END_TEST
 
+/* The same vectors through the two cost plugins as a search costs them
+ * (options from settings, the core's metric list and totals): what a user
+ * sees in samples.jsonl and `apnas cost` is SCALE-Sim's count. */
+START_TEST(plugins_match_scalesim_memory_vectors)
+{
+	static const char *const plugins[] = {"systolic", "systolic_sim"};
+	static const char *const names[7] = {
+		"ifmap_sram_reads", "filter_sram_reads", "ofmap_sram_writes",
+		"ifmap_dram_reads", "filter_dram_reads", "ofmap_dram_writes",
+		"cycles"};
+	for (size_t i = 0; i < n_vecs; i++) {
+		const mvec *v = &vecs[i];
+		char set[6][64];
+		snprintf(set[0], sizeof set[0], "rows=%lld", (long long)v->a.rows);
+		snprintf(set[1], sizeof set[1], "cols=%lld", (long long)v->a.cols);
+		snprintf(set[2], sizeof set[2], "dataflow=%s",
+		         apnas_dataflow_name(v->a.dataflow));
+		snprintf(set[3], sizeof set[3], "ifmap_sram_kb=%lld",
+		         (long long)v->kb);
+		snprintf(set[4], sizeof set[4], "filter_sram_kb=%lld",
+		         (long long)v->kb);
+		snprintf(set[5], sizeof set[5], "ofmap_sram_kb=%lld",
+		         (long long)v->kb);
+		const char *sets[6] = {set[0], set[1], set[2], set[3], set[4],
+		                       set[5]};
+		apnas_net net;
+		apnas_net_init(&net);
+		apnas_layer l;
+		apnas_error err;
+		ck_assert_int_eq(apnas_topology_layer(&v->row, &l, &err), 0);
+		ck_assert_int_eq(apnas_net_add(&net, &l, &err), 0);
+		const uint64_t want[7] = {v->sram[0], v->sram[1], v->sram[2],
+		                          v->dram[0], v->dram[1], v->dram[2],
+		                          v->cycles};
+		for (int k = 0; k < 2; k++) {
+			ch_plugin p;
+			ck_assert_msg(ch_open(&p, plugins[k], sets, 6, &err) == 0,
+			              "%s", err.msg);
+			double *got = ch_cost_ok(&p, &net, NULL);
+			for (int m = 0; m < 7; m++)
+				ck_assert_msg(got[ch_index(&p, names[m])] ==
+				              (double)want[m],
+				              "vector %zu, plugin %s: %s %.0f, "
+				              "SCALE-Sim %llu", i + 1, plugins[k],
+				              names[m], got[ch_index(&p, names[m])],
+				              (unsigned long long)want[m]);
+			free(got);
+			ch_close(&p);
+		}
+		apnas_net_free(&net);
+	}
+}
+END_TEST
+
 START_TEST(simulator_matches_scalesim_memory_vectors)
 {
 	apnas_rng r;
@@ -609,6 +663,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, model_matches_scalesim_memory_vectors);
 	tcase_add_test(tc, simulator_matches_scalesim_memory_vectors);
+	tcase_add_test(tc, plugins_match_scalesim_memory_vectors);
 	tcase_add_loop_test(tc, model_and_simulator_agree_on_memory,
 	                    APNAS_DF_OS, APNAS_DF_IS + 1);
 	tcase_add_test(tc, stalls_worked_by_hand);
