@@ -72,8 +72,9 @@ HIDDEN int am_model_from_opts(const apnas_opts *o, am_model *m,
 	                               err)))
 		return rc;
 	const char *ert = apnas_opts_string(o, "ert");
+	/* A missing or unreadable ERT is the user's to fix: bad input. */
 	if (ert[0] && (rc = apnas_energy_ert_load(&m->energy, ert, err)))
-		return rc;
+		return rc == APNAS_ENOMEM ? rc : (err->code = APNAS_EINVAL);
 	const char *over = apnas_opts_string(o, "energy");
 	if (over[0] && (rc = apnas_energy_overrides(&m->energy, over, err)))
 		return apnas_error_prefix(err, "energy");
