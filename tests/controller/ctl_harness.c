@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cth_open(cth *h, apnas_kind kind, const char *name,
              const char *const *settings, size_t n,
@@ -20,37 +21,23 @@ int cth_open(cth *h, apnas_kind kind, const char *name,
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s_%s.so", dir, apnas_kind_name(kind),
 	         name);
-	apnas_error lerr;
-	apnas_error_clear(&lerr);
-	int rc = apnas_host_open_file(path, kind, &h->lib, &lerr);
-	ck_assert_msg(rc == 0, "loading %s: %s", path, lerr.msg);
-	ck_assert_str_eq(h->lib.desc->name, name);
-	h->ops = h->lib.desc->ops;
-	char what[96];
-	snprintf(what, sizeof what, "%s '%s'", apnas_kind_name(kind), name);
-	rc = apnas_opts_from_settings(h->lib.desc->options, what, settings, n,
-	                              &h->opts, err);
-	if (rc < 0) {
-		h->opts = NULL;
-		return rc;
-	}
-	apnas_plugin_ctx ctx = {.opts = h->opts, .seed = seed, .threads = 1,
-	                        .decisions = d, .n_decisions = nd};
-	const apnas_common_ops *ops = h->ops;
-	rc = ops->create(&ctx, &h->self, err);
+	apnas_plugin_ctx ctx = {.seed = seed, .threads = 1, .decisions = d,
+	                        .n_decisions = nd};
+	/* The file must be there; its options and create() may refuse. */
+	ck_assert_msg(access(path, R_OK) == 0, "no plugin %s", path);
+	int rc = apnas_plugin_open(kind, path, settings, n, &ctx, &h->h, err);
 	if (rc < 0)
-		h->self = NULL;
-	return rc;
+		return rc;
+	ck_assert_str_eq(apnas_plugin_desc_of(h->h)->name, name);
+	h->opts = apnas_plugin_opts(h->h);
+	h->ops = apnas_plugin_ops(h->h);
+	h->self = apnas_plugin_self(h->h);
+	return 0;
 }
 
 void cth_close(cth *h)
 {
-	if (h->self)
-		((const apnas_common_ops *)h->ops)->destroy(h->self);
-	if (h->opts)
-		apnas_opts_free(h->opts);
-	if (h->lib.handle)
-		apnas_host_close(&h->lib);
+	apnas_plugin_close(h->h);
 	memset(h, 0, sizeof *h);
 }
 

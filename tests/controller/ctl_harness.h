@@ -6,15 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <apnas/harness.h>
 #include <apnas/plugin.h>
 
 #include "host.h"
 
 typedef struct cth {
-	apnas_loaded lib;    /* owned */
-	apnas_opts *opts;    /* owned */
-	const void *ops;     /* lib.desc->ops */
-	void *self;          /* the instance, owned */
+	apnas_plugin_handle *h; /* owned: the SDK harness's handle */
+	const apnas_opts *opts; /* owned by h */
+	const void *ops;        /* owned by h */
+	void *self;             /* the instance, owned by h */
 } cth;
 
 /* Loads $APNAS_PLUGIN_PATH/<kind>_<name>.so (failing the test if it cannot)
