@@ -12,31 +12,22 @@ int sp_try_open(sp *s, const char *name, const char *const *settings,
                 apnas_error *err)
 {
 	memset(s, 0, sizeof *s);
-	int rc = apnas_host_open(APNAS_KIND_SPACE, name, NULL, &s->lib, err);
-	if (rc)
-		return rc;
 	size_t n = 0;
 	while (settings && settings[n])
 		n++;
-	rc = apnas_opts_from_settings(s->lib.desc->options, "space", settings,
-	                              n, &s->opts, err);
-	if (rc) {
-		apnas_host_close(&s->lib);
-		return rc;
-	}
-	s->ops = s->lib.desc->ops;
 	apnas_plugin_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
-	ctx.opts = s->opts;
 	ctx.seed = seed;
 	ctx.threads = threads;
 	ctx.data = data;
-	rc = s->ops->create(&ctx, &s->self, err);
-	if (rc) {
-		apnas_opts_free(s->opts);
-		apnas_host_close(&s->lib);
+	int rc = apnas_plugin_open(APNAS_KIND_SPACE, name, settings, n, &ctx,
+	                           &s->h, err);
+	if (rc)
 		return rc;
-	}
+	s->desc = apnas_plugin_desc_of(s->h);
+	s->ops = apnas_plugin_ops(s->h);
+	s->opts = apnas_plugin_opts(s->h);
+	s->self = apnas_plugin_self(s->h);
 	return s->ops->decisions(s->self, &s->dec, &s->nd, err);
 }
 
@@ -51,10 +42,7 @@ void sp_open(sp *s, const char *name, const char *const *settings,
 
 void sp_close(sp *s)
 {
-	if (s->self)
-		s->ops->destroy(s->self);
-	apnas_opts_free(s->opts);
-	apnas_host_close(&s->lib);
+	apnas_plugin_close(s->h);
 	memset(s, 0, sizeof *s);
 }
 

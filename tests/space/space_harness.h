@@ -7,15 +7,17 @@
 #include <stdint.h>
 
 #include <apnas/data.h>
+#include <apnas/harness.h>
 #include <apnas/plugin.h>
 
 #include "host.h"
 
 typedef struct sp {
-	apnas_loaded lib;
-	const apnas_space_ops *ops;
-	apnas_opts *opts;
-	void *self;
+	apnas_plugin_handle *h;      /* owned: the SDK harness's handle */
+	const apnas_plugin_desc *desc; /* owned by h */
+	const apnas_space_ops *ops;  /* owned by h */
+	const apnas_opts *opts;      /* owned by h */
+	void *self;                  /* owned by h */
 	const apnas_decision *dec; /* owned by the instance */
 	size_t nd;
 } sp;

@@ -302,7 +302,7 @@ START_TEST(archfile_round_trip)
 	ck_assert_str_eq(a.settings[0], "space.plugin=enas_macro");
 	/* every option that defines the network, as settings that rebuild
 	 * it; the recipe's only as comments */
-	const apnas_option *t = s.lib.desc->options;
+	const apnas_option *t = s.desc->options;
 	size_t nopt = 0, nrecipe = 0;
 	for (; t[nopt].key; nopt++)
 		nrecipe += (t[nopt].flags & APNAS_OPT_RECIPE) != 0;
