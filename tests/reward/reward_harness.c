@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void rwh_require_env(void)
 {
@@ -26,17 +27,10 @@ static void open_metrics(rwh *h, const char *dir)
 	snprintf(path, sizeof path, "%s/cost_systolic.so", dir);
 	apnas_error err;
 	apnas_error_clear(&err);
-	apnas_instance *c = &h->cost;
-	int rc = apnas_host_open_file(path, APNAS_KIND_COST, &c->lib, &err);
+	int rc = apnas_plugin_open(APNAS_KIND_COST, path, NULL, 0, NULL,
+	                           &h->cost, &err);
 	ck_assert_msg(rc == 0, "loading %s: %s", path, err.msg);
-	c->ops = c->lib.desc->ops;
-	rc = apnas_opts_from_settings(c->lib.desc->options, "cost systolic",
-	                              NULL, 0, &c->opts, &err);
-	ck_assert_msg(rc == 0, "cost systolic options: %s", err.msg);
-	apnas_plugin_ctx ctx = { .opts = c->opts, .seed = 1, .threads = 1 };
-	rc = ((const apnas_cost_ops *)c->ops)->create(&ctx, &c->self, &err);
-	ck_assert_msg(rc == 0, "cost systolic: %s", err.msg);
-	rc = apnas_metricset_init(&h->ms, c, &err);
+	rc = apnas_plugin_metric_list(h->cost, &h->ms.decl, &h->ms.n, &err);
 	ck_assert_msg(rc == 0, "metric list: %s", err.msg);
 	ck_assert_uint_le(h->ms.n, RWH_MAX);
 }
@@ -50,51 +44,33 @@ int rwh_open(rwh *h, const char *name, const char *const *settings,
 	open_metrics(h, dir);
 	char path[4096];
 	snprintf(path, sizeof path, "%s/reward_%s.so", dir, name);
-	apnas_error lerr;
-	apnas_error_clear(&lerr);
-	int rc = apnas_host_open_file(path, APNAS_KIND_REWARD, &h->lib, &lerr);
-	ck_assert_msg(rc == 0, "loading %s: %s", path, lerr.msg);
-	ck_assert_str_eq(h->lib.desc->name, name);
-	h->ops = h->lib.desc->ops;
-
-	char what[64];
-	snprintf(what, sizeof what, "reward %s", name);
-	rc = apnas_opts_from_settings(h->lib.desc->options, what, settings, n,
-	                              &h->opts, err);
-	if (rc < 0) {
-		h->opts = NULL;
-		return rc;
-	}
-	apnas_plugin_ctx ctx = { .opts = h->opts, .seed = 1, .threads = 1,
+	/* The file must load; its options and create() may refuse. */
+	ck_assert_msg(access(path, R_OK) == 0, "no plugin %s", path);
+	apnas_plugin_ctx ctx = { .seed = 1, .threads = 1,
 	                         .metrics = h->ms.decl,
 	                         .n_metrics = h->ms.n };
-	rc = h->ops->create(&ctx, &h->self, err);
+	int rc = apnas_plugin_open(APNAS_KIND_REWARD, path, settings, n, &ctx,
+	                           &h->h, err);
 	if (rc < 0)
-		h->self = NULL;
-	return rc;
+		return rc;
+	h->desc = apnas_plugin_desc_of(h->h);
+	ck_assert_str_eq(h->desc->name, name);
+	h->ops = apnas_plugin_ops(h->h);
+	h->self = apnas_plugin_self(h->h);
+	return 0;
 }
 
 void rwh_close(rwh *h)
 {
-	if (h->self)
-		h->ops->destroy(h->self);
-	if (h->opts)
-		apnas_opts_free(h->opts);
-	if (h->lib.handle)
-		apnas_host_close(&h->lib);
-	apnas_metricset_free(&h->ms);
-	if (h->cost.self)
-		((const apnas_cost_ops *)h->cost.ops)->destroy(h->cost.self);
-	if (h->cost.opts)
-		apnas_opts_free(h->cost.opts);
-	if (h->cost.lib.handle)
-		apnas_host_close(&h->cost.lib);
+	apnas_plugin_close(h->h);
+	free(h->ms.decl);
+	apnas_plugin_close(h->cost);
 	memset(h, 0, sizeof *h);
 }
 
 size_t rwh_index(const rwh *h, const char *name)
 {
-	long i = apnas_metricset_find(&h->ms, name);
+	long i = apnas_metric_find(h->ms.decl, h->ms.n, name);
 	ck_assert_msg(i >= 0, "the run has no metric \"%s\"", name);
 	return (size_t)i;
 }
@@ -120,9 +96,9 @@ double rwh_reward_vec(rwh *h, const rwh_vec *v)
 	apnas_error_clear(&err);
 	double r = NAN;
 	int rc = h->ops->reward(h->self, v->v, &r, &err);
-	ck_assert_msg(rc == 0, "reward %s failed: %s", h->lib.desc->name,
+	ck_assert_msg(rc == 0, "reward %s failed: %s", h->desc->name,
 	              err.msg);
-	ck_assert_msg(isfinite(r), "reward %s = %g", h->lib.desc->name, r);
+	ck_assert_msg(isfinite(r), "reward %s = %g", h->desc->name, r);
 	return r;
 }
 

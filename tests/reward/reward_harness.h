@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include <apnas/harness.h>
 #include <apnas/plugin.h>
 
 #include "host.h"
@@ -19,12 +20,15 @@
 void rwh_require_env(void);
 
 typedef struct rwh {
-	apnas_loaded lib;             /* owned */
-	apnas_opts *opts;             /* owned; NULL if options were refused */
-	const apnas_reward_ops *ops;  /* points into lib */
-	void *self;                   /* owned; NULL if create() failed */
-	apnas_instance cost;          /* owned: cost_systolic, defaults */
-	apnas_metricset ms;           /* owned: the run's metrics (ctx) */
+	apnas_plugin_handle *h;       /* owned: the reward, NULL if refused */
+	const apnas_plugin_desc *desc; /* the reward's; owned by the host */
+	const apnas_reward_ops *ops;  /* owned by h */
+	void *self;                   /* owned by h; NULL if refused */
+	apnas_plugin_handle *cost;    /* owned: cost_systolic, defaults */
+	struct {
+		apnas_metric_decl *decl; /* owned: the run's metrics (ctx) */
+		size_t n;
+	} ms;
 } rwh;
 
 /* Loads reward_<name>.so (a failure to load aborts the test) and creates

@@ -87,7 +87,7 @@ static void assert_refused(rwh *h, rwh_vec m, const char *word)
 	double r = 12345;
 	int rc = h->ops->reward(h->self, m.v, &r, &err);
 	ck_assert_msg(rc == APNAS_EINVAL, "reward %s scored acc=%g cyc=%g",
-	              h->lib.desc->name, m.v[rwh_index(h, "accuracy")],
+	              h->desc->name, m.v[rwh_index(h, "accuracy")],
 	              m.v[rwh_index(h, "cycles")]);
 	rwh_assert_msg(&err, word);
 	ck_assert_double_eq(r, 12345);
