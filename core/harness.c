@@ -94,6 +94,11 @@ const apnas_opts *apnas_plugin_opts(const apnas_plugin_handle *h)
 	return h->inst.opts;
 }
 
+const apnas_instance *apnas_plugin_instance(const apnas_plugin_handle *h)
+{
+	return &h->inst;
+}
+
 const char *apnas_plugin_path(const apnas_plugin_handle *h)
 {
 	return h->inst.lib.path;

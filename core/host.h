@@ -48,4 +48,10 @@ typedef struct apnas_instance {
 	const void *ops;         /* == lib.desc->ops; cast per kind */
 } apnas_instance;
 
+/* The instance behind an SDK harness handle (<apnas/harness.h>), for the
+ * core's own tests that hand it to internal code (the metric list). */
+struct apnas_plugin_handle;
+const apnas_instance *apnas_plugin_instance(
+	const struct apnas_plugin_handle *h);
+
 #endif

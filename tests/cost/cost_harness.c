@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int ch_open(ch_plugin *p, const char *name, const char *const *settings,
             size_t n, apnas_error *err)
@@ -17,33 +18,21 @@ int ch_open(ch_plugin *p, const char *name, const char *const *settings,
 	              "APNAS_PLUGIN_PATH is not set: run through meson test");
 	char path[4096];
 	snprintf(path, sizeof path, "%s/cost_%s.so", dir, name);
+	/* The file must be there; its options and create() may refuse. */
+	ck_assert_msg(access(path, R_OK) == 0, "no plugin %s", path);
+	apnas_plugin_ctx ctx = {.seed = 7, .threads = 1};
+	int rc = apnas_plugin_open(APNAS_KIND_COST, path, settings, n, &ctx,
+	                           &p->h, err);
+	if (rc < 0)
+		return rc;
+	p->desc = apnas_plugin_desc_of(p->h);
+	ck_assert_str_eq(p->desc->name, name);
+	p->opts = apnas_plugin_opts(p->h);
+	p->ops = apnas_plugin_ops(p->h);
+	p->self = apnas_plugin_self(p->h);
 	apnas_error lerr;
 	apnas_error_clear(&lerr);
-	int rc = apnas_host_open_file(path, APNAS_KIND_COST, &p->lib, &lerr);
-	ck_assert_msg(rc == 0, "loading %s: %s", path, lerr.msg);
-	ck_assert_str_eq(p->lib.desc->name, name);
-	p->ops = p->lib.desc->ops;
-	char what[64];
-	snprintf(what, sizeof what, "cost %s", name);
-	rc = apnas_opts_from_settings(p->lib.desc->options, what, settings, n,
-	                              &p->opts, err);
-	if (rc < 0) {
-		p->opts = NULL;
-		apnas_host_close(&p->lib);
-		return rc;
-	}
-	apnas_plugin_ctx ctx = {.opts = p->opts, .seed = 7, .threads = 1};
-	rc = p->ops->create(&ctx, &p->self, err);
-	if (rc < 0) {
-		p->self = NULL;
-		ch_close(p);
-		return rc;
-	}
-	/* The instance the core would hold; the set only borrows from it. */
-	apnas_instance inst = {.lib = p->lib, .opts = p->opts,
-	                       .self = p->self, .ops = p->ops};
-	apnas_error_clear(&lerr);
-	rc = apnas_metricset_init(&p->ms, &inst, &lerr);
+	rc = apnas_metricset_init(&p->ms, apnas_plugin_instance(p->h), &lerr);
 	ck_assert_msg(rc == 0, "the core refuses %s's metrics: %s", path,
 	              lerr.msg);
 	return 0;
@@ -52,7 +41,7 @@ int ch_open(ch_plugin *p, const char *name, const char *const *settings,
 size_t ch_index(const ch_plugin *p, const char *name)
 {
 	long i = apnas_metricset_find(&p->ms, name);
-	ck_assert_msg(i >= 0, "cost %s has no metric %s", p->lib.desc->name,
+	ck_assert_msg(i >= 0, "cost %s has no metric %s", p->desc->name,
 	              name);
 	return (size_t)i;
 }
@@ -74,19 +63,14 @@ double *ch_cost_ok(ch_plugin *p, const apnas_net *net, double **layers)
 	}
 	apnas_error err;
 	int rc = ch_cost(p, net, v, layers ? *layers : NULL, &err);
-	ck_assert_msg(rc == 0, "cost %s: %s", p->lib.desc->name, err.msg);
+	ck_assert_msg(rc == 0, "cost %s: %s", p->desc->name, err.msg);
 	return v;
 }
 
 void ch_close(ch_plugin *p)
 {
 	apnas_metricset_free(&p->ms);
-	if (p->self)
-		p->ops->destroy(p->self);
-	if (p->opts)
-		apnas_opts_free(p->opts);
-	if (p->lib.handle)
-		apnas_host_close(&p->lib);
+	apnas_plugin_close(p->h);
 	memset(p, 0, sizeof *p);
 }
 

@@ -10,16 +10,19 @@
 #include <apnas/plugin.h>
 #include <apnas/rng.h>
 
+#include <apnas/harness.h>
+
 #include "host.h"
 #include "hw/systolic_model.h"
 #include "metrics/metrics.h"
 
 /* A cost plugin instance loaded from $APNAS_PLUGIN_PATH. */
 typedef struct ch_plugin {
-	apnas_loaded lib;
-	apnas_opts *opts;
-	const apnas_cost_ops *ops;
-	void *self;
+	apnas_plugin_handle *h;           /* owned: the SDK harness's handle */
+	const apnas_plugin_desc *desc;    /* owned by h */
+	const apnas_opts *opts;           /* owned by h */
+	const apnas_cost_ops *ops;        /* owned by h */
+	void *self;                       /* owned by h */
 	/* The run's metrics as the core builds them from this instance
 	 * (accuracy, macs, params, then the plugin's); borrows from it. */
 	apnas_metricset ms;

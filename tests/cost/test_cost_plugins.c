@@ -161,10 +161,9 @@ START_TEST(hardware_is_described)
 		apnas_error err;
 		ck_assert_msg(ch_open(&p, cases[k].plugin, cases[k].set,
 		                      cases[k].n, &err) == 0, "%s", err.msg);
-		apnas_instance inst = {.lib = p.lib, .opts = p.opts,
-		                       .self = p.self, .ops = p.ops};
 		char hw[128];
-		apnas_metricset_hardware(&p.ms, &inst, hw, sizeof hw);
+		apnas_metricset_hardware(&p.ms, apnas_plugin_instance(p.h), hw,
+		                         sizeof hw);
 		ck_assert_str_eq(hw, cases[k].want);
 		ch_close(&p);
 	}
