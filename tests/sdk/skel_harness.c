@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The file prefix of each kind, spelt out here rather than taken from
  * the core, so a wrong core table cannot hide a wrong file name. */
@@ -36,26 +37,31 @@ void skel_load(skel *p, apnas_kind kind)
 	              APNAS_PLUGIN_SYMBOL);
 }
 
+/* Opened as a third party would test its plugin: through the SDK's
+ * harness (<apnas/harness.h>), which loads, resolves options and creates
+ * exactly as `apnas` does. */
 int skel_open(skel *p, apnas_kind kind, const char *const *settings,
               size_t n, const apnas_plugin_ctx *ctx, apnas_error *err)
 {
-	skel_load(p, kind);
+	memset(p, 0, sizeof *p);
+	const char *dir = getenv("APNAS_PLUGIN_PATH");
+	ck_assert_msg(dir && dir[0],
+	              "APNAS_PLUGIN_PATH is not set: run through meson test");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s_skeleton.so", dir,
+	         kind_prefix(kind));
+	ck_assert_msg(access(path, R_OK) == 0, "no plugin %s", path);
 	apnas_error_clear(err);
-	int rc = apnas_opts_from_settings(p->desc->options, "skeleton",
-	                                  settings, n, &p->opts, err);
-	if (rc < 0) {
-		p->opts = NULL;
-		return rc;
-	}
 	apnas_plugin_ctx c = {.seed = 1, .threads = 1};
 	if (ctx)
 		c = *ctx;
-	c.opts = p->opts;
-	const apnas_common_ops *ops = p->desc->ops;
-	rc = ops->create(&c, &p->self, err);
+	int rc = apnas_plugin_open(kind, path, settings, n, &c, &p->h, err);
 	if (rc < 0)
-		p->self = NULL;
-	return rc;
+		return rc;
+	p->desc = apnas_plugin_desc_of(p->h);
+	p->opts = apnas_plugin_opts(p->h);
+	p->self = apnas_plugin_self(p->h);
+	return 0;
 }
 
 void skel_open_ok(skel *p, apnas_kind kind, const char *const *settings,
@@ -69,10 +75,7 @@ void skel_open_ok(skel *p, apnas_kind kind, const char *const *settings,
 
 void skel_close(skel *p)
 {
-	if (p->self)
-		((const apnas_common_ops *)p->desc->ops)->destroy(p->self);
-	if (p->opts)
-		apnas_opts_free(p->opts);
+	apnas_plugin_close(p->h);
 	if (p->handle)
 		dlclose(p->handle);
 	memset(p, 0, sizeof *p);
@@ -82,16 +85,11 @@ void skel_metrics(const skel *cost, apnas_metricset *ms)
 {
 	ck_assert_int_eq(cost->desc->kind, APNAS_KIND_COST);
 	ck_assert_ptr_nonnull(cost->self);
-	/* The instance the core would hold; the set only borrows from it. */
-	apnas_instance inst = {
-		.lib = {.desc = cost->desc, .handle = cost->handle},
-		.opts = cost->opts,
-		.self = cost->self,
-		.ops = cost->desc->ops,
-	};
+	ck_assert_ptr_nonnull(cost->h);
 	apnas_error err;
 	apnas_error_clear(&err);
-	ck_assert_msg(apnas_metricset_init(ms, &inst, &err) == 0,
+	ck_assert_msg(apnas_metricset_init(ms, apnas_plugin_instance(cost->h),
+	                                   &err) == 0,
 	              "the core refuses %s_skeleton's metrics: %s", "cost",
 	              err.msg);
 }

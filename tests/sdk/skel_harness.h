@@ -7,15 +7,17 @@
 
 #include <stddef.h>
 
+#include <apnas/harness.h>
 #include <apnas/plugin.h>
 
 #include "metrics/metrics.h"
 
 typedef struct skel {
-	void *handle;                 /* dlopen handle; owned */
+	void *handle;                 /* skel_load's dlopen handle; owned */
+	apnas_plugin_handle *h;       /* skel_open's SDK handle; owned */
 	const apnas_plugin_desc *desc; /* points into the loaded object */
-	apnas_opts *opts;             /* owned; NULL if options were refused */
-	void *self;                   /* owned; NULL if create() failed */
+	const apnas_opts *opts;       /* owned by h; NULL if refused */
+	void *self;                   /* owned by h; NULL if refused */
 } skel;
 
 /* Loads <kind>_skeleton.so from $APNAS_PLUGIN_PATH (failing the test if it
