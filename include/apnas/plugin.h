@@ -74,8 +74,10 @@ typedef struct apnas_plugin_ctx {
 	                             with apnas_rng_derive(seed, "<name>") */
 	int32_t threads;          /* worker threads the plugin may use (>= 1) */
 	const apnas_data_info *data;      /* SPACE: the data trained on; NULL
-	                                     when nothing is trained (cost, arch
-	                                     parsing); owned by the core */
+	                                     when nothing is trained (arch
+	                                     parsing), or with train_n == 0 the
+	                                     geometry alone (costing): build no
+	                                     weights then; owned by the core */
 	const apnas_decision *decisions;  /* CONTROLLER: the space's decisions,
 	                                     owned by the core, valid until
 	                                     destroy(); NULL for other kinds */
