@@ -5,7 +5,7 @@
 #define APNAS_CLI_ARCH_LOAD_H
 
 #include "cli.h"
-#include "train/arch_open.h"
+#include "arch/arch_open.h"
 
 typedef apnas_arch_open cli_arch;
 

@@ -10,7 +10,7 @@
 
 #include "rundir/rundir.h"
 #include "testhook.h"
-#include "train/arch_open.h"
+#include "arch/arch_open.h"
 #include "train/train.h"
 #include "train/train_ckpt.h"
 #include "train/train_cost.h"

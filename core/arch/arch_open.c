@@ -1,5 +1,5 @@
 /* Opening an architecture for a command: see arch_open.h. */
-#include "train/arch_open.h"
+#include "arch/arch_open.h"
 
 #include <errno.h>
 #include <stdlib.h>
