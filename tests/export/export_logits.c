@@ -18,7 +18,7 @@
 #include <apnas/nn.h>
 
 #include "export/export.h"
-#include "train/arch_open.h"
+#include "arch/arch_open.h"
 
 static int fail(const char *what, const apnas_error *e)
 {
