@@ -287,6 +287,32 @@ static int choice_fail(apnas_error *err, const struct where *w,
 	            elem, ch, got);
 }
 
+/* A float option's value, or one element of a float list (elem is then
+ * "element K "): ints are accepted, the result must be finite and in
+ * range. */
+static int float_of(const apnas_option *o, const config_setting_t *s,
+                    const char *elem, const struct where *w,
+                    const char *what, double *x, apnas_error *err)
+{
+	char got[256];
+	int t = config_setting_type(s);
+	if (t != CONFIG_TYPE_FLOAT && !is_int_setting(s)) {
+		fmt_got(got, sizeof got, s);
+		return fail(err, w, what, o->key, "%smust be a float, got %s",
+		            elem, got);
+	}
+	*x = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+	                            : (double)config_setting_get_int64(s);
+	if (!isfinite(*x))
+		return fail(err, w, what, o->key, "%smust be a finite float",
+		            elem);
+	if (out_of_range(o, *x)) {
+		apnas_fmt_double(got, sizeof got, *x);
+		return range_fail(err, w, what, o, elem, got);
+	}
+	return 0;
+}
+
 /* Converts setting s into v per o's type; v must be zeroed. */
 static int convert(const apnas_option *o, const config_setting_t *s,
                    opt_val *v, const struct where *w, const char *what,
@@ -316,21 +342,7 @@ static int convert(const apnas_option *o, const config_setting_t *s,
 		}
 		return 0;
 	case APNAS_OPT_FLOAT:
-		if (t != CONFIG_TYPE_FLOAT && !is_int_setting(s)) {
-			fmt_got(got, sizeof got, s);
-			return fail(err, w, what, o->key,
-			            "must be a float, got %s", got);
-		}
-		v->f = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-		                              : (double)config_setting_get_int64(s);
-		if (!isfinite(v->f))
-			return fail(err, w, what, o->key,
-			            "must be a finite float");
-		if (out_of_range(o, v->f)) {
-			apnas_fmt_double(got, sizeof got, v->f);
-			return range_fail(err, w, what, o, "", got);
-		}
-		return 0;
+		return float_of(o, s, "", w, what, &v->f, err);
 	case APNAS_OPT_STRING:
 		if (t != CONFIG_TYPE_STRING) {
 			fmt_got(got, sizeof got, s);
@@ -345,47 +357,11 @@ static int convert(const apnas_option *o, const config_setting_t *s,
 		if (!v->s)
 			return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 		return 0;
-	case APNAS_OPT_FLOAT_LIST: {
-		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
-			fmt_got(got, sizeof got, s);
-			return fail(err, w, what, o->key,
-			            "must be a %s ([...]), got %s",
-			            apnas_opt_type_name(o->type), got);
-		}
-		size_t n = (size_t)config_setting_length(s);
-		v->n = n;
-		v->flts = calloc(n ? n : 1, sizeof *v->flts);
-		if (!v->flts)
-			return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-		for (size_t k = 0; k < n; k++) {
-			const config_setting_t *e =
-				config_setting_get_elem(s, (unsigned)k);
-			char elem[64];
-			snprintf(elem, sizeof elem, "element %zu ", k);
-			int et = config_setting_type(e);
-			if (et != CONFIG_TYPE_FLOAT && !is_int_setting(e)) {
-				fmt_got(got, sizeof got, e);
-				return fail(err, w, what, o->key,
-				            "%smust be a float, got %s", elem,
-				            got);
-			}
-			double x = et == CONFIG_TYPE_FLOAT
-			         ? config_setting_get_float(e)
-			         : (double)config_setting_get_int64(e);
-			if (!isfinite(x))
-				return fail(err, w, what, o->key,
-				            "%smust be a finite float", elem);
-			if (out_of_range(o, x)) {
-				apnas_fmt_double(got, sizeof got, x);
-				return range_fail(err, w, what, o, elem, got);
-			}
-			v->flts[k] = x;
-		}
-		return 0;
-	}
 	case APNAS_OPT_INT_LIST:
+	case APNAS_OPT_FLOAT_LIST:
 	case APNAS_OPT_STRING_LIST: {
 		int want_int = o->type == APNAS_OPT_INT_LIST;
+		int want_float = o->type == APNAS_OPT_FLOAT_LIST;
 		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
 			fmt_got(got, sizeof got, s);
 			return fail(err, w, what, o->key,
@@ -396,16 +372,23 @@ static int convert(const apnas_option *o, const config_setting_t *s,
 		v->n = n;
 		if (want_int)
 			v->ints = calloc(n ? n : 1, sizeof *v->ints);
+		else if (want_float)
+			v->flts = calloc(n ? n : 1, sizeof *v->flts);
 		else
 			v->strs = calloc(n ? n : 1, sizeof *v->strs);
-		if (want_int ? !v->ints : !v->strs)
+		if (want_int ? !v->ints : want_float ? !v->flts : !v->strs)
 			return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 		for (size_t k = 0; k < n; k++) {
 			const config_setting_t *e =
 				config_setting_get_elem(s, (unsigned)k);
 			char elem[64];
 			snprintf(elem, sizeof elem, "element %zu ", k);
-			if (want_int) {
+			if (want_float) {
+				int rc = float_of(o, e, elem, w, what, &v->flts[k],
+				                  err);
+				if (rc)
+					return rc;
+			} else if (want_int) {
 				if (!is_int_setting(e)) {
 					fmt_got(got, sizeof got, e);
 					return fail(err, w, what, o->key,
