@@ -149,24 +149,6 @@ int apnas_metricset_layer(const apnas_metricset *ms, size_t i)
 	return i < ms->n && (ms->decl[i].scope & APNAS_SCOPE_LAYER);
 }
 
-void apnas_metricset_names(const apnas_metricset *ms, int goal_min,
-                           char *buf, size_t cap)
-{
-	size_t used = 0;
-	if (cap)
-		buf[0] = '\0';
-	for (size_t i = 0; i < ms->n && cap; i++) {
-		if (!apnas_metricset_net(ms, i) ||
-		    (goal_min && ms->decl[i].goal != APNAS_GOAL_MIN))
-			continue;
-		int w = snprintf(buf + used, cap - used, "%s%s",
-		                 used ? ", " : "", ms->decl[i].name);
-		if (w < 0 || (size_t)w >= cap - used)
-			break;
-		used += (size_t)w;
-	}
-}
-
 void apnas_metricset_hardware(const apnas_metricset *ms,
                               const apnas_instance *cost, char *buf,
                               size_t cap)

@@ -68,10 +68,6 @@ long apnas_metricset_find(const apnas_metricset *ms, const char *name);
 int apnas_metricset_net(const apnas_metricset *ms, size_t i);
 /* Whether metric i has per-layer values (scope LAYER or BOTH). */
 int apnas_metricset_layer(const apnas_metricset *ms, size_t i);
-/* "cycles, macs, ..." of every metric with a network value (and, when
- * goal_min, only those where lower is better) into buf. */
-void apnas_metricset_names(const apnas_metricset *ms, int goal_min,
-                           char *buf, size_t cap);
 /* A one-line label of the hardware: the cost plugin's describe() when it
  * has one (ABI 2.1), else "<plugin> key=value ..." from its options. */
 void apnas_metricset_hardware(const apnas_metricset *ms,
