@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include <apnas/harness.h>
+
 #include "host.h"
 
 typedef struct row {
@@ -27,54 +29,44 @@ typedef struct rows {
  * options to be created lists "(set its options to see them)". */
 static void cost_metrics(const apnas_loaded *l, row *w)
 {
-	apnas_instance inst;
-	memset(&inst, 0, sizeof inst);
+	apnas_plugin_handle *h = NULL;
 	apnas_error err;
 	apnas_error_clear(&err);
-	static const apnas_option none[] = {{NULL, 0, NULL, 0, 0, NULL, NULL, 0}};
-	if (apnas_opts_from_settings(l->desc->options ? l->desc->options : none,
-	                             l->desc->name, NULL, 0, &inst.opts, &err))
-		return;
-	apnas_plugin_ctx ctx;
-	memset(&ctx, 0, sizeof ctx);
-	ctx.opts = inst.opts;
-	ctx.threads = 1;
-	const apnas_cost_ops *ops = l->desc->ops;
-	if (ops->create(&ctx, &inst.self, &err) == 0) {
-		const apnas_metric_decl *d = ops->metrics(inst.self);
-		char *text = NULL, *json = NULL;
-		size_t tl = 0, jl = 0;
-		FILE *t = open_memstream(&text, &tl);
-		FILE *j = open_memstream(&json, &jl);
-		if (t && j) {
-			fputc('[', j);
-			for (size_t i = 0; d && d[i].name; i++) {
-				fprintf(t, "%s%s%s%s%s", i ? ", " : "", d[i].name,
-				        d[i].unit[0] ? " [" : "", d[i].unit,
-				        d[i].unit[0] ? "]" : "");
-				fprintf(j, "%s{\"name\": ", i ? ", " : "");
-				cli_json_string(j, d[i].name);
-				fputs(", \"unit\": ", j);
-				cli_json_string(j, d[i].unit);
-				fputs(", \"help\": ", j);
-				cli_json_string(j, d[i].help);
-				fprintf(j, ", \"lower_is_better\": %s}",
-				        d[i].goal == APNAS_GOAL_MIN ? "true"
-				                                    : "false");
-			}
-			fputc(']', j);
-		}
-		if (t)
-			fclose(t);
-		if (j)
-			fclose(j);
-		w->metrics = text;
-		w->metrics_json = json;
-		ops->destroy(inst.self);
-	} else {
+	if (apnas_plugin_open(APNAS_KIND_COST, l->path, NULL, 0, NULL, &h,
+	                      &err)) {
 		w->metrics = strdup("(set its options to see them)");
+		return;
 	}
-	apnas_opts_free(inst.opts);
+	const apnas_cost_ops *ops = apnas_plugin_ops(h);
+	const apnas_metric_decl *d = ops->metrics(apnas_plugin_self(h));
+	char *text = NULL, *json = NULL;
+	size_t tl = 0, jl = 0;
+	FILE *t = open_memstream(&text, &tl);
+	FILE *j = open_memstream(&json, &jl);
+	if (t && j) {
+		fputc('[', j);
+		for (size_t i = 0; d && d[i].name; i++) {
+			fprintf(t, "%s%s%s%s%s", i ? ", " : "", d[i].name,
+			        d[i].unit[0] ? " [" : "", d[i].unit,
+			        d[i].unit[0] ? "]" : "");
+			fprintf(j, "%s{\"name\": ", i ? ", " : "");
+			cli_json_string(j, d[i].name);
+			fputs(", \"unit\": ", j);
+			cli_json_string(j, d[i].unit);
+			fputs(", \"help\": ", j);
+			cli_json_string(j, d[i].help);
+			fprintf(j, ", \"lower_is_better\": %s}",
+			        d[i].goal == APNAS_GOAL_MIN ? "true" : "false");
+		}
+		fputc(']', j);
+	}
+	if (t)
+		fclose(t);
+	if (j)
+		fclose(j);
+	w->metrics = text;
+	w->metrics_json = json;
+	apnas_plugin_close(h);
 }
 
 static int collect(const apnas_loaded *l, void *ud)
