@@ -181,6 +181,9 @@ static const struct {
 	  sizeof(apnas_reward_ops), offsetof(apnas_cost_ops, describe) },
 	/* 2.1: apnas_cost_ops.describe. */
 	{ 1, sizeof(apnas_space_ops), sizeof(apnas_controller_ops),
+	  sizeof(apnas_reward_ops), offsetof(apnas_cost_ops, hw_decisions) },
+	/* 2.2: apnas_cost_ops.hw_decisions, APNAS_DECISION_CHOICE. */
+	{ 2, sizeof(apnas_space_ops), sizeof(apnas_controller_ops),
 	  sizeof(apnas_reward_ops), sizeof(apnas_cost_ops) },
 };
 

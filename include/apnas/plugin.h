@@ -52,8 +52,14 @@ typedef enum apnas_kind {
 /* ---- decisions: how a search space describes its architectures ------- */
 
 typedef enum apnas_decision_kind {
-	APNAS_DECISION_OP = 1,  /* pick one of n_choices operations */
-	APNAS_DECISION_SKIP = 2 /* one bit: connect layer skip_from into layer */
+	APNAS_DECISION_OP = 1,    /* pick one of n_choices operations */
+	APNAS_DECISION_SKIP = 2,  /* one bit: connect layer skip_from into layer */
+	APNAS_DECISION_CHOICE = 3 /* since 2.2: one of n_choices, tied to no
+	                             layer (a cost model's hardware decision,
+	                             apnas_hw_decision); comes after every OP
+	                             and SKIP decision.  A controller built for
+	                             2.0 or 2.1 is shown these as OP decisions
+	                             of layers past the last one. */
 } apnas_decision_kind;
 
 /* One token of an architecture.  An architecture is an int32_t array with
@@ -61,8 +67,10 @@ typedef enum apnas_decision_kind {
 typedef struct apnas_decision {
 	apnas_decision_kind kind;
 	int32_t n_choices; /* >= 2; 2 for SKIP */
-	int32_t layer;     /* the layer this decision belongs to, 0-based */
-	int32_t skip_from; /* SKIP: the earlier layer (< layer); -1 for OP */
+	int32_t layer;     /* the layer this decision belongs to, 0-based;
+	                      -1 for CHOICE */
+	int32_t skip_from; /* SKIP: the earlier layer (< layer); -1 for OP
+	                      and CHOICE */
 } apnas_decision;
 
 /* ---- what every create() receives ------------------------------------ */
@@ -314,6 +322,33 @@ APNAS_API long apnas_metric_find(const apnas_metric_decl *list, size_t n,
 
 /* ---- cost models ------------------------------------------------------ */
 
+/* One hardware decision of a cost model that searches its hardware with
+ * the network (co-search, since 2.2).  The core appends one CHOICE token
+ * per decision with n_choices >= 2 after the space's decisions, so every
+ * controller searches the joint list; a decision with one choice is fixed
+ * and takes no token.  To cost an architecture, the core creates an
+ * instance of the same plugin with the chosen choices' settings applied
+ * over the configured options and calls its cost().  Indexed as an array:
+ * never grows within a major. */
+typedef struct apnas_hw_decision {
+	const char *name;            /* [a-z0-9_]+, unique: "shape" */
+	int32_t n_choices;           /* >= 1 */
+	const char *const *labels;   /* n_choices short labels for people and
+	                                reports ("16x16", "ws"), unique */
+	const char *const *settings; /* n_choices "key = value; key = value"
+	                                over the plugin's own options, values
+	                                written as in a config file without
+	                                ';' ("rows = 16; cols = 16") */
+} apnas_hw_decision;
+
+/* A cost model searches at most this many hardware decisions, of at most
+ * this many choices each, and the product of their choices is at most
+ * APNAS_HW_COMBOS_MAX (the core keeps one instance per combination it
+ * meets). */
+#define APNAS_HW_DECISIONS_MAX 16
+#define APNAS_HW_CHOICES_MAX 4096
+#define APNAS_HW_COMBOS_MAX 1048576
+
 typedef struct apnas_cost_ops {
 	APNAS_OPS_COMMON; /* since 2.0 */
 
@@ -340,6 +375,15 @@ typedef struct apnas_cost_ops {
 	 * ("32x32 os"), for reports and `apnas train`; no newline, truncated
 	 * to cap.  Absent: the core shows the resolved options instead. */
 	void (*describe)(void *self, char *buf, size_t cap);
+
+	/* Optional (2.2).  The hardware decisions of a co-search, ended by
+	 * an entry with name == NULL; NULL or an empty list when the options
+	 * ask for none.  Owned by the instance or static; valid until
+	 * destroy().  Every choice must be a hardware the options' budgets
+	 * allow: the core applies them without checking budgets.  An
+	 * instance created with a choice's settings must declare the same
+	 * metrics as this one. */
+	const apnas_hw_decision *(*hw_decisions)(void *self);
 } apnas_cost_ops;
 
 /* ---- the descriptor --------------------------------------------------- */

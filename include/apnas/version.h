@@ -7,8 +7,8 @@
 #ifndef APNAS_VERSION_H
 #define APNAS_VERSION_H
 
-#define APNAS_VERSION "0.2.0"
+#define APNAS_VERSION "0.3.0"
 #define APNAS_ABI_MAJOR 2u
-#define APNAS_ABI_MINOR 1u
+#define APNAS_ABI_MINOR 2u
 
 #endif
