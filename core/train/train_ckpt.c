@@ -56,6 +56,20 @@ out:
 	return rc;
 }
 
+static int fraction(double x)
+{
+	return isfinite(x) && x >= 0 && x <= 1;
+}
+
+/* What an epoch can have recorded: a finite non-negative mean loss and
+ * time, accuracies in [0, 1]. */
+static int record_ok(const train_epoch_rec *r)
+{
+	return isfinite(r->loss) && r->loss >= 0 && fraction(r->train_acc) &&
+	       fraction(r->test_acc) && isfinite(r->seconds) &&
+	       r->seconds >= 0;
+}
+
 static int read_tran(const unsigned char *d, size_t n, train_progress *p,
                      long cap, const train_ckpt_parts *parts,
                      apnas_error *err)
@@ -79,12 +93,32 @@ static int read_tran(const unsigned char *d, size_t n, train_progress *p,
 		                         "the checkpoint has %llu epochs done; "
 		                         "--epochs %ld leaves nothing to train",
 		                         (unsigned long long)done, cap);
+	/* every epoch is nb steps of at most a batch each (the last may be
+	 * short), each step at least one image */
+	int64_t nb = apnas_batcher_batches_per_epoch(parts->train_b);
+	int64_t bs = apnas_batcher_batch_size(parts->train_b);
+	if (step != (int64_t)done * nb || images < step ||
+	    images > step * bs || wall < 0)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "training progress is impossible: %llu "
+		                       "epochs of %lld steps, %lld steps, %lld "
+		                       "images, %g s",
+		                       (unsigned long long)done, (long long)nb,
+		                       (long long)step, (long long)images, wall);
 	for (uint64_t e = 0; e < done; e++) {
 		train_epoch_rec *r = &p->hist[e];
 		r->loss = apnas_get_f64(&c);
 		r->train_acc = apnas_get_f64(&c);
 		r->test_acc = apnas_get_f64(&c);
 		r->seconds = apnas_get_f64(&c);
+		if (!c.bad && !record_ok(r))
+			return apnas_error_set(err, APNAS_EINVAL,
+			                       "training progress: epoch %llu's "
+			                       "record is out of range (loss %g, "
+			                       "accuracies %g and %g, %g s)",
+			                       (unsigned long long)e + 1, r->loss,
+			                       r->train_acc, r->test_acc,
+			                       r->seconds);
 	}
 	uint64_t nd = apnas_get_u64(&c);
 	int same = !c.bad && nd == parts->nd;

@@ -2,6 +2,7 @@
  * bound, each refused with one line that names the file and the number.
  * One test per defect, named after it. */
 #include <check.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -323,6 +324,100 @@ START_TEST(arch_version_overflow)
 }
 END_TEST
 
+/* ---- item 6: a well-formed but impossible training checkpoint -------- */
+
+static const char train_cfg[] =
+	"run = { seed = 2; threads = 1; };\n"
+	"data = { dataset = \"synthetic\"; synthetic_n = 40;\n"
+	"  synthetic_test_n = 8; synthetic_classes = 2;\n"
+	"  synthetic_h = 4; synthetic_w = 4; batch_size = 5;\n"
+	"  eval_batch_size = 4; };\n";
+static const char train_arch[] =
+	"apnas-arch 1\nspace enas_macro\noption layers = 2\n"
+	"option channels = 4\n---\n"
+	"layer 0: conv3x3\nlayer 1: sep3x3 skip 0\n";
+
+/* dir/<to>/checkpoint.ckpt: dir/t's checkpoint with the 8 bytes at off
+ * (from the file's start) replaced by v and its CRC made valid again;
+ * the rest of dir/t copied, so `--resume <to>` reads it. */
+static const char *train_ckpt_with(const char *to, size_t off, uint64_t v)
+{
+	char cmd[9000];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/%s' && cp -r '%s/t' '%s/%s'",
+	         dir, to, dir, dir, to);
+	ck_assert_int_eq(system(cmd), 0);
+	static char path[4300];
+	snprintf(path, sizeof path, "%s/%s/checkpoint.ckpt", dir, to);
+	FILE *f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	unsigned char b[65536];
+	size_t n = fread(b, 1, sizeof b, f);
+	ck_assert_uint_gt(n, off + 12);
+	for (int i = 0; i < 8; i++)
+		b[off + i] = (unsigned char)(v >> (8 * i));
+	uint32_t crc = (uint32_t)crc32(0L, b, (uInt)(n - 4));
+	for (int i = 0; i < 4; i++)
+		b[n - 4 + i] = (unsigned char)(crc >> (8 * i));
+	rewind(f);
+	ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/%s", dir, to);
+	return path;
+}
+
+static void resume_refused(const char *d, const char *needle)
+{
+	run_result r;
+	run_apnas(&r, getenv("APNAS_PLUGIN_PATH"), "train", "--resume", d,
+	          "--quiet", NULL);
+	ck_assert_msg(r.status == 2 && strstr(r.err, needle) &&
+	              strstr(r.err, "checkpoint.ckpt") &&
+	              count_lines(r.err) == 1,
+	              "exit %d: %s", r.status, r.err);
+	run_free(&r);
+}
+
+/* `apnas train --resume` on a checkpoint whose counters contradict each
+ * other or whose records are out of their range: refused, naming the
+ * values, before the training goes on from them. */
+START_TEST(train_checkpoint_impossible_progress_refused)
+{
+	char cfg[4300], arch[4300], out[4300];
+	snprintf(cfg, sizeof cfg, "%s", put_text("t.cfg", train_cfg));
+	snprintf(arch, sizeof arch, "%s", put_text("t.arch", train_arch));
+	snprintf(out, sizeof out, "%s/t", dir);
+	/* 8 steps an epoch: SIGTERM at step 12 leaves epoch 1's checkpoint */
+	setenv("APNAS_TEST_TERM_AT", "12", 1);
+	run_result r;
+	run_apnas(&r, getenv("APNAS_PLUGIN_PATH"), "train", cfg, "--arch",
+	          arch, "--epochs", "3", "--out", out, "--quiet", NULL);
+	unsetenv("APNAS_TEST_TERM_AT");
+	ck_assert_msg(r.status == 143, "exit %d: %s", r.status, r.err);
+	run_free(&r);
+	/* container header 16 bytes, TRAN's tag and length 12, then its
+	 * version u32, epochs done, steps, images, wall, and epoch 1's loss,
+	 * train and test accuracy, seconds */
+	const size_t done = 32, step = 40, images = 48, loss = 64,
+	             test_acc = 80;
+	double v;
+	uint64_t bits;
+	/* the file as written resumes (the patching itself is sound) */
+	run_apnas(&r, getenv("APNAS_PLUGIN_PATH"), "train", "--resume",
+	          train_ckpt_with("same", done, 1), "--quiet", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	run_free(&r);
+	resume_refused(train_ckpt_with("s", step, 9), "1 epochs of 8 steps, "
+	               "9 steps");
+	resume_refused(train_ckpt_with("i", images, 41), "41 images");
+	v = NAN;
+	memcpy(&bits, &v, 8);
+	resume_refused(train_ckpt_with("l", loss, bits), "loss nan");
+	v = 1.5;
+	memcpy(&bits, &v, 8);
+	resume_refused(train_ckpt_with("a", test_acc, bits), "0.5 and 1.5");
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
@@ -337,6 +432,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, config_nul_in_string_refused);
 	tcase_add_test(tc, config_and_arch_size_limited);
 	tcase_add_test(tc, arch_version_overflow);
+	tcase_add_test(tc, train_checkpoint_impossible_progress_refused);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
