@@ -1,9 +1,11 @@
 /* `apnas ablate`: parses the command line, turns SIGINT and SIGTERM into
  * a counter the grid runner passes on to its children, and hands over to
- * apnas_ablate_run (core/report).  Exit status: 0 every run finished, 1
- * some run failed (its log says why) or the closing report failed, 2 bad
- * arguments or a configuration of the grid refused, 128 + signal number
- * when a signal stopped the grid (run the same command to resume). */
+ * apnas_ablate_run, or apnas_ablate_run_one for `--run K` (core/report).
+ * Exit status: 0 every run finished (or the grid was planned), 1 some run
+ * failed (its log says why) or the closing report failed, 2 bad
+ * arguments, a configuration of the grid refused, a DIR without
+ * ablate.json or K out of range, 128 + signal number when a signal
+ * stopped the grid (run the same command to resume). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,6 +30,9 @@ static void help(void)
 	       "                    [--set group.key=value]... [--retrain]\n"
 	       "                    [--retrain-epochs N] [--dry-run]\n"
 	       "                    [--no-report] [--no-plots]\n"
+	       "       apnas ablate CONFIG... --out DIR [grid options] --plan "
+	       "[--json]\n"
+	       "       apnas ablate DIR --run K\n"
 	       "\n"
 	       "Runs `apnas search` on every combination of the --vary\n"
 	       "values, N seeds each (run.seed = B .. B+N-1), J at a time,\n"
@@ -52,7 +57,21 @@ static void help(void)
 	       "                 best.arch into RUN/retrain (test accuracy)\n"
 	       "--retrain-epochs N   passed to apnas train as --epochs N\n"
 	       "--dry-run        list the runs and what each needs; run\n"
-	       "                 nothing\n"
+	       "                 nothing, write nothing\n"
+	       "--plan           fix the grid: write DIR/ablate.json and list\n"
+	       "                 the runs (index, what each needs, directory,\n"
+	       "                 settings); run nothing.  The same grid again\n"
+	       "                 is a no-op; another grid into a DIR holding a\n"
+	       "                 plan is refused\n"
+	       "--json           with --plan or --dry-run: the list as JSON\n"
+	       "--run K          run exactly run K (0-based) of the grid\n"
+	       "                 planned in DIR, and nothing else: its search\n"
+	       "                 (or resume) and retraining.  A finished run\n"
+	       "                 is left alone (exit 0); an interrupted one\n"
+	       "                 continues; while another process runs K\n"
+	       "                 (DIR/<setting>/seed-N.lock) this one waits\n"
+	       "                 for it, then finishes what is left.  For job\n"
+	       "                 arrays: see docs/scale-out.md\n"
 	       "--no-report      skip the closing report\n"
 	       "--no-plots       report without gnuplot\n"
 	       "\n"
@@ -71,7 +90,10 @@ static void help(void)
 	       "      --jobs 2 --set run.threads=1 --out runs/toy-grid\n"
 	       "  apnas ablate apnas.cfg enas.cfg --vary "
 	       "cost.rows+cost.cols=8,16,32 \\\n"
-	       "      --seeds 2 --retrain --out runs/study\n");
+	       "      --seeds 2 --retrain --out runs/study\n"
+	       "  apnas ablate configs/toy.cfg --vary cost.rows=8,16 --out "
+	       "runs/g --plan\n"
+	       "  apnas ablate runs/g --run 1\n");
 }
 
 /* A whole non-negative integer, or -1 (message printed). */
@@ -88,6 +110,58 @@ static long long parse_count(const char *opt, const char *s)
 	return v;
 }
 
+/* Without SA_RESTART, so that a wait for a run's lock is interrupted. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* `apnas ablate DIR --run K`: everything else comes from DIR/ablate.json,
+ * so any other grid option is refused rather than silently ignored. */
+static int run_one(const char *run_s, const char **configs, size_t nconfigs,
+                   const char *out, int grid_options)
+{
+	if (grid_options) {
+		cli_errorf("ablate --run K takes the grid from DIR/ablate.json:"
+		           " give only DIR and --run K");
+		return CLI_EXIT_USAGE;
+	}
+	if (nconfigs + (out != NULL) != 1) {
+		cli_errorf("ablate --run K: give one grid directory (apnas "
+		           "ablate DIR --run K)");
+		return CLI_EXIT_USAGE;
+	}
+	const char *dir = out ? out : configs[0];
+	long long k = parse_count("--run", run_s);
+	if (k < 0)
+		return CLI_EXIT_USAGE;
+	catch_signals();
+	apnas_ablate_env env = {
+		.exe = "/proc/self/exe",
+		.msg = stderr,
+		.stop = &stop_signal,
+		.stop_count = &stop_count,
+	};
+	apnas_ablate_result res;
+	apnas_error err;
+	apnas_error_clear(&err);
+	int rc = apnas_ablate_run_one(dir, k, &env, &res, &err);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (rc < 0) {
+		cli_error(&err);
+		return cli_exit_code(rc);
+	}
+	if (res.stopped_by)
+		return 128 + res.stopped_by;
+	return res.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 int cmd_ablate(int argc, char **argv)
 {
 	cli_sets sets = {NULL, 0};
@@ -102,8 +176,9 @@ int cmd_ablate(int argc, char **argv)
 	size_t nvary = 0, nconfigs = 0;
 	const char *out = NULL;
 	const char *seeds_s = NULL, *base_s = NULL, *jobs_s = NULL;
-	const char *epochs_s = NULL, *v = NULL;
-	int retrain = 0, dry = 0, no_report = 0, no_plots = 0;
+	const char *epochs_s = NULL, *v = NULL, *run_s = NULL;
+	int retrain = 0, dry = 0, no_report = 0, no_plots = 0, plan = 0;
+	int json = 0;
 	int code = CLI_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
 		int r;
@@ -127,7 +202,8 @@ int cmd_ablate(int argc, char **argv)
 		    (r = cli_take_value(argc, argv, &i, "jobs", &jobs_s)) !=
 		            0 ||
 		    (r = cli_take_value(argc, argv, &i, "retrain-epochs",
-		                        &epochs_s)) != 0) {
+		                        &epochs_s)) != 0 ||
+		    (r = cli_take_value(argc, argv, &i, "run", &run_s)) != 0) {
 			if (r < 0)
 				goto done;
 			continue;
@@ -136,6 +212,10 @@ int cmd_ablate(int argc, char **argv)
 			retrain = 1;
 		} else if (!strcmp(argv[i], "--dry-run")) {
 			dry = 1;
+		} else if (!strcmp(argv[i], "--plan")) {
+			plan = 1;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = 1;
 		} else if (!strcmp(argv[i], "--no-report")) {
 			no_report = 1;
 		} else if (!strcmp(argv[i], "--no-plots")) {
@@ -146,6 +226,23 @@ int cmd_ablate(int argc, char **argv)
 		} else {
 			configs[nconfigs++] = argv[i];
 		}
+	}
+	if (run_s) {
+		code = run_one(run_s, configs, nconfigs, out,
+		               sets.n || nvary || seeds_s || base_s || jobs_s ||
+		               epochs_s || retrain || dry || plan || json ||
+		               no_report || no_plots);
+		goto done;
+	}
+	if (json && !plan && !dry) {
+		cli_errorf("ablate: --json lists the runs of --plan or "
+		           "--dry-run; give one of them");
+		goto done;
+	}
+	if (plan && dry) {
+		cli_errorf("ablate: --plan writes the plan, --dry-run does not:"
+		           " give one of them");
+		goto done;
 	}
 	if (!nconfigs || !out) {
 		cli_errorf("ablate: give a CONFIG and --out DIR; see apnas "
@@ -169,12 +266,7 @@ int cmd_ablate(int argc, char **argv)
 		goto done;
 	}
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_signals();
 
 	apnas_ablate_args a = {
 		.configs = configs,
@@ -190,6 +282,8 @@ int cmd_ablate(int argc, char **argv)
 		.retrain = retrain,
 		.retrain_epochs = epochs,
 		.dry_run = dry,
+		.plan = plan,
+		.json = json,
 		.no_report = no_report,
 		.no_plots = no_plots,
 		.exe = "/proc/self/exe",

@@ -156,6 +156,13 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 				        "director%s left out (e.g. %s)\n",
 				        r.unfinished, r.unfinished == 1 ? "y"
 				        : "ies", r.first_unfinished);
+			if (r.grid_missing)
+				fprintf(m, "apnas: report: %zu of the %zu "
+				        "planned runs not finished: %s%s; run "
+				        "each with apnas ablate DIR --run K\n",
+				        r.grid_missing, r.grid_runs,
+				        r.grid_missing_list, r.grid_missing >
+				        20 ? "; ..." : "");
 			if (no_gnuplot)
 				fprintf(m, "apnas: report: gnuplot not found "
 				        "(install gnuplot-nox): no plots drawn, "

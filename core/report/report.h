@@ -106,6 +106,12 @@ typedef struct apnas_report {
 	size_t npoints;          /* points the front was taken from */
 	size_t unfinished;       /* run directories without summary.json */
 	char *first_unfinished;  /* owned: one of them, for the message */
+	size_t grid_runs;        /* runs the planned grids (DIR/ablate.json)
+	                            hold */
+	size_t grid_missing;     /* of those, runs not finished */
+	char *grid_missing_list; /* owned: the first of them, "K DIR (needs
+	                            search+retrain)" joined by "; ", for the
+	                            message; NULL when none */
 } apnas_report;
 
 /* ---- gathering (report/runs.c) ---------------------------------------- */

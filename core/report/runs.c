@@ -13,6 +13,7 @@
 #include "atomic.h"
 #include "report/csvread.h"
 #include "report/json.h"
+#include "report/plan.h"
 #include "report/report.h"
 
 #define SCAN_MAX_DEPTH 32
@@ -365,6 +366,7 @@ void apnas_report_free(apnas_report *r)
 		free(r->hardware[h]);
 	free(r->hardware);
 	free(r->first_unfinished);
+	free(r->grid_missing_list);
 	memset(r, 0, sizeof *r);
 }
 
@@ -505,6 +507,52 @@ static const char *base_name(const char *path, char *buf, size_t cap)
 	return buf;
 }
 
+/* Runs of a grid listed by name in the message; the count covers all. */
+#define GRID_MISSING_LISTED 20
+
+/* A planned grid (root/ablate.json): which of its runs are not finished,
+ * so a report on a grid that is still running says what it lacks. */
+static int scan_plan(apnas_report *r, const char *root, apnas_error *err)
+{
+	apnas_plan p;
+	int rc = apnas_plan_read(&p, root, err);
+	if (rc < 0)
+		return apnas_error_prefix(err, "report");
+	size_t len = r->grid_missing_list ? strlen(r->grid_missing_list) : 0;
+	r->grid_runs += p.nruns;
+	for (size_t k = 0; rc == 0 && k < p.nruns; k++) {
+		char *dir = apnas_plan_run_dir(&p, root, k);
+		int steps[2];
+		int n = dir ? apnas_plan_needs(&p, dir, steps) : APNAS_ENOMEM;
+		if (n > 0 && r->grid_missing++ < GRID_MISSING_LISTED) {
+			char *item = NULL;
+			if (asprintf(&item, "%s%zu %s (needs %s%s%s)",
+			             len ? "; " : "", k, dir,
+			             apnas_plan_step_name(steps[0]),
+			             n > 1 ? "+" : "", n > 1 ?
+			             apnas_plan_step_name(steps[1]) : "") < 0)
+				item = NULL;
+			char *grown = item ? realloc(r->grid_missing_list,
+			                             len + strlen(item) + 1)
+			                   : NULL;
+			if (grown) {
+				memcpy(grown + len, item, strlen(item) + 1);
+				len += strlen(item);
+				r->grid_missing_list = grown;
+			} else {
+				n = APNAS_ENOMEM;
+			}
+			free(item);
+		}
+		if (n < 0)
+			rc = apnas_error_set(err, APNAS_ENOMEM,
+			                     "out of memory");
+		free(dir);
+	}
+	apnas_plan_free(&p);
+	return rc;
+}
+
 int apnas_report_scan(apnas_report *r, const char *root, int several,
                       apnas_error *err)
 {
@@ -523,6 +571,8 @@ int apnas_report_scan(apnas_report *r, const char *root, int several,
 	/* A run given directly is named after itself. */
 	int is_run = apnas_exists_in(dir, "summary.json");
 	int rc = scan(r, dir, several || is_run ? base : "", 0, err);
+	if (rc == 0 && apnas_exists_in(dir, "ablate.json"))
+		rc = scan_plan(r, dir, err);
 	free(dir);
 	return rc;
 }
