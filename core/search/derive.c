@@ -17,6 +17,7 @@
 #include "atomic.h"
 #include "json_out.h"
 #include "pareto.h"
+#include "provenance.h"
 #include "search_int.h"
 
 typedef struct cand {
@@ -475,6 +476,7 @@ static int write_summary(FILE *f, void *ud, apnas_error *err)
 	apnas_json_num(f, d->seconds);
 	fprintf(f, ",\n  \"seed\": %llu,\n  \"threads\": %d,\n",
 	        (unsigned long long)s->seed, (int)s->threads);
+	apnas_provenance_json(f, "  ", ",\n");
 	fputs("  \"space\": ", f);
 	apnas_json_str(f, s->space_name);
 	fputs(",\n  \"controller\": ", f);

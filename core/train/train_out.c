@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "provenance.h"
 #include "search/json_out.h"
 #include "train/train_int.h"
 
@@ -48,6 +49,7 @@ static int write_summary(FILE *f, void *ud, apnas_error *err)
 	fputs(",\n  \"loss\": ", f);
 	apnas_json_num(f, last->loss);
 	apnas_train_cost_write(&t->cost, f, APNAS_TRAIN_COST_JSON);
+	apnas_provenance_json(f, ",\n  ", "");
 	fputs(",\n  \"wall_seconds\": ", f);
 	apnas_json_num(f, t->wall);
 	fputs(",\n  \"history\": [", f);
