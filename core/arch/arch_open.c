@@ -98,10 +98,43 @@ static int named_config(apnas_arch_open *a, const char *config,
 	return 0;
 }
 
-int apnas_arch_config(apnas_arch_open *a, const char *config,
-                      const char *arch_path, const char *const *pre,
-                      size_t npre, const char *const *sets, size_t nsets,
-                      FILE *msg, apnas_error *err)
+/* Whether one of the user's settings sets the cost key of hardware
+ * setting hs ("cost.rows=16"). */
+static const char *overridden(const char *hs, const char *const *sets,
+                              size_t nsets)
+{
+	size_t kl = strcspn(hs, "=");
+	for (size_t k = 0; k < nsets; k++)
+		if (!strncmp(sets[k], hs, kl) && sets[k][kl] == '=')
+			return sets[k];
+	return NULL;
+}
+
+/* The hardware section's settings go after the file's space settings and
+ * before the user's, who still win and are told so. */
+static size_t add_hardware(apnas_arch_open *a, const char **all,
+                           const char *const *sets, size_t nsets, FILE *msg)
+{
+	size_t used = 0;
+	for (size_t k = 0; k < a->file.n_hw; k++) {
+		const char *hs = a->file.hw_settings[k];
+		const char *by = overridden(hs, sets, nsets);
+		if (by && msg)
+			fprintf(msg, "apnas: note: --set %s wins over the "
+			        "hardware section of %s (%s)\n", by, a->path,
+			        hs);
+		all[used++] = hs;
+	}
+	if (a->file.n_hw && msg)
+		fprintf(msg, "apnas: note: costing on the hardware section "
+		        "of %s\n", a->path);
+	return used;
+}
+
+static int arch_config(apnas_arch_open *a, const char *config,
+                       const char *arch_path, const char *const *pre,
+                       size_t npre, const char *const *sets, size_t nsets,
+                       int hardware, FILE *msg, apnas_error *err)
 {
 	memset(a, 0, sizeof *a);
 	a->path = arch_path;
@@ -112,7 +145,8 @@ int apnas_arch_config(apnas_arch_open *a, const char *config,
 		/* a missing or unreadable input is the user's to fix */
 		return user_fix(rc);
 	size_t nf = a->file.n_settings;
-	const char **all = calloc(npre + nf + nsets + 1, sizeof *all);
+	const char **all = calloc(npre + nf + a->file.n_hw + nsets + 1,
+	                          sizeof *all);
 	if (!all)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	/* without the file first: its errors are the config's own, and its
@@ -149,6 +183,8 @@ int apnas_arch_config(apnas_arch_open *a, const char *config,
 		}
 		all[npre + used++] = a->file.settings[k];
 	}
+	if (hardware)
+		used += add_hardware(a, all + npre + used, sets, nsets, msg);
 	for (size_t k = 0; k < nsets; k++)
 		all[npre + used + k] = sets[k];
 	rc = apnas_config_load(config, all, npre + used + nsets, &a->cfg,
@@ -162,6 +198,24 @@ int apnas_arch_config(apnas_arch_open *a, const char *config,
 	note_changes(a, base, msg);
 	apnas_config_free(base);
 	return 0;
+}
+
+int apnas_arch_config(apnas_arch_open *a, const char *config,
+                      const char *arch_path, const char *const *pre,
+                      size_t npre, const char *const *sets, size_t nsets,
+                      FILE *msg, apnas_error *err)
+{
+	return arch_config(a, config, arch_path, pre, npre, sets, nsets, 0,
+	                   msg, err);
+}
+
+int apnas_arch_config_hw(apnas_arch_open *a, const char *config,
+                         const char *arch_path, const char *const *pre,
+                         size_t npre, const char *const *sets, size_t nsets,
+                         FILE *msg, apnas_error *err)
+{
+	return arch_config(a, config, arch_path, pre, npre, sets, nsets, 1,
+	                   msg, err);
 }
 
 /* The named architecture's tokens, and its text as the body, so that a

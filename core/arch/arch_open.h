@@ -41,6 +41,15 @@ int apnas_arch_config(apnas_arch_open *a, const char *config,
                       size_t npre, const char *const *sets, size_t nsets,
                       FILE *msg, apnas_error *err);
 
+/* The same, for commands that cost on the file's hardware (`apnas cost
+ * --arch`, `apnas draw`): the settings of the file's hardware section
+ * (a co-search's pick) go after its header's and before `sets`; each of
+ * them a --set overrides is noted on msg.  `apnas train` ignores the
+ * section. */
+int apnas_arch_config_hw(apnas_arch_open *a, const char *config,
+                         const char *arch_path, const char *const *pre,
+                         size_t npre, const char *const *sets, size_t nsets,
+                         FILE *msg, apnas_error *err);
 /* Creates the space (data may be NULL: the space then describes networks
  * for its default geometry) and parses the body into a->tok; a refusal
  * names the file's line. */

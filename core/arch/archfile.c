@@ -40,6 +40,10 @@ void apnas_archfile_free(apnas_archfile *a)
 		free(a->settings[i]);
 	free(a->settings);
 	free(a->body);
+	free(a->cost);
+	for (size_t i = 0; i < a->n_hw; i++)
+		free(a->hw_settings[i]);
+	free(a->hw_settings);
 	memset(a, 0, sizeof *a);
 }
 
@@ -64,24 +68,35 @@ static int is_key_char(int c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-static int add_setting(apnas_archfile *a, const char *key, size_t kl,
+static int starts_word(const char *p, const char *end, const char *w);
+
+/* The settings a line goes to: the header's (group "space") or the
+ * hardware section's (group "cost"). */
+typedef struct setlist {
+	char ***v;
+	size_t *n;
+	const char *group;
+} setlist;
+
+static int add_setting(setlist *l, const char *key, size_t kl,
                        const char *val, size_t vl, apnas_error *err)
 {
-	char **ns = realloc(a->settings, (a->n_settings + 1) * sizeof *ns);
+	char **ns = realloc(*l->v, (*l->n + 1) * sizeof *ns);
 	if (!ns)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	a->settings = ns;
-	size_t need = strlen("space.") + kl + 1 + vl + 1;
+	*l->v = ns;
+	size_t need = strlen(l->group) + 1 + kl + 1 + vl + 1;
 	char *s = malloc(need);
 	if (!s)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	snprintf(s, need, "space.%.*s=%.*s", (int)kl, key, (int)vl, val);
-	a->settings[a->n_settings++] = s;
+	snprintf(s, need, "%s.%.*s=%.*s", l->group, (int)kl, key, (int)vl,
+	         val);
+	ns[(*l->n)++] = s;
 	return 0;
 }
 
 /* An option line after "option": key = value. */
-static int read_option(apnas_archfile *a, const char *path, int ln,
+static int read_option(setlist *l, const char *path, int ln,
                        const char *p, const char *end, apnas_error *err)
 {
 	p = skip_blank(p, end);
@@ -103,21 +118,23 @@ static int read_option(apnas_archfile *a, const char *path, int ln,
 	if (kl == strlen("plugin") && !memcmp(key, "plugin", kl))
 		return apnas_error_set(err, APNAS_EINVAL,
 		                       "%s:%d: 'plugin' is not an option; the "
-		                       "space is named by the 'space' line",
-		                       path, ln);
-	/* settings[0] is the plugin; a repeated key would silently win */
-	for (size_t i = 1; i < a->n_settings; i++) {
-		const char *k = a->settings[i] + strlen("space.");
+		                       "%s is named by the '%s' line",
+		                       path, ln, l->group, l->group);
+	/* [0] is the plugin; a repeated key would silently win */
+	for (size_t i = 1; i < *l->n; i++) {
+		const char *k = (*l->v)[i] + strlen(l->group) + 1;
 		if (!strncmp(k, key, kl) && k[kl] == '=')
 			return apnas_error_set(err, APNAS_EINVAL,
 			                       "%s:%d: option '%.*s' given twice",
 			                       path, ln, (int)kl, key);
 	}
-	return add_setting(a, key, kl, p, (size_t)(end - p), err);
+	return add_setting(l, key, kl, p, (size_t)(end - p), err);
 }
 
-static int read_space(apnas_archfile *a, const char *path, int ln,
-                      const char *p, const char *end, apnas_error *err)
+/* The 'space <name>' or 'cost <name>' line: the plugin, kept in *name
+ * and as the list's first setting. */
+static int read_plugin(setlist *l, char **plugin, const char *path, int ln,
+                       const char *p, const char *end, apnas_error *err)
 {
 	p = skip_blank(p, end);
 	const char *name = p;
@@ -125,23 +142,84 @@ static int read_space(apnas_archfile *a, const char *path, int ln,
 		p++;
 	if (p == name || p != end)
 		return apnas_error_set(err, APNAS_EINVAL,
-		                       "%s:%d: expected 'space <name>' with "
-		                       "name [a-z0-9_]+, got '%.*s'",
-		                       path, ln, (int)(end - name), name);
+		                       "%s:%d: expected '%s <name>' with "
+		                       "name [a-z0-9_]+, got '%.*s'", path, ln,
+		                       l->group, (int)(end - name), name);
 	size_t nl = (size_t)(p - name);
-	a->space = malloc(nl + 1);
-	a->settings = malloc(sizeof *a->settings);
-	size_t need = strlen("space.plugin=") + nl + 1;
-	char *s = malloc(need);
-	if (!a->space || !a->settings || !s) {
-		free(s);
+	*plugin = malloc(nl + 1);
+	if (!*plugin)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	memcpy(*plugin, name, nl);
+	(*plugin)[nl] = '\0';
+	return add_setting(l, "plugin", 6, *plugin, nl, err);
+}
+
+/* Splits off the hardware section: its mark ends the body. */
+static int read_hardware(apnas_archfile *a, const char *path, int ln,
+                         const char *p, apnas_error *err)
+{
+	setlist l = {&a->hw_settings, &a->n_hw, "cost"};
+	while (*p) {
+		ln++;
+		size_t n = line_len(p);
+		const char *end = p + n;
+		const char *q = skip_blank(p, end);
+		const char *next = p + strcspn(p, "\n");
+		next += *next == '\n';
+		int rc = 0;
+		if (q == end || *q == '#')
+			;
+		else if (starts_word(q, end, "cost")) {
+			if (a->cost)
+				return apnas_error_set(err, APNAS_EINVAL,
+				                       "%s:%d: second 'cost' line",
+				                       path, ln);
+			rc = read_plugin(&l, &a->cost, path, ln, q + 4, end,
+			                 err);
+		} else if (starts_word(q, end, "option") && a->cost) {
+			rc = read_option(&l, path, ln, q + 6, end, err);
+		} else {
+			return apnas_error_set(err, APNAS_EINVAL,
+			                       "%s:%d: expected %s in the "
+			                       "hardware section, got '%.*s'",
+			                       path, ln, a->cost ?
+			                       "'option key = value' or "
+			                       "'# comment'" : "'cost <name>' "
+			                       "first", (int)(end - q), q);
+		}
+		if (rc)
+			return rc;
+		p = next;
 	}
-	memcpy(a->space, name, nl);
-	a->space[nl] = '\0';
-	snprintf(s, need, "space.plugin=%s", a->space);
-	a->settings[0] = s;
-	a->n_settings = 1;
+	if (!a->cost)
+		return apnas_error_set(err, APNAS_EINVAL,
+		                       "%s:%d: the hardware section names no "
+		                       "'cost <name>'", path, a->hw_line);
+	return 0;
+}
+
+/* The body runs to the hardware mark or the end; cuts it there. */
+static int split_body(apnas_archfile *a, const char *path, apnas_error *err)
+{
+	int ln = a->body_line - 1;
+	for (char *p = a->body; *p;) {
+		ln++;
+		size_t n = line_len(p);
+		char *q = p;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		char *next = p + strcspn(p, "\n");
+		next += *next == '\n';
+		size_t ml = strlen(APNAS_ARCH_HW_MARK);
+		if ((size_t)(p + n - q) == ml &&
+		    !memcmp(q, APNAS_ARCH_HW_MARK, ml)) {
+			a->hw_line = ln;
+			int rc = read_hardware(a, path, ln, next, err);
+			*p = '\0';
+			return rc;
+		}
+		p = next;
+	}
 	return 0;
 }
 
@@ -226,13 +304,15 @@ static int read_text(const char *path, const char *text, apnas_archfile *a,
 				return apnas_error_set(err, APNAS_ENOMEM,
 				                       "out of memory");
 			a->body_line = ln + 1;
-			return 0;
+			return split_body(a, path, err);
 		} else if (starts_word(q, end, "space")) {
 			if (a->space)
 				return apnas_error_set(err, APNAS_EINVAL,
 				                       "%s:%d: second 'space' "
 				                       "line", path, ln);
-			int rc = read_space(a, path, ln, q + 5, end, err);
+			setlist l = {&a->settings, &a->n_settings, "space"};
+			int rc = read_plugin(&l, &a->space, path, ln, q + 5,
+			                     end, err);
 			if (rc)
 				return rc;
 		} else if (starts_word(q, end, "option")) {
@@ -241,7 +321,8 @@ static int read_text(const char *path, const char *text, apnas_archfile *a,
 				                       "%s:%d: 'option' before "
 				                       "the 'space <name>' line",
 				                       path, ln);
-			int rc = read_option(a, path, ln, q + 6, end, err);
+			setlist l = {&a->settings, &a->n_settings, "space"};
+			int rc = read_option(&l, path, ln, q + 6, end, err);
 			if (rc)
 				return rc;
 		} else {
@@ -302,6 +383,7 @@ typedef struct write_ctx {
 	const apnas_opts *opts;
 	const char *comment;
 	const char *body;
+	const char *hardware;
 } write_ctx;
 
 static int write_body(FILE *f, void *ud, apnas_error *err)
@@ -335,6 +417,8 @@ static int write_body(FILE *f, void *ud, apnas_error *err)
 	size_t bl = strlen(w->body);
 	if (bl == 0 || w->body[bl - 1] != '\n')
 		fputc('\n', f);
+	if (w->hardware)
+		fprintf(f, "%s\n%s", APNAS_ARCH_HW_MARK, w->hardware);
 	if (ferror(f))
 		return apnas_error_set(err, APNAS_EIO, "write error");
 	return 0;
@@ -344,7 +428,7 @@ int apnas_archfile_write(const char *path, const char *space_name,
                          const apnas_opts *space_opts,
                          const apnas_space_ops *ops, void *space,
                          const int32_t *tok, const char *comment,
-                         apnas_error *err)
+                         const char *hardware, apnas_error *err)
 {
 	char *body = NULL;
 	int rc = ops->format(space, tok, &body, err);
@@ -357,8 +441,27 @@ int apnas_archfile_write(const char *path, const char *space_name,
 		return apnas_error_set(err, APNAS_EPLUGIN,
 		                       "space '%s': format gave no text",
 		                       space_name);
-	write_ctx w = {space_name, space_opts, comment, body};
+	write_ctx w = {space_name, space_opts, comment, body, hardware};
 	rc = apnas_write_atomic_with(path, 0, write_body, &w, err);
 	free(body);
 	return rc;
+}
+
+char *apnas_archfile_hw_text(const apnas_archfile *a)
+{
+	if (!a->cost)
+		return NULL;
+	size_t cap = 1;
+	for (size_t i = 0; i < a->n_hw; i++)
+		cap += strlen(a->hw_settings[i]) + 16;
+	char *t = malloc(cap), *w = t;
+	if (!t)
+		return NULL;
+	w += sprintf(w, "cost %s\n", a->cost);
+	for (size_t i = 1; i < a->n_hw; i++) {
+		const char *k = a->hw_settings[i] + strlen("cost.");
+		const char *eq = strchr(k, '=');
+		w += sprintf(w, "option %.*s = %s\n", (int)(eq - k), k, eq + 1);
+	}
+	return t;
 }

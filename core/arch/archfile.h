@@ -22,6 +22,12 @@ typedef struct apnas_archfile {
 	int body_line;      /* 1-based line of the file where body starts, so
 	                       a parse error at body line k is reported at
 	                       body_line + k - 1 */
+	/* The hardware section (a co-search's pick), after the body */
+	char *cost;         /* owned: its cost plugin, NULL without section */
+	char **hw_settings; /* owned: n_hw "cost.key=value" strings, the
+	                       first being "cost.plugin=<cost>" */
+	size_t n_hw;
+	int hw_line;        /* 1-based line of '--- hardware'; 0: none */
 } apnas_archfile;
 
 /* Reads and splits a file; refusals name path:line. */
@@ -36,11 +42,20 @@ void apnas_archfile_free(apnas_archfile *a);
 /* Writes an architecture atomically (temporary file, then rename): the
  * header from the space's resolved options, `comment` lines (may be NULL;
  * each line is written as a "# " comment, e.g. accuracy and cycles), then
- * the body from the space's format(). */
+ * the body from the space's format(), then `hardware` (may be NULL: the
+ * lines of the hardware section after its '--- hardware' mark, "cost
+ * NAME" and "option key = value" lines, apnas_hwset_section). */
 int apnas_archfile_write(const char *path, const char *space_name,
                          const apnas_opts *space_opts,
                          const apnas_space_ops *ops, void *space,
                          const int32_t *tok, const char *comment,
-                         apnas_error *err);
+                         const char *hardware, apnas_error *err);
+
+/* The hardware section of a read file as apnas_archfile_write takes it
+ * (malloc()ed), or NULL when it has none (or out of memory). */
+char *apnas_archfile_hw_text(const apnas_archfile *a);
+
+/* The line that ends the body and opens the hardware section. */
+#define APNAS_ARCH_HW_MARK "--- hardware"
 
 #endif

@@ -18,6 +18,16 @@ int cli_arch_config(cli_arch *a, const char *config, const char *arch_path,
 	                                 nsets, stderr, &err), &err);
 }
 
+int cli_arch_config_hw(cli_arch *a, const char *config,
+                       const char *arch_path, const char *const *pre,
+                       size_t npre, const char *const *sets, size_t nsets)
+{
+	apnas_error err;
+	apnas_error_clear(&err);
+	return printed(apnas_arch_config_hw(a, config, arch_path, pre, npre,
+	                                    sets, nsets, stderr, &err), &err);
+}
+
 int cli_arch_space(cli_arch *a, const apnas_data_info *data)
 {
 	apnas_error err;

@@ -14,6 +14,10 @@ typedef apnas_arch_open cli_arch;
 int cli_arch_config(cli_arch *a, const char *config, const char *arch_path,
                     const char *const *pre, size_t npre,
                     const char *const *sets, size_t nsets);
+/* The same on the file's hardware section (apnas_arch_config_hw). */
+int cli_arch_config_hw(cli_arch *a, const char *config,
+                       const char *arch_path, const char *const *pre,
+                       size_t npre, const char *const *sets, size_t nsets);
 
 /* apnas_arch_space; returns a CLI_EXIT_* code, message printed. */
 int cli_arch_space(cli_arch *a, const apnas_data_info *data);

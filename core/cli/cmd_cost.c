@@ -228,7 +228,7 @@ static int net_from_arch(const cost_args *a, const char **sets, size_t n,
 	apnas_data_info info;
 	apnas_error err;
 	apnas_error_clear(&err);
-	int rc = cli_arch_config(&ca, a->config, a->arch, NULL, 0, sets, n);
+	int rc = cli_arch_config_hw(&ca, a->config, a->arch, NULL, 0, sets, n);
 	if (!rc)
 		rc = cli_data_geometry(ca.cfg, &info);
 	if (!rc)

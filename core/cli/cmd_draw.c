@@ -297,9 +297,9 @@ int cmd_draw(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	rc = cli_arch_config(&a, dir ? cfg_path : args.config,
-	                     dir ? arch_path : args.input, NULL, 0,
-	                     args.sets.v, args.sets.n);
+	rc = cli_arch_config_hw(&a, dir ? cfg_path : args.config,
+	                        dir ? arch_path : args.input, NULL, 0,
+	                        args.sets.v, args.sets.n);
 	apnas_data_info info;
 	if (rc || (rc = cli_data_geometry(a.cfg, &info)) ||
 	    (rc = cli_arch_space(&a, &info)))

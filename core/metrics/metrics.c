@@ -200,7 +200,7 @@ static int ok_value(double v)
 }
 
 /* The cost model's own vectors into the caller's, with checks and totals. */
-static int run_model(apnas_metricset *ms, const apnas_net *net,
+static int run_model(apnas_metricset *ms, void *self, const apnas_net *net,
                      double *values, double *layer_values, apnas_error *err)
 {
 	size_t nk = ms->n - APNAS_MX_COST;
@@ -220,7 +220,7 @@ static int run_model(apnas_metricset *ms, const apnas_net *net,
 		ms->k_net[j] = NAN;
 	for (size_t r = 0; r < net->n * nk; r++)
 		ms->k_layers[r] = NAN;
-	int rc = ms->ops->cost(ms->cost, net, ms->k_net, ms->k_layers, err);
+	int rc = ms->ops->cost(self, net, ms->k_net, ms->k_layers, err);
 	if (rc < 0)
 		return apnas_error_prefix(err, "cost model '%s'", ms->cost_name);
 	for (size_t j = 0; j < nk; j++) {
@@ -260,6 +260,14 @@ int apnas_metricset_cost(apnas_metricset *ms, const apnas_net *net,
                          double *values, double *layer_values,
                          apnas_error *err)
 {
+	return apnas_metricset_cost_on(ms, ms->cost, net, values,
+	                               layer_values, err);
+}
+
+int apnas_metricset_cost_on(apnas_metricset *ms, void *self,
+                            const apnas_net *net, double *values,
+                            double *layer_values, apnas_error *err)
+{
 	for (size_t i = 0; i < ms->n; i++)
 		values[i] = NAN;
 	if (layer_values) {
@@ -275,5 +283,5 @@ int apnas_metricset_cost(apnas_metricset *ms, const apnas_net *net,
 	}
 	values[APNAS_MX_MACS] = (double)apnas_net_macs(net);
 	values[APNAS_MX_PARAMS] = (double)apnas_net_params(net);
-	return run_model(ms, net, values, layer_values, err);
+	return run_model(ms, self, net, values, layer_values, err);
 }

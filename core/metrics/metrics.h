@@ -54,6 +54,11 @@ void apnas_metricset_free(apnas_metricset *ms);
 int apnas_metricset_cost(apnas_metricset *ms, const apnas_net *net,
                          double *values, double *layer_values,
                          apnas_error *err);
+/* The same with another instance `self` of the set's cost plugin that
+ * declares the same metrics (a co-search's hardware, core/cosearch). */
+int apnas_metricset_cost_on(apnas_metricset *ms, void *self,
+                            const apnas_net *net, double *values,
+                            double *layer_values, apnas_error *err);
 
 /* Creates the config's reward with the run's metric list (ctx->metrics)
  * and checks the metric it names for its Pareto front (*front). */

@@ -1,6 +1,11 @@
 /* The report's plots, drawn by gnuplot from a generated script: the
  * Pareto points of every run (one colour and marker per group) with the
- * combined front as a step line, and each run's mean reward per epoch.
+ * combined front as a step line, one panel per hardware setting; the
+ * paper's plot (test accuracy after retraining against the x metric,
+ * one marker per group, mean with error bars over seeds on both axes);
+ * and each run's mean reward per epoch, the seeds of a group told apart.
+ * A report of one run labels its front by rank, marks the best and shows
+ * every candidate behind the front.  Axes are fitted to what is drawn.
  * gnuplot writes to temporary names that are renamed once it succeeds,
  * so a failed or interrupted drawing never leaves a half-written plot. */
 #include <errno.h>
@@ -29,16 +34,33 @@ static const int markers[] = {7, 5, 9, 11, 13, 15, 6, 4, 8, 10, 12, 14};
 /* Beyond this many front points the labels would overprint each other;
  * front.csv and the tables still name every point's run. */
 #define MAX_LABELLED 20
+/* Beyond this many runs the seed labels at the reward lines' ends would
+ * overprint each other; the dash patterns still tell the seeds apart. */
+#define MAX_SEED_LABELS 40
+/* Dash patterns for the runs of one group: solid, dashed, dotted, ... */
+#define N_DASHES 5
+
+/* One marker of the paper plot: a group's runs on one hardware setting. */
+typedef struct paper_pt {
+	size_t h, g, n;          /* hardware, group, runs with both figures */
+	double x, xlo, xhi;      /* the x metric: mean and bar ends */
+	double y, ylo, yhi;      /* the accuracy: mean and bar ends */
+} paper_pt;
 
 typedef struct plot_ctx {
 	const apnas_report *r;
 	int logx;
 	int reward;       /* some run has a reward curve */
+	int single;       /* a report of one run */
+	int test;         /* some run was retrained: the paper plot's y is
+	                     the test accuracy, else the validation one */
 	pid_t pid;        /* names the temporary plot files */
 	size_t key_cols;  /* legend under the plot: columns, or 0 for a */
 	size_t key_rows;  /* boxed legend beside it; rows under the plot */
 	int key_values;   /* legend names groups by their values alone,
 	                     under a title of the keys */
+	paper_pt *paper;  /* owned: the paper plot's markers, by h then g */
+	size_t npaper;
 } plot_ctx;
 
 /* About this many legend characters fit across the plot at the font
@@ -144,6 +166,50 @@ static size_t block_index(const apnas_report *r, size_t h, size_t g)
 	return k;
 }
 
+/* ---- fitted axes ---------------------------------------------------------- */
+
+typedef struct range {
+	double lo, hi;
+} range;
+
+#define RANGE_EMPTY ((range){INFINITY, -INFINITY})
+
+static void range_add(range *g, double v, int log)
+{
+	if (!isfinite(v) || (log && v <= 0))
+		return;
+	if (v < g->lo)
+		g->lo = v;
+	if (v > g->hi)
+		g->hi = v;
+}
+
+/* `set xrange [a:b]` around the data: pad_lo and pad_hi are fractions of
+ * the span (of its logarithm on a log axis), so the points sit just inside
+ * the frame instead of gnuplot's rounding out to whole tics.  No data:
+ * gnuplot's own autoscaling. */
+static void set_range(FILE *f, const char *axis, range g, int log,
+                      double pad_lo, double pad_hi)
+{
+	if (!(g.lo <= g.hi)) {
+		fprintf(f, "set autoscale %s\n", axis);
+		return;
+	}
+	double lo = log ? log10(g.lo) : g.lo, hi = log ? log10(g.hi) : g.hi;
+	double span = hi - lo;
+	if (span <= 0)
+		span = log ? 0.1 : fabs(lo) > 0 ? fabs(lo) * 0.1 : 0.01;
+	lo -= pad_lo * span;
+	hi += pad_hi * span;
+	if (log)
+		fprintf(f, "set %srange [%.17g:%.17g]\n", axis, pow(10, lo),
+		        pow(10, hi));
+	else
+		fprintf(f, "set %srange [%.17g:%.17g]\n", axis, lo, hi);
+}
+
+/* ---- data files ----------------------------------------------------------- */
+
 static int write_points(FILE *f, void *ud, apnas_error *err)
 {
 	(void)err;
@@ -174,11 +240,30 @@ static int write_points(FILE *f, void *ud, apnas_error *err)
 	                 : 0;
 }
 
+/* The rank by reward of front point p in its run (the smallest when the
+ * run reached the point with several architectures); 0 when unknown. */
+static int64_t point_rank(const apnas_report *r, const apnas_report_point *p)
+{
+	const apnas_report_run *run = &r->runs[p->run];
+	if (!r->extra)
+		return 0;
+	int64_t best = 0;
+	for (size_t k = 0; k < run->npareto; k++) {
+		int64_t rk = r->extra[p->run].pareto_rank[k];
+		if (run->pareto_x[k] == p->x && run->pareto_acc[k] == p->accuracy &&
+		    rk > 0 && (!best || rk < best))
+			best = rk;
+	}
+	return best;
+}
+
 /* One line per distinct point: runs that reached the same point share a
- * label ("a/seed-1 +2") instead of printing over each other. */
+ * label ("a/seed-1 +2") instead of printing over each other.  A report of
+ * one run labels its points by rank ("#3"): the name would only repeat. */
 static int write_front(FILE *f, void *ud, apnas_error *err)
 {
-	const apnas_report *r = ((plot_ctx *)ud)->r;
+	const plot_ctx *c = ud;
+	const apnas_report *r = c->r;
 	size_t hw = 0;
 	fputs("# hardware 0\n", f);
 	for (size_t k = 0; k < r->nfront;) {
@@ -194,7 +279,10 @@ static int write_front(FILE *f, void *ud, apnas_error *err)
 		fprintf(f, "%.17g %.17g ", r->front[k].x,
 		        r->front[k].accuracy);
 		char label[1024];
-		if (same > 1)
+		int64_t rank = c->single ? point_rank(r, &r->front[k]) : 0;
+		if (rank > 0)
+			snprintf(label, sizeof label, "#%lld", (long long)rank);
+		else if (same > 1)
 			snprintf(label, sizeof label, "%s +%zu",
 			         r->runs[r->front[k].run].name, same - 1);
 		else
@@ -204,6 +292,20 @@ static int write_front(FILE *f, void *ud, apnas_error *err)
 		fputc('\n', f);
 		k += same;
 	}
+	return ferror(f) ? apnas_error_set(err, APNAS_EIO, "write failed")
+	                 : 0;
+}
+
+/* A single run's every candidate (candidates.csv) and its best. */
+static int write_cloud(FILE *f, void *ud, apnas_error *err)
+{
+	const apnas_report *r = ((plot_ctx *)ud)->r;
+	const apnas_report_extra *x = r->extra;
+	fputs("# every candidate of the derive step: x metric, accuracy\n", f);
+	for (size_t i = 0; x && i < x->ncand; i++)
+		fprintf(f, "%.17g %.17g\n", x->cand_x[i], x->cand_acc[i]);
+	fprintf(f, "\n\n# the best (best.arch)\n%.17g %.17g\n",
+	        r->runs[0].m[APNAS_RM_X], r->runs[0].m[APNAS_RM_VAL_ACC]);
 	return ferror(f) ? apnas_error_set(err, APNAS_EIO, "write failed")
 	                 : 0;
 }
@@ -222,6 +324,96 @@ static int write_reward(FILE *f, void *ud, apnas_error *err)
 	return ferror(f) ? apnas_error_set(err, APNAS_EIO, "write failed")
 	                 : 0;
 }
+
+/* The y figure of the paper plot. */
+static int paper_y(const plot_ctx *c)
+{
+	return c->test ? APNAS_RM_TEST_ACC : APNAS_RM_VAL_ACC;
+}
+
+/* Mean and bar ends over the values that are not NaN: mean +- sample sd
+ * (no bar with one value), or min..max. */
+static void bar(const double *v, size_t n, int use_range, double *mean,
+                double *lo, double *hi)
+{
+	apnas_report_stat s;
+	apnas_report_stats(v, n, &s);
+	*mean = s.mean;
+	if (!use_range) {
+		double sd = isnan(s.sd) ? 0 : s.sd;
+		*lo = s.mean - sd;
+		*hi = s.mean + sd;
+		return;
+	}
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(v[i])) {
+			*lo = v[i] < *lo ? v[i] : *lo;
+			*hi = v[i] > *hi ? v[i] : *hi;
+		}
+}
+
+/* The paper plot's markers: each group on each hardware setting, over
+ * its runs that have both the x metric and the accuracy. */
+static int paper_points(plot_ctx *c)
+{
+	const apnas_report *r = c->r;
+	size_t nh = r->nhardware ? r->nhardware : 1;
+	c->paper = calloc(nh * (r->ngroups ? r->ngroups : 1), sizeof *c->paper);
+	double *xs = malloc((r->nruns ? r->nruns : 1) * sizeof *xs);
+	double *ys = malloc((r->nruns ? r->nruns : 1) * sizeof *ys);
+	if (!c->paper || !xs || !ys) {
+		free(xs);
+		free(ys);
+		return -1;
+	}
+	int m = paper_y(c);
+	for (size_t h = 0; h < nh; h++)
+		for (size_t g = 0; g < r->ngroups; g++) {
+			const apnas_report_group *gr = &r->groups[g];
+			size_t n = 0;
+			for (size_t i = 0; i < gr->nruns; i++) {
+				const apnas_report_run *run =
+					&r->runs[gr->runs[i]];
+				if (run_hw(r, gr->runs[i]) != h ||
+				    isnan(run->m[m]) || isnan(run->m[APNAS_RM_X]))
+					continue;
+				xs[n] = run->m[APNAS_RM_X];
+				ys[n++] = run->m[m];
+			}
+			if (!n)
+				continue;
+			paper_pt *p = &c->paper[c->npaper++];
+			p->h = h;
+			p->g = g;
+			p->n = n;
+			bar(xs, n, r->bars_range, &p->x, &p->xlo, &p->xhi);
+			bar(ys, n, r->bars_range, &p->y, &p->ylo, &p->yhi);
+		}
+	free(xs);
+	free(ys);
+	return 0;
+}
+
+static int write_paper(FILE *f, void *ud, apnas_error *err)
+{
+	const plot_ctx *c = ud;
+	fprintf(f, "# x mean, y mean, x low, x high, y low, y high, runs "
+	        "(bars: %s over seeds)\n", c->r->bars_range
+	        ? "min..max" : "mean +- sample standard deviation");
+	for (size_t k = 0; k < c->npaper; k++) {
+		const paper_pt *p = &c->paper[k];
+		fprintf(f, "%s# block %zu: hardware %zu group %zu\n",
+		        k ? "\n\n" : "", k, p->h, p->g);
+		fprintf(f, "%.17g %.17g %.17g %.17g %.17g %.17g %zu\n", p->x,
+		        p->y, p->xlo, p->xhi, p->ylo, p->yhi, p->n);
+	}
+	return ferror(f) ? apnas_error_set(err, APNAS_EIO, "write failed")
+	                 : 0;
+}
+
+/* ---- the script ----------------------------------------------------------- */
 
 static void style(FILE *f, const plot_ctx *c)
 {
@@ -256,39 +448,107 @@ static size_t panel_rows(const apnas_report *r)
 	return (n + c - 1) / c;
 }
 
+/* A run name that fits a title: its last 48 characters. */
+static const char *short_name(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 48 ? s + n - 48 : s;
+}
+
+/* The single run's title: what it is and how many candidates it
+ * weighed; the hardware goes under the x axis. */
+static void single_titles(FILE *f, const plot_ctx *c)
+{
+	const apnas_report *r = c->r;
+	const apnas_report_run *run = &r->runs[0];
+	char t[512];
+	snprintf(t, sizeof t, "%s%s: %zu candidates, %zu on the Pareto front",
+	         strlen(run->name) > 48 ? "..." : "", short_name(run->name),
+	         r->extra && r->extra->ncand ? r->extra->ncand : r->npoints,
+	         r->nfront);
+	fputs("set title ", f);
+	gp_str(f, t);
+	snprintf(t, sizeof t, "%s on %s",
+	         apnas_report_metric_name(r, APNAS_RM_X),
+	         run->hardware ? run->hardware : "?");
+	fputs("\nset xlabel ", f);
+	gp_str(f, t);
+	fputc('\n', f);
+}
+
+static void pareto_ranges(FILE *f, const plot_ctx *c, size_t h)
+{
+	const apnas_report *r = c->r;
+	range gx = RANGE_EMPTY, gy = RANGE_EMPTY;
+	for (size_t i = 0; i < r->nruns; i++) {
+		const apnas_report_run *run = &r->runs[i];
+		if (run_hw(r, i) != h)
+			continue;
+		range_add(&gx, run->m[APNAS_RM_X], c->logx);
+		range_add(&gy, run->m[APNAS_RM_VAL_ACC], 0);
+		for (size_t k = 0; k < run->npareto; k++) {
+			range_add(&gx, run->pareto_x[k], c->logx);
+			range_add(&gy, run->pareto_acc[k], 0);
+		}
+		for (size_t k = 0; c->single && r->extra &&
+		                   k < r->extra[i].ncand; k++) {
+			range_add(&gx, r->extra[i].cand_x[k], c->logx);
+			range_add(&gy, r->extra[i].cand_acc[k], 0);
+		}
+	}
+	/* room on the right and above for the front's labels */
+	int labels = r->nfront <= MAX_LABELLED;
+	set_range(f, "x", gx, c->logx, 0.04, labels ? 0.14 : 0.04);
+	set_range(f, "y", gy, 0, 0.06, labels ? 0.1 : 0.06);
+}
+
 static void pareto_panel(FILE *f, const plot_ctx *c, size_t h)
 {
 	const apnas_report *r = c->r;
 	const char *x = apnas_report_metric_name(r, APNAS_RM_X);
-	fputs("set title ", f);
-	if (r->nhardware > 1) {
-		gp_str(f, r->hardware[h]);
+	if (c->single) {
+		single_titles(f, c);
 	} else {
-		char t[512];
-		snprintf(t, sizeof t, "Pareto points of every run and the "
-		         "combined front (%s)", r->nhardware ? r->hardware[0]
-		                                            : "");
-		gp_str(f, t);
+		fputs("set title ", f);
+		if (r->nhardware > 1) {
+			gp_str(f, r->hardware[h]);
+		} else {
+			char t[512];
+			snprintf(t, sizeof t, "Pareto points of every run and "
+			         "the combined front (%s)", r->nhardware ?
+			         r->hardware[0] : "");
+			gp_str(f, t);
+		}
+		fputs("\nset xlabel ", f);
+		gp_str(f, x);
+		fputs("\n", f);
 	}
-	fputs("\nset xlabel ", f);
-	gp_str(f, x);
-	fputs("\n", f);
+	pareto_ranges(f, c, h);
 	fputs("plot \\\n", f);
+	if (c->single && r->extra && r->extra->ncand)
+		fprintf(f, "  'plot_cloud.dat' index 0 using 1:2 with points "
+		        "pt 7 ps 0.5 lc rgb '#c8c8c8' title 'every candidate "
+		        "(%zu)', \\\n", r->extra->ncand);
 	for (size_t g = 0; g < r->ngroups; g++) {
 		if (!group_on(r, g, h))
 			continue;
 		fprintf(f, "  'plot_points.dat' index %zu using 1:2 with points "
 		        "lt %zu pt %d ps 1.2 title ", block_index(r, h, g),
 		        g % N_COLOURS + 1, markers[g % N_MARKERS]);
-		gp_str(f, legend_name(c, g));
+		gp_str(f, c->single ? "Pareto points" : legend_name(c, g));
 		fputs(", \\\n", f);
 	}
 	fprintf(f, "  'plot_front.dat' index %zu using 1:2 with steps lw 2 "
-	        "dt 2 lc rgb '#222222' title 'front on this hardware'", h);
+	        "dt 2 lc rgb '#222222' title '%s'", h, c->single
+	        ? "front" : "front on this hardware");
 	if (r->nfront <= MAX_LABELLED)
 		fprintf(f, ", \\\n  'plot_front.dat' index %zu using 1:2:3 "
-		        "with labels left offset 0.6,0.5 font ',8' "
-		        "tc rgb '#333333' notitle", h);
+		        "with labels left offset 0.6,0.5 font ',%d' "
+		        "tc rgb '#333333' notitle", h, c->single ? 10 : 8);
+	if (c->single)
+		fputs(", \\\n  'plot_cloud.dat' index 1 using 1:2 with points "
+		      "pt 3 ps 2.6 lw 2 lc rgb '#d62728' title 'best "
+		      "(rank 1, best.arch)'", f);
 	fputc('\n', f);
 }
 
@@ -297,9 +557,7 @@ static void pareto_body(FILE *f, const plot_ctx *c)
 	const apnas_report *r = c->r;
 	fputs("reset\n", f);
 	style(f, c);
-	fputs("set ylabel 'validation accuracy (shared weights)'\n"
-	      "set offsets graph 0.03, graph 0.12, graph 0.06, graph 0.06\n",
-	      f);
+	fputs("set ylabel 'validation accuracy (shared weights)'\n", f);
 	if (c->logx)
 		fputs("set logscale x\nset format x '%.0s%c'\n", f);
 	else
@@ -315,43 +573,178 @@ static void pareto_body(FILE *f, const plot_ctx *c)
 		fputs("unset multiplot\n", f);
 }
 
+static const char *bars_text(const apnas_report *r)
+{
+	return r->bars_range ? "mean, bars min..max over seeds"
+	                     : "mean ± sample sd over seeds";
+}
+
+static void paper_panel(FILE *f, const plot_ctx *c, size_t h, size_t nh)
+{
+	const apnas_report *r = c->r;
+	char t[512];
+	if (nh > 1)
+		snprintf(t, sizeof t, "%s", r->hardware[h]);
+	else
+		snprintf(t, sizeof t, "%s against %s (%s)%s%s", c->test ?
+		         "Test accuracy after retraining" : "Validation "
+		         "accuracy", apnas_report_metric_name(r, APNAS_RM_X),
+		         bars_text(r), r->nhardware ? ", " : "",
+		         r->nhardware ? r->hardware[0] : "");
+	fputs("set title ", f);
+	gp_str(f, t);
+	fputc('\n', f);
+	range gx = RANGE_EMPTY, gy = RANGE_EMPTY;
+	for (size_t k = 0; k < c->npaper; k++) {
+		const paper_pt *p = &c->paper[k];
+		if (p->h != h)
+			continue;
+		range_add(&gx, p->xlo, c->logx);
+		range_add(&gx, p->xhi, c->logx);
+		range_add(&gy, p->ylo, 0);
+		range_add(&gy, p->yhi, 0);
+	}
+	set_range(f, "x", gx, c->logx, 0.08, 0.08);
+	set_range(f, "y", gy, 0, 0.08, 0.08);
+	fputs("plot \\\n", f);
+	int first = 1;
+	for (size_t k = 0; k < c->npaper; k++) {
+		const paper_pt *p = &c->paper[k];
+		if (p->h != h)
+			continue;
+		fprintf(f, "%s  'plot_paper.dat' index %zu using 1:2:3:4:5:6 "
+		        "with xyerrorbars lt %zu pt %d ps 1.6 lw 1.5 title ",
+		        first ? "" : ", \\\n", k, p->g % N_COLOURS + 1,
+		        markers[p->g % N_MARKERS]);
+		gp_str(f, legend_name(c, p->g));
+		first = 0;
+	}
+	if (first) /* nothing on this hardware: an empty frame says so */
+		fputs("  NaN notitle", f);
+	fputc('\n', f);
+}
+
+static void paper_body(FILE *f, const plot_ctx *c)
+{
+	const apnas_report *r = c->r;
+	fputs("reset\n", f);
+	style(f, c);
+	char t[256];
+	snprintf(t, sizeof t, "%s of the best network (%s)",
+	         apnas_report_metric_name(r, APNAS_RM_X), bars_text(r));
+	fputs("set xlabel ", f);
+	gp_str(f, t);
+	snprintf(t, sizeof t, "%s (%s)", c->test ? "test accuracy after "
+	         "retraining" : "validation accuracy (shared weights; no run "
+	         "retrained)", bars_text(r));
+	fputs("\nset ylabel ", f);
+	gp_str(f, t);
+	fputc('\n', f);
+	if (c->logx)
+		fputs("set logscale x\nset format x '%.0s%c'\n", f);
+	else
+		fputs("set format x '%.1s%c'\n", f);
+	size_t nh = r->nhardware ? r->nhardware : 1;
+	if (nh > 1) {
+		snprintf(t, sizeof t, "%s against %s, one marker per group, "
+		         "%s; one panel per hardware setting", c->test ?
+		         "Test accuracy after retraining" : "Validation "
+		         "accuracy", apnas_report_metric_name(r, APNAS_RM_X),
+		         bars_text(r));
+		fprintf(f, "set multiplot layout %zu,%zu title ",
+		        panel_rows(r), panel_cols(r));
+		gp_str(f, t);
+		fputc('\n', f);
+	}
+	for (size_t h = 0; h < nh; h++)
+		paper_panel(f, c, h, nh);
+	if (nh > 1)
+		fputs("unset multiplot\n", f);
+}
+
+/* The seed a run is told apart by in its group: its seed, or its place. */
+static long long seed_of(const apnas_report *r, size_t i, size_t k)
+{
+	return r->runs[i].seed >= 0 ? (long long)r->runs[i].seed
+	                            : (long long)k + 1;
+}
+
 static void reward_body(FILE *f, const plot_ctx *c)
 {
 	const apnas_report *r = c->r;
 	fputs("reset\n", f);
 	style(f, c);
-	fputs("set title 'Mean reward of the sampled architectures per "
-	      "epoch (one line per run)'\nset xlabel 'epoch'\n"
-	      "set ylabel 'mean reward'\nset xtics 1\n"
-	      "set offsets 0.2, 0.2, graph 0.05, graph 0.05\n", f);
+	if (c->single) {
+		char t[512];
+		snprintf(t, sizeof t, "%s%s: mean reward of the sampled "
+		         "architectures per epoch", strlen(r->runs[0].name) > 48
+		         ? "..." : "", short_name(r->runs[0].name));
+		fputs("set title ", f);
+		gp_str(f, t);
+		fputc('\n', f);
+	} else {
+		fputs("set title 'Mean reward of the sampled architectures per "
+		      "epoch (one line per run; line ends: seed)'\n", f);
+	}
+	fputs("set xlabel 'epoch'\nset ylabel 'mean reward'\nset xtics 1\n",
+	      f);
 	/* Too many epochs for a tic each: let gnuplot choose. */
 	size_t most = 0;
-	for (size_t i = 0; i < r->nruns; i++)
+	range gy = RANGE_EMPTY;
+	for (size_t i = 0; i < r->nruns; i++) {
 		if (r->runs[i].nepochs > most)
 			most = r->runs[i].nepochs;
+		for (size_t e = 0; e < r->runs[i].nepochs; e++)
+			range_add(&gy, r->runs[i].epoch_reward[e], 0);
+	}
 	if (most > 20)
 		fputs("set xtics autofreq\n", f);
+	int labels = !c->single && r->nruns <= MAX_SEED_LABELS;
+	/* the x axis runs over the epochs, with room for the seed labels */
+	fprintf(f, "set xrange [%.17g:%.17g]\n", most > 1 ? 1.0 : 0.5,
+	        most > 1 ? (double)most + (double)(most - 1) *
+	        (labels ? 0.08 : 0.02) : 1.5);
+	set_range(f, "y", gy, 0, 0.06, 0.06);
+	/* Each run's seed at the end of its line, in its group's colour;
+	 * within a group the runs differ in dash pattern and marker. */
+	for (size_t g = 0; labels && g < r->ngroups; g++)
+		for (size_t k = 0; k < r->groups[g].nruns; k++) {
+			const apnas_report_run *run =
+				&r->runs[r->groups[g].runs[k]];
+			size_t e = run->nepochs;
+			while (e > 0 && isnan(run->epoch_reward[e - 1]))
+				e--;
+			if (!e)
+				continue;
+			fprintf(f, "set label 's%lld' at %zu,%.17g left offset "
+			        "0.5,0 font ',9' tc lt %zu\n",
+			        seed_of(r, r->groups[g].runs[k], k), e,
+			        run->epoch_reward[e - 1], g % N_COLOURS + 1);
+		}
 	fputs("plot \\\n", f);
 	int first = 1;
-	for (size_t i = 0; i < r->nruns; i++) {
-		const apnas_report_run *run = &r->runs[i];
-		if (!run->nepochs)
-			continue;
-		size_t g = run->group;
-		/* One legend entry per group: its first run carries it. */
-		int titled = r->groups[g].runs[0] == i;
-		fprintf(f, "%s  'plot_reward.dat' index %zu using 1:2 with "
-		        "linespoints lt %zu pt %d ps 0.6 ",
-		        first ? "" : ", \\\n", i, g % N_COLOURS + 1,
-		        markers[g % N_MARKERS]);
-		if (titled) {
-			fputs("title ", f);
-			gp_str(f, legend_name(c, g));
-		} else {
-			fputs("notitle", f);
+	for (size_t g = 0; g < r->ngroups; g++)
+		for (size_t k = 0; k < r->groups[g].nruns; k++) {
+			size_t i = r->groups[g].runs[k];
+			if (!r->runs[i].nepochs)
+				continue;
+			fprintf(f, "%s  'plot_reward.dat' index %zu using 1:2 "
+			        "with linespoints lt %zu dt %zu pt %d ps 0.6 ",
+			        first ? "" : ", \\\n", i, g % N_COLOURS + 1,
+			        k % N_DASHES + 1,
+			        markers[(g + k) % N_MARKERS]);
+			/* One legend entry per group: its first run; a
+			 * single run's line needs none. */
+			if (c->single) {
+				fputs("notitle", f);
+			} else if (k == 0) {
+				fputs("title ", f);
+				gp_str(f, legend_name(c, g));
+			} else {
+				fputs("notitle", f);
+			}
+			first = 0;
 		}
-		first = 0;
-	}
 	fputc('\n', f);
 }
 
@@ -378,6 +771,12 @@ static int write_script(FILE *f, void *ud, apnas_error *err)
 		        "apnas_suffix\n", terms[t], exts[t]);
 		pareto_body(f, c);
 		fputs("unset output\n", f);
+		if (c->npaper) {
+			fprintf(f, "\nset terminal %s\nset output 'paper.%s'."
+			        "apnas_suffix\n", terms[t], exts[t]);
+			paper_body(f, c);
+			fputs("unset output\n", f);
+		}
 		if (!c->reward)
 			continue;
 		fprintf(f, "\nset terminal %s\nset output 'reward.%s'."
@@ -501,7 +900,7 @@ int apnas_report_plot(const apnas_report *r, const char *out_dir,
 	char *gnuplot = find_gnuplot();
 	if (!gnuplot)
 		return 1;
-	plot_ctx c = {.r = r, .pid = getpid()};
+	plot_ctx c = {.r = r, .pid = getpid(), .single = r->nruns == 1};
 	key_layout(&c);
 	double lo = INFINITY, hi = 0;
 	for (size_t i = 0; i < r->nruns; i++) {
@@ -517,25 +916,46 @@ int apnas_report_plot(const apnas_report *r, const char *out_dir,
 		}
 		if (run->nepochs)
 			c.reward = 1;
+		if (!isnan(run->m[APNAS_RM_TEST_ACC]))
+			c.test = 1;
 	}
 	/* A log axis once the points span more than a factor of 20:
 	 * below that it only squeezes the interesting part. */
 	c.logx = lo > 0 && hi / lo > 20;
-	int rc = write_in(out_dir, "plot_points.dat", write_points, &c, err);
+	int rc = 0;
+	/* One run has no spread over seeds to show. */
+	if (!c.single && paper_points(&c))
+		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = write_in(out_dir, "plot_points.dat", write_points, &c, err);
 	if (rc == 0)
 		rc = write_in(out_dir, "plot_front.dat", write_front, &c, err);
 	if (rc == 0)
 		rc = write_in(out_dir, "plot_reward.dat", write_reward, &c,
 		              err);
+	if (rc == 0 && c.npaper)
+		rc = write_in(out_dir, "plot_paper.dat", write_paper, &c, err);
+	if (rc == 0 && c.single)
+		rc = write_in(out_dir, "plot_cloud.dat", write_cloud, &c, err);
 	if (rc == 0)
 		rc = write_in(out_dir, "plots.gp", write_script, &c, err);
 	if (rc == 0)
 		rc = run_gnuplot(gnuplot, out_dir, c.pid, err);
 	free(gnuplot);
-	static const char *const names[] = {"pareto.svg", "pareto.png",
-	                                    "reward.svg", "reward.png"};
-	size_t want = c.reward ? 4 : 2;
-	char **list = calloc(4, sizeof *list);
+	const char *names[6];
+	size_t want = 0;
+	names[want++] = "pareto.svg";
+	names[want++] = "pareto.png";
+	if (c.npaper) {
+		names[want++] = "paper.svg";
+		names[want++] = "paper.png";
+	}
+	if (c.reward) {
+		names[want++] = "reward.svg";
+		names[want++] = "reward.png";
+	}
+	free(c.paper);
+	char **list = calloc(want, sizeof *list);
 	if (!list && rc == 0)
 		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	for (size_t i = 0; i < want; i++) {

@@ -94,6 +94,9 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 		rc = apnas_report_group_runs(&r, a->group_by, err);
 	if (rc == 0)
 		rc = apnas_report_front(&r, err);
+	if (rc == 0)
+		rc = apnas_report_load_extras(&r, err);
+	r.bars_range = a->bars_range;
 	char *out = NULL;
 	if (rc == 0) {
 		if (a->out_dir)
@@ -151,6 +154,7 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 		}
 		FILE *m = a->msg;
 		if (m) {
+			apnas_report_provenance_notes(m, &r);
 			if (r.unfinished)
 				fprintf(m, "apnas: report: %zu unfinished run "
 				        "director%s left out (e.g. %s)\n",
@@ -183,6 +187,7 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 		free(plots[i]);
 	free(plots);
 	free(out);
+	apnas_report_extras_free(&r);
 	apnas_report_free(&r);
 	return rc;
 }

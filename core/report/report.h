@@ -77,6 +77,24 @@ typedef struct apnas_report_group {
 	apnas_report_stat stat[APNAS_RM_COUNT];
 } apnas_report_group;
 
+/* What the report reads of a run beyond its figures
+ * (report/runextra.c): the ranks and files of its Pareto points, its
+ * every candidate, where it ran.  Older runs lack some: NULL or 0. */
+typedef struct apnas_report_extra {
+	int64_t *pareto_rank;    /* owned: each Pareto point's rank by reward
+	                            (1: best.arch), 0 when not recorded; as
+	                            many as the run's npareto */
+	char **pareto_arch;      /* owned: that point's architecture file
+	                            relative to the run (best.arch,
+	                            top/03.arch), NULL when none was written */
+	double *cand_acc;        /* owned: candidates.csv accuracy */
+	double *cand_x;          /* owned: candidates.csv x metric */
+	size_t ncand;
+	char *commit, *cpu, *blas;  /* owned: summary.json "provenance"
+	                               (commit, cpu, openblas_core) */
+	char *rt_commit, *rt_cpu, *rt_blas; /* owned: the retraining's */
+} apnas_report_extra;
+
 /* A point of a combined front: one run's Pareto point. */
 typedef struct apnas_report_point {
 	double accuracy, x;      /* x: the report's x metric */
@@ -104,6 +122,11 @@ typedef struct apnas_report {
 	                              settings), by hw then x ascending */
 	size_t nfront;
 	size_t npoints;          /* points the front was taken from */
+	apnas_report_extra *extra; /* owned: one per run, in runs' order once
+	                              grouped (apnas_report_load_extras);
+	                              freed by apnas_report_extras_free */
+	int bars_range;          /* the paper plot's error bars: min..max
+	                            over seeds instead of mean +- sample sd */
 	size_t unfinished;       /* run directories without summary.json */
 	char *first_unfinished;  /* owned: one of them, for the message */
 	size_t grid_runs;        /* runs the planned grids (DIR/ablate.json)
@@ -159,7 +182,18 @@ int apnas_natcmp(const char *a, const char *b);
  * for each hardware setting, the non-dominated ones across its runs. */
 int apnas_report_front(apnas_report *r, apnas_error *err);
 
-/* ---- output (report/write.c, report/plot.c) --------------------------- */
+/* ---- beyond the figures (report/runextra.c) --------------------------- */
+
+/* Fills r->extra for every run (after grouping: runs keep their order
+ * from then on).  A damaged candidates.csv is an error naming it. */
+int apnas_report_load_extras(apnas_report *r, apnas_error *err);
+void apnas_report_extras_free(apnas_report *r);
+/* Notes on runs of one report that ran on different commits, CPUs or
+ * OpenBLAS kernels (search or retraining), one line each on f; the
+ * number of lines. */
+size_t apnas_report_provenance_notes(FILE *f, const apnas_report *r);
+
+/* ---- output (report/write.c, report/plot.c, report/html.c) ------------ */
 
 typedef enum apnas_report_format {
 	APNAS_REPORT_TABLE = 0,
@@ -200,6 +234,7 @@ typedef struct apnas_report_args {
 	const char *group_by;     /* NULL: group over seeds */
 	const char *x;            /* x metric of the fronts; NULL: cycles */
 	int no_plots;             /* skip gnuplot */
+	int bars_range;           /* paper plot: min..max bars, not +- sd */
 	FILE *out;                /* the table / CSV / JSON */
 	FILE *msg;                /* notes and the written files' paths */
 } apnas_report_args;

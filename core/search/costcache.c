@@ -23,14 +23,26 @@ uint64_t apnas_tokens_hash(const int32_t *tok, size_t n)
 }
 
 int apnas_cost_arch(const apnas_space_ops *sops, void *space,
-                    apnas_metricset *ms, const int32_t *tok,
-                    apnas_net *scratch, double *values, apnas_error *err)
+                    apnas_metricset *ms, apnas_hwset *hw, size_t nd_space,
+                    const int32_t *tok, apnas_net *scratch, double *values,
+                    apnas_error *err)
 {
 	apnas_net_clear(scratch);
 	int rc = sops->child_net(space, tok, scratch, err);
 	if (rc < 0)
 		return apnas_error_prefix(err, "space child_net");
-	return apnas_metricset_cost(ms, scratch, values, NULL, err);
+	void *self = ms->cost;
+	if (apnas_hwset_on(hw) &&
+	    (rc = apnas_hwset_instance(hw, tok + nd_space, &self, err)) < 0)
+		return rc;
+	return apnas_metricset_cost_on(ms, self, scratch, values, NULL, err);
+}
+
+void apnas_costcache_hw(apnas_costcache *c, apnas_hwset *hw,
+                        size_t nd_space)
+{
+	c->hw = hw;
+	c->nd_space = nd_space;
 }
 
 int apnas_costcache_init(apnas_costcache *c, size_t nd,
@@ -114,8 +126,9 @@ int apnas_costcache_get(apnas_costcache *c, const int32_t *tok,
 	size_t i = find_slot(c, tok);
 	if (!c->used[i]) {
 		double t0 = apnas_clock_now();
-		int rc = apnas_cost_arch(c->space_ops, c->space, c->ms, tok,
-		                         &c->net, values, err);
+		int rc = apnas_cost_arch(c->space_ops, c->space, c->ms, c->hw,
+		                         c->nd_space, tok, &c->net, values,
+		                         err);
 		c->seconds += apnas_clock_now() - t0;
 		if (rc < 0)
 			return rc;

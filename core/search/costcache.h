@@ -11,6 +11,7 @@
 
 #include <apnas/plugin.h>
 
+#include "cosearch/hwset.h"
 #include "metrics/metrics.h"
 
 typedef struct apnas_costcache {
@@ -25,6 +26,10 @@ typedef struct apnas_costcache {
 	const apnas_space_ops *space_ops;
 	void *space;
 	apnas_metricset *ms;
+	apnas_hwset *hw;       /* NULL or off: every architecture is costed
+	                          on the configured hardware; else tokens
+	                          from nd_space on choose its instance */
+	size_t nd_space;       /* the space's tokens (== nd without hw) */
 	uint64_t hits, misses; /* for the timing figures */
 	double seconds;        /* spent in child_net + cost on misses */
 } apnas_costcache;
@@ -32,6 +37,10 @@ typedef struct apnas_costcache {
 int apnas_costcache_init(apnas_costcache *c, size_t nd,
                          const apnas_space_ops *sops, void *space,
                          apnas_metricset *ms, apnas_error *err);
+/* Costs joint token lists from now on: hw chooses the instance from the
+ * tokens after the space's nd_space (core/cosearch/hwset.h). */
+void apnas_costcache_hw(apnas_costcache *c, apnas_hwset *hw,
+                        size_t nd_space);
 void apnas_costcache_free(apnas_costcache *c);
 
 /* Fills values (ms->n entries) with tok's metrics; accuracy is NaN, for
@@ -40,10 +49,13 @@ int apnas_costcache_get(apnas_costcache *c, const int32_t *tok,
                         double *values, apnas_error *err);
 
 /* Costs tok without the cache (reference architectures, one-offs):
- * child_net into scratch, then every metric into values. */
+ * child_net into scratch, then every metric into values, on the
+ * configured hardware, or with hw on, on the one tok[nd_space..] chose
+ * (hw may be NULL). */
 int apnas_cost_arch(const apnas_space_ops *sops, void *space,
-                    apnas_metricset *ms, const int32_t *tok,
-                    apnas_net *scratch, double *values, apnas_error *err);
+                    apnas_metricset *ms, apnas_hwset *hw, size_t nd_space,
+                    const int32_t *tok, apnas_net *scratch, double *values,
+                    apnas_error *err);
 
 uint64_t apnas_tokens_hash(const int32_t *tok, size_t n);
 

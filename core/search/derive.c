@@ -362,13 +362,34 @@ static void csv_head(FILE *f, const derive *d)
 	fputs(",reward,", f);
 }
 
+/* With co-search, ",hardware" before the arch column, and the label of
+ * the hardware a candidate chose in it: the point of co-search is that
+ * points of one front ran on different arrays. */
+static void csv_hw_head(FILE *f, const derive *d)
+{
+	if (apnas_hwset_on(&d->s->hw))
+		fputs("hardware,", f);
+}
+
+static void csv_hw(FILE *f, const derive *d, const cand *c)
+{
+	if (!apnas_hwset_on(&d->s->hw))
+		return;
+	char label[256];
+	apnas_hwset_label(&d->s->hw, tok_of(d, c) + d->s->nd_space, label,
+	                  sizeof label);
+	fprintf(f, "%s,", label);
+}
+
 static int write_candidates(FILE *f, void *ud, apnas_error *err)
 {
 	(void)err;
 	derive *d = ud;
 	fputs("rank,", f);
 	csv_head(f, d);
-	fputs("screen_accuracy,screen_images,pareto,arch\n", f);
+	fputs("screen_accuracy,screen_images,pareto,", f);
+	csv_hw_head(f, d);
+	fputs("arch\n", f);
 	for (size_t i = 0; i < d->n; i++) {
 		const cand *c = &d->c[i];
 		fprintf(f, "%zu,", i + 1);
@@ -376,6 +397,7 @@ static int write_candidates(FILE *f, void *ud, apnas_error *err)
 		apnas_csv_num(f, c->screen_acc);
 		fprintf(f, ",%lld,%d,", (long long)c->screen_images,
 		        c->pareto);
+		csv_hw(f, d, c);
 		apnas_csv_tokens(f, tok_of(d, c), d->s->nd);
 		fputc('\n', f);
 	}
@@ -414,11 +436,14 @@ static int write_pareto(FILE *f, void *ud, apnas_error *err)
 	if (!o)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	csv_head(f, d);
-	fputs("rank,arch\n", f);
+	fputs("rank,", f);
+	csv_hw_head(f, d);
+	fputs("arch\n", f);
 	for (size_t k = 0; k < np; k++) {
 		const cand *c = &d->c[o[k]];
 		csv_metrics(f, d, c);
 		fprintf(f, "%zu,", o[k] + 1);
+		csv_hw(f, d, c);
 		apnas_csv_tokens(f, tok_of(d, c), d->s->nd);
 		fputc('\n', f);
 	}
@@ -441,6 +466,13 @@ static void json_cand(FILE *f, const derive *d, const cand *c, size_t rank,
 	apnas_metrics_json(f, &d->s->ms, c->v);
 	fputs(",\"reward\":", f);
 	apnas_json_num(f, c->reward);
+	if (apnas_hwset_on(&d->s->hw)) {
+		char label[256];
+		apnas_hwset_label(&d->s->hw, tok_of(d, c) + d->s->nd_space,
+		                  label, sizeof label);
+		fputs(",\"hardware\":", f);
+		apnas_json_str(f, label);
+	}
 	fputs(",\"arch\":", f);
 	apnas_json_tokens(f, tok_of(d, c), d->s->nd);
 	fputs("}", f);
@@ -535,18 +567,30 @@ static int write_arch(derive *d, const cand *c, size_t rank,
 		snprintf(on, sizeof on, "on %lld validation images",
 		         (long long)c->images);
 	apnas_metrics_text(text, sizeof text, &s->ms, c->v);
-	apnas_metricset_hardware(&s->ms, &s->cost, hw, sizeof hw);
+	char *section = NULL;
+	if (apnas_hwset_on(&s->hw)) {
+		apnas_hwset_label(&s->hw, tok_of(d, c) + s->nd_space, hw,
+		                  sizeof hw);
+		section = apnas_hwset_section(&s->hw, tok_of(d, c) +
+		                                      s->nd_space);
+		if (!section)
+			return apnas_error_set(err, APNAS_ENOMEM,
+			                       "out of memory");
+	} else {
+		apnas_metricset_hardware(&s->ms, &s->cost, hw, sizeof hw);
+	}
 	snprintf(comment, sizeof comment,
 	         "found by apnas search in %s (seed %llu), rank %zu of %zu "
 	         "by reward\naccuracy %.6f %s, reward %.6f\n%s\non %s",
 	         s->dir, (unsigned long long)s->seed, rank, d->n,
 	         c->v[APNAS_MX_ACCURACY], on, c->reward, text, hw);
 	char *path = apnas_search_path(s, name);
-	if (!path)
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	int rc = apnas_archfile_write(path, s->space_name, s->space_opts,
-	                              s->sops, s->space.self, tok_of(d, c),
-	                              comment, err);
+	int rc = path ? apnas_archfile_write(path, s->space_name,
+	                                     s->space_opts, s->sops,
+	                                     s->space.self, tok_of(d, c),
+	                                     comment, section, err)
+	              : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	free(section);
 	free(path);
 	apnas_search_tick(s);
 	return rc;

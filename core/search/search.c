@@ -125,10 +125,57 @@ static int open_space_and_data(apnas_search *s, apnas_error *err)
 	return 0;
 }
 
+/* With co-search, the controller searches the space's decisions and the
+ * cost model's hardware decisions as one list.  A controller built before
+ * ABI 2.2 knows no CHOICE decision: it is shown OP decisions of layers
+ * past the network's last, which it samples the same way. */
+static int join_decisions(apnas_search *s, apnas_error *err)
+{
+	if (!apnas_hwset_on(&s->hw))
+		return 0;
+	const apnas_loaded *lib;
+	const apnas_opts *opts;
+	int rc = apnas_config_plugin(s->cfg, APNAS_KIND_CONTROLLER, &lib,
+	                             &opts, err);
+	if (rc < 0)
+		return rc;
+	size_t n = s->nd_space + s->hw.n_tok;
+	s->dec_joint = malloc(n * sizeof *s->dec_joint);
+	if (!s->dec_joint)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	memcpy(s->dec_joint, s->dec, s->nd_space * sizeof *s->dec);
+	apnas_hwset_decisions(&s->hw, s->dec_joint + s->nd_space);
+	int32_t last = 0;
+	for (size_t i = 0; i < s->nd_space; i++)
+		if (s->dec[i].layer > last)
+			last = s->dec[i].layer;
+	if (lib->desc->abi_minor < 2)
+		for (size_t t = 0; t < s->hw.n_tok; t++) {
+			apnas_decision *d = &s->dec_joint[s->nd_space + t];
+			d->kind = APNAS_DECISION_OP;
+			d->layer = last + 1 + (int32_t)t;
+		}
+	s->dec = s->dec_joint;
+	s->nd = n;
+	return 0;
+}
+
 static int open_plugins(apnas_search *s, apnas_error *err)
 {
 	int rc = open_space_and_data(s, err);
 	if (rc < 0)
+		return rc;
+	s->nd_space = s->nd;
+	rc = apnas_config_instance(s->cfg, APNAS_KIND_COST, NULL, &s->cost,
+	                           err);
+	if (rc < 0)
+		return rc;
+	rc = apnas_hwset_init(&s->hw, &s->cost,
+	                      apnas_config_plugin_name(s->cfg, APNAS_KIND_COST),
+	                      s->seed, s->threads, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = join_decisions(s, err)) < 0)
 		return rc;
 	apnas_plugin_ctx extra;
 	memset(&extra, 0, sizeof extra);
@@ -139,10 +186,6 @@ static int open_plugins(apnas_search *s, apnas_error *err)
 	if (rc < 0)
 		return rc;
 	s->cops = s->ctl.ops;
-	rc = apnas_config_instance(s->cfg, APNAS_KIND_COST, NULL, &s->cost,
-	                           err);
-	if (rc < 0)
-		return rc;
 	rc = apnas_metricset_init(&s->ms, &s->cost, err);
 	if (rc < 0)
 		return rc;
@@ -150,8 +193,11 @@ static int open_plugins(apnas_search *s, apnas_error *err)
 	if (rc < 0)
 		return rc;
 	s->rops = s->reward.ops;
-	return apnas_costcache_init(&s->cache, s->nd, s->sops, s->space.self,
-	                            &s->ms, err);
+	rc = apnas_costcache_init(&s->cache, s->nd, s->sops, s->space.self,
+	                          &s->ms, err);
+	if (rc == 0)
+		apnas_costcache_hw(&s->cache, &s->hw, s->nd_space);
+	return rc;
 }
 
 /* A target given as a fraction of a reference architecture's metric is
@@ -186,8 +232,12 @@ static int resolve_reference(apnas_search *s, apnas_error *err)
 		return apnas_error_prefix(err, "reward '%s' reference",
 		                          rname);
 	}
+	/* With co-search the reference is costed on the configured
+	 * hardware (the cost group's own array and buffers), so the target
+	 * does not depend on which choice comes first. */
 	double *v = malloc(s->ms.n * sizeof *v);
-	rc = v ? apnas_costcache_get(&s->cache, tok, v, err)
+	rc = v ? apnas_cost_arch(s->sops, s->space.self, &s->ms, NULL, 0, tok,
+	                         &s->cache.net, v, err)
 	       : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	free(tok);
 	if (rc < 0) {
@@ -409,6 +459,9 @@ static void teardown(apnas_search *s)
 	/* Plugins first: the space may point into the data's info. */
 	if (s->reward.self || s->reward.lib.handle)
 		apnas_instance_destroy(&s->reward);
+	/* The hardware's instances use the base instance's library. */
+	apnas_hwset_free(&s->hw);
+	free(s->dec_joint);
 	if (s->cost.self || s->cost.lib.handle)
 		apnas_instance_destroy(&s->cost);
 	if (s->ctl.self || s->ctl.lib.handle)

@@ -86,8 +86,16 @@ typedef struct apnas_search {
 	size_t front;                  /* the reward's front metric (index) */
 	const char *space_name;        /* owned by cfg */
 	const apnas_opts *space_opts;  /* owned by cfg */
-	const apnas_decision *dec;     /* owned by the space instance */
-	size_t nd;
+	const apnas_decision *dec;     /* the joint list: the space's
+	                                  (owned by its instance), or with
+	                                  co-search dec_joint */
+	size_t nd;                     /* tokens of an architecture */
+	size_t nd_space;               /* of them the space's (the rest
+	                                  choose the hardware) */
+	apnas_decision *dec_joint;     /* owned: space's + hardware's, or
+	                                  NULL without co-search */
+	apnas_hwset hw;                /* owned: the cost model's hardware
+	                                  decisions and instances */
 	int trains;                    /* the space has train_step */
 	double target;                 /* resolved reward target in the front
 	                                  metric's unit, or NaN */

@@ -75,10 +75,16 @@ static int write_arch(apnas_trainer *t, const char *comment,
                       apnas_error *err)
 {
 	char *ar = apnas_rundir_path(&t->rd, "arch.arch");
-	int rc = ar ? apnas_archfile_write(ar, t->a.file.space, t->a.space.opts,
-	                                   t->a.ops, t->a.space.self, t->a.tok,
-	                                   comment, err)
-	            : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	/* Training ignores the hardware section, but the copy keeps it: the
+	 * network was found for that hardware. */
+	char *hw = apnas_archfile_hw_text(&t->a.file);
+	int rc = ar && (hw || !t->a.file.cost)
+	                 ? apnas_archfile_write(ar, t->a.file.space,
+	                                        t->a.space.opts, t->a.ops,
+	                                        t->a.space.self, t->a.tok,
+	                                        comment, hw, err)
+	                 : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	free(hw);
 	free(ar);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include "array_metrics.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define HIDDEN __attribute__((visibility("hidden")))
 
@@ -78,7 +79,15 @@ HIDDEN int am_model_from_opts(const apnas_opts *o, am_model *m,
 	const char *over = apnas_opts_string(o, "energy");
 	if (over[0] && (rc = apnas_energy_overrides(&m->energy, over, err)))
 		return apnas_error_prefix(err, "energy");
-	return apnas_energy_check(&m->energy, err);
+	if ((rc = apnas_energy_check(&m->energy, err)))
+		return rc;
+	return as_search_create(o, &m->hw, err);
+}
+
+HIDDEN void am_model_free(am_model *m)
+{
+	as_search_free(m->hw);
+	m->hw = NULL;
 }
 
 static int am_layer(apnas_cost_sum *sum, apnas_mem_cost *mem_sum,
@@ -136,6 +145,17 @@ HIDDEN int am_net(const am_model *m, const apnas_net *net, am_layer_fn fn,
 
 HIDDEN void am_describe(const am_model *m, char *buf, size_t cap)
 {
+	if (m->hw) {
+		as_search_describe(m->hw, buf, cap);
+		size_t used = strlen(buf);
+		int n = snprintf(buf + used, cap - used, ", %lld B/word",
+		                 (long long)m->mem.word_bytes);
+		if (n >= 0 && used + (size_t)n < cap && m->mem.bandwidth > 0)
+			snprintf(buf + used + (size_t)n, cap - used - (size_t)n,
+			         ", %lld words/cycle",
+			         (long long)m->mem.bandwidth);
+		return;
+	}
 	int n = snprintf(buf, cap, "%lldx%lld %s, %lld/%lld/%lld kB, %lld "
 	                 "B/word", (long long)m->array.rows,
 	                 (long long)m->array.cols,

@@ -10,6 +10,7 @@
 
 #include <apnas/plugin.h>
 
+#include "array_search.h"
 #include "hw/energy.h"
 #include "hw/systolic_memory.h"
 #include "hw/systolic_model.h"
@@ -52,17 +53,22 @@ extern const apnas_metric_decl am_metrics[AM_N + 1];
 	 "(docs/cost-models.md lists them)", 0},                             \
 	{"ert", APNAS_OPT_STRING, "\"\"", 1, 0, NULL,                        \
 	 "an Accelergy ERT.yaml to take the energy table from (the "         \
-	 "`energy` overrides apply after it); empty: the default table", 0}
+	 "`energy` overrides apply after it); empty: the default table", 0}, \
+	AS_OPTIONS
 
 typedef struct am_model {
 	apnas_array array;          /* rows, cols, dataflow */
 	apnas_mem_cfg mem;          /* SRAM sizes, word size, bandwidth */
 	apnas_energy_table energy;  /* default, ERT, then overrides */
+	as_search *hw;              /* owned: the co-search's hardware
+	                               decisions, or NULL (none asked) */
 } am_model;
 
-/* Reads and checks AM_OPTIONS from o (a bad ERT file or override is
- * refused naming it). */
+/* Reads and checks AM_OPTIONS from o (a bad ERT file or override, or a
+ * co-search budget that cannot be met, is refused naming it).  Free with
+ * am_model_free (also after a failure). */
 int am_model_from_opts(const apnas_opts *o, am_model *m, apnas_error *err);
+void am_model_free(am_model *m);
 
 /* One layer's compute and memory figures, by the analytical model or the
  * simulator. */
@@ -79,7 +85,8 @@ int am_net(const am_model *m, const apnas_net *net, am_layer_fn fn,
            void *ud, double *net_values, double *layer_values,
            apnas_error *err);
 
-/* "32x32 os, 64/64/64 kB, 1 B/word, 4 words/cycle" into buf. */
+/* "32x32 os, 64/64/64 kB, 1 B/word, 4 words/cycle" into buf; with a
+ * co-search, its budgets in place of the array and SRAM sizes. */
 void am_describe(const am_model *m, char *buf, size_t cap);
 
 #endif

@@ -33,6 +33,7 @@ static int systolic_create(const apnas_plugin_ctx *ctx, void **self,
 		return apnas_error_set(err, APNAS_ENOMEM,
 		                       "out of memory creating the cost model");
 	if ((rc = am_model_from_opts(ctx->opts, &s->m, err))) {
+		am_model_free(&s->m);
 		free(s);
 		return rc;
 	}
@@ -42,7 +43,14 @@ static int systolic_create(const apnas_plugin_ctx *ctx, void **self,
 
 static void systolic_destroy(void *self)
 {
+	if (self)
+		am_model_free(&((systolic *)self)->m);
 	free(self);
+}
+
+static const apnas_hw_decision *systolic_hw_decisions(void *self)
+{
+	return as_search_decisions(((const systolic *)self)->m.hw);
 }
 
 static const apnas_metric_decl *systolic_metrics(void *self)
@@ -80,6 +88,7 @@ static const apnas_cost_ops systolic_ops = {
 	.metrics = systolic_metrics,
 	.cost = systolic_cost,
 	.describe = systolic_describe,
+	.hw_decisions = systolic_hw_decisions,
 };
 
 APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "systolic", "2.0",

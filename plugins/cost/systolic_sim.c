@@ -49,6 +49,7 @@ static int sim_create(const apnas_plugin_ctx *ctx, void **self,
 	s->verify = apnas_opts_bool(ctx->opts, "verify");
 	s->seed = ctx->seed;
 	if ((rc = am_model_from_opts(ctx->opts, &s->m, err))) {
+		am_model_free(&s->m);
 		free(s);
 		return rc;
 	}
@@ -58,7 +59,14 @@ static int sim_create(const apnas_plugin_ctx *ctx, void **self,
 
 static void sim_destroy(void *self)
 {
+	if (self)
+		am_model_free(&((sim_model *)self)->m);
 	free(self);
+}
+
+static const apnas_hw_decision *sim_hw_decisions(void *self)
+{
+	return as_search_decisions(((const sim_model *)self)->m.hw);
 }
 
 /* Small integers keep every sum exact in double whatever order the array
@@ -201,6 +209,7 @@ static const apnas_cost_ops sim_ops = {
 	.metrics = sim_metrics,
 	.cost = sim_cost,
 	.describe = sim_describe,
+	.hw_decisions = sim_hw_decisions,
 };
 
 APNAS_PLUGIN_DEFINE(APNAS_KIND_COST, "systolic_sim", "2.0",

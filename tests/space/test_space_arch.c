@@ -295,7 +295,7 @@ START_TEST(archfile_round_trip)
 	apnas_error e;
 	ck_assert_msg(apnas_archfile_write(path, "enas_macro", s.opts, s.ops,
 	                                   s.self, tok, "accuracy 0.9\ncycles 1",
-	                                   &e) == 0, "%s", e.msg);
+	                                   NULL, &e) == 0, "%s", e.msg);
 	apnas_archfile a;
 	ck_assert_msg(apnas_archfile_read(path, &a, &e) == 0, "%s", e.msg);
 	ck_assert_str_eq(a.space, "enas_macro");
@@ -424,7 +424,7 @@ START_TEST(other_space_file_refused)
 	ck_assert_int_ge(asprintf(&path, "%s/toy.arch", dir), 0);
 	apnas_error e;
 	ck_assert_msg(apnas_archfile_write(path, "toy", toy.opts, toy.ops,
-	                                   toy.self, ttok, NULL, &e) == 0,
+	                                   toy.self, ttok, NULL, NULL, &e) == 0,
 	              "%s", e.msg);
 	apnas_archfile a;
 	ck_assert_int_eq(apnas_archfile_read(path, &a, &e), 0);
