@@ -10,8 +10,11 @@
 
 #include <apnas/codec.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "memcap.h"
 
 #define SAVE_MAGIC "APNASDB1"
 
@@ -92,9 +95,17 @@ int apnas_batcher_open_flags(const apnas_dataset *ds, apnas_split split,
 			        batch_size, (long long)n, sname);
 	}
 
-	apnas_batcher *b = calloc(1, sizeof *b);
 	size_t img = (size_t)ds->info.c * ds->info.h * ds->info.w;
 	size_t bs = (size_t)(batch_size < n ? batch_size : n);
+	char what[96];
+	snprintf(what, sizeof what, "the %s batches of %d", sname,
+	         batch_size);
+	uint64_t est = apnas_memcap_mul(bs, img * sizeof(float) + 4) +
+	               ((flags & APNAS_BATCH_SHUFFLE) ? (uint64_t)n * 4 : 0);
+	int rc = apnas_memcap_check(est, what, err);
+	if (rc)
+		return rc;
+	apnas_batcher *b = calloc(1, sizeof *b);
 	if (b) {
 		b->x = malloc(sizeof *b->x * img * bs);
 		b->y = malloc(sizeof *b->y * bs);

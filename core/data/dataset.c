@@ -12,6 +12,7 @@
 
 #include "cifar.h"
 #include "idx.h"
+#include "memcap.h"
 #include "readfile.h"
 #include "synthetic.h"
 
@@ -49,6 +50,23 @@ static int need_path(const char *dataset, const char *path,
 	        "to the directory holding its files", dataset);
 }
 
+/* Before reading: the images as bytes, each label as an int32. */
+static int check_files(const char *dir, char (*paths)[4096], int n,
+                       int per_label_file, apnas_error *err)
+{
+	uint64_t est = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t b = apnas_file_data_bytes(paths[i]);
+		/* IDX: every other file holds labels, one byte each;
+		 * CIFAR: 3073-byte records, one label byte each */
+		est += per_label_file ? (i % 2 ? 4 * b : b) : b + b / 3073 * 4;
+	}
+	char what[4200];
+	snprintf(what, sizeof what, "the images and labels of %s",
+	         dir);
+	return apnas_memcap_check(est, what, err);
+}
+
 static int load_idx(const char *dir, apnas_raw *train, apnas_raw *test,
                     apnas_error *err)
 {
@@ -62,7 +80,10 @@ static int load_idx(const char *dir, apnas_raw *train, apnas_raw *test,
 		if (rc)
 			return rc;
 	}
-	int rc = apnas_idx_read(paths[0], paths[1], IDX_CLASSES, train, err);
+	int rc = check_files(dir, paths, 4, 1, err);
+	if (rc)
+		return rc;
+	rc = apnas_idx_read(paths[0], paths[1], IDX_CLASSES, train, err);
 	if (!rc)
 		rc = apnas_idx_read(paths[2], paths[3], IDX_CLASSES, test, err);
 	return rc;
@@ -98,7 +119,10 @@ static int load_cifar(const char *dir, apnas_raw *train, apnas_raw *test,
 			return rc;
 		p[i] = paths[i];
 	}
-	int rc = apnas_cifar_read(p, 5, train, err);
+	int rc = check_files(base, paths, 6, 0, err);
+	if (rc)
+		return rc;
+	rc = apnas_cifar_read(p, 5, train, err);
 	if (!rc)
 		rc = apnas_cifar_read(p + 5, 1, test, err);
 	return rc;
@@ -112,7 +136,17 @@ static int load_synthetic(const apnas_data_spec *s, apnas_raw *train,
 		.c = s->synthetic_c, .h = s->synthetic_h, .w = s->synthetic_w,
 		.noise = s->synthetic_noise, .seed = s->synthetic_seed,
 		.part = "train"};
-	int rc = apnas_synthetic_make(&g, train, err);
+	uint64_t img = (uint64_t)s->synthetic_c * (uint64_t)s->synthetic_h *
+	               (uint64_t)s->synthetic_w;
+	uint64_t n = (uint64_t)(s->synthetic_n > 0 ? s->synthetic_n : 0) +
+	             (uint64_t)(s->synthetic_test_n > 0 ? s->synthetic_test_n
+	                                                : 0);
+	int rc = apnas_memcap_check(apnas_memcap_mul(n, img + 4),
+	                            "the synthetic images and labels",
+	                            err);
+	if (rc)
+		return rc;
+	rc = apnas_synthetic_make(&g, train, err);
 	if (rc)
 		return rc;
 	g.n = s->synthetic_test_n;

@@ -14,6 +14,12 @@
 int apnas_read_file(const char *path, uint8_t **buf, size_t *len,
                     apnas_error *err);
 
+/* The bytes apnas_read_file would hold for path, estimated before
+ * reading (for the memory limit): a plain file's size; a gzip file's
+ * uncompressed size from its trailer; at most the file limit either way.
+ * 0 when it cannot be told (the read then says why). */
+uint64_t apnas_file_data_bytes(const char *path);
+
 /* Finds `<dir>/<name>.gz`, else `<dir>/<name>`; writes the one that exists
  * into out (cap bytes).  Neither: APNAS_EIO naming both paths. */
 int apnas_find_file(const char *dir, const char *name, char *out, size_t cap,

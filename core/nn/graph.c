@@ -57,7 +57,6 @@ void apnas_graph_destroy(apnas_graph *g)
 	free(g->plan_scratch);
 	free(g->prof);
 	free(g->ep);
-	free(g->sh_buf);
 	free(g);
 }
 

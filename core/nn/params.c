@@ -4,8 +4,11 @@
 #include "nn/nn_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "memcap.h"
 
 int apnas_params_create(uint64_t seed, apnas_params **out, apnas_error *err)
 {
@@ -35,7 +38,6 @@ void apnas_params_destroy(apnas_params *ps)
 	for (size_t i = 0; i < ps->n; i++)
 		param_free(ps->v[i]);
 	free(ps->v);
-	free(ps->sum_buf);
 	free(ps);
 }
 
@@ -99,12 +101,20 @@ static int param_new(apnas_params *ps, const char *name, int ndim,
 		ps->v = v;
 		ps->cap = cap;
 	}
+	size_t per = nn_round_up(numel * sizeof(float));
+	size_t nbuf = trainable ? 3 : 1;
+	char what[300];
+	snprintf(what, sizeof what, "nn: the weights through parameter '%s'",
+	         name);
+	/* the set so far and this tensor, against the memory limit */
+	int rc = apnas_memcap_check((uint64_t)apnas_params_bytes(ps) +
+	                            per * nbuf, what, err);
+	if (rc)
+		return rc;
 	apnas_param *p = calloc(1, sizeof *p);
 	if (!p)
 		goto oom;
 	p->name = strdup(name);
-	size_t per = nn_round_up(numel * sizeof(float));
-	size_t nbuf = trainable ? 3 : 1;
 	if (!p->name || posix_memalign((void **)&p->value, NN_ALIGN,
 	                               per * nbuf) != 0) {
 		p->value = NULL;

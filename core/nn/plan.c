@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memcap.h"
+
 enum { B_DATA = 0, B_GRAD = 1, B_AUX = 2 };
 
 typedef struct interval {
@@ -202,6 +204,15 @@ int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err)
 			at_peak.workspace = live[B_AUX];
 		}
 	}
+	/* before growing: the activations, gradients and workspaces of the
+	 * largest graph are what a batch of wide layers or large images
+	 * costs */
+	uint64_t need = (uint64_t)peak + (uint64_t)ws * (size_t)g->threads;
+	if ((peak > g->arena_cap || ws * (size_t)g->threads + NN_ALIGN >
+	     g->ws_cap) &&
+	    apnas_memcap_check(need, "nn: a graph's activations and "
+	                       "workspace", err))
+		return err->code;
 	if (grow((void **)&g->arena, &g->arena_cap, peak ? peak : NN_ALIGN) < 0 ||
 	    grow((void **)&g->ws, &g->ws_cap,
 	         ws * (size_t)g->threads + NN_ALIGN) < 0)

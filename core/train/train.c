@@ -12,6 +12,7 @@
 #include <apnas/nn.h>
 
 #include "atomic.h"
+#include "memcap.h"
 #include "train/train_int.h"
 #include "util/threads.h"
 
@@ -162,6 +163,7 @@ static int setup(apnas_trainer *t, apnas_error *err)
 	t->threads = apnas_threads_resolve((int)apnas_opts_int(run_o,
 	                                                       "threads"));
 	apnas_nn_set_threads(t->threads);
+	apnas_memcap_set_mib(apnas_opts_int(run_o, "memory_limit"));
 	t->epochs = (long)apnas_opts_int(apnas_config_core(t->a.cfg, "train"),
 	                                 "epochs");
 	t->hist = calloc((size_t)t->epochs, sizeof *t->hist);

@@ -58,6 +58,11 @@ static int train_epoch(apnas_trainer *t, long e, train_epoch_rec *r,
 		if (rc == 0 && !isfinite(st.loss))
 			rc = apnas_error_set(err, APNAS_ENUM,
 			                     "loss is not finite");
+		if (rc == APNAS_EINVAL)
+			/* bad input that shows only when a step runs: a
+			 * graph's activations over the memory limit */
+			return apnas_error_prefix(err, "train: epoch %ld",
+			                          e + 1);
 		if (rc) {
 			apnas_error_prefix(err, "training diverged or failed "
 			                   "at epoch %ld, step %lld", e + 1,

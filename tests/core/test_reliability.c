@@ -418,6 +418,85 @@ START_TEST(train_checkpoint_impossible_progress_refused)
 }
 END_TEST
 
+/* ---- the memory limit (run.memory_limit) ----------------------------- */
+
+/* `apnas train` with the training config above and extra --set values;
+ * expects exit 2 before the directory is made, one line holding needle
+ * and the limit with the key that raises it.  The graph's activations
+ * are known only when the first step runs: that one leaves the directory
+ * of a training that stopped before its first checkpoint. */
+static void train_refused_by_limit(const char *arch, const char *set1,
+                                   const char *set2, const char *set3,
+                                   const char *needle, const char *limit)
+{
+	char cfg[4300], out[4300];
+	snprintf(cfg, sizeof cfg, "%s", put_text("m.cfg", train_cfg));
+	snprintf(out, sizeof out, "%s/m", dir);
+	run_result r;
+	run_apnas(&r, getenv("APNAS_PLUGIN_PATH"), "train", cfg, "--arch",
+	          arch, "--out", out, "--quiet", "--set", set1, "--set", set2,
+	          set3 ? "--set" : NULL, set3, NULL);
+	ck_assert_msg(r.status == 2 && strstr(r.err, needle) &&
+	              strstr(r.err, limit) &&
+	              strstr(r.err, "run.memory_limit raises it") &&
+	              count_lines(r.err) == 1,
+	              "exit %d: %s", r.status, r.err);
+	run_free(&r);
+	char p[4400];
+	snprintf(p, sizeof p, "%s/m/summary.json", dir);
+	ck_assert_msg(access(p, F_OK) != 0, "a refused training ended: %s",
+	              p);
+	snprintf(cfg, sizeof cfg, "rm -rf '%s/m'", dir);
+	ck_assert_int_eq(system(cfg), 0);
+}
+
+/* Over a small limit the weights, the dataset, a batch's activations are
+ * each refused with their estimate before they are allocated (a tiny
+ * limit stands for a huge network: the check is the same). */
+START_TEST(memory_limit_refused_before_allocating)
+{
+	char arch[4300], wide[4300];
+	snprintf(arch, sizeof arch, "%s", put_text("t.arch", train_arch));
+	snprintf(wide, sizeof wide, "%s", put_text("w.arch",
+	         "apnas-arch 1\nspace enas_macro\noption layers = 2\n"
+	         "option channels = 256\n---\n"
+	         "layer 0: conv3x3\nlayer 1: sep3x3 skip 0\n"));
+	/* stem 256x1x3x3, l0.conv3x3.in.w 256x256x1x1 (0.75 MiB), their
+	 * batch norms, then l0.conv3x3.w 256x256x3x3 (6.75 MiB), each float
+	 * with its gradient and momentum: 7.55 MiB */
+	train_refused_by_limit(wide, "run.memory_limit=4", "run.seed=2",
+	                       NULL, "the weights through parameter 'l0.conv3x3.w': "
+	                       "an estimated 8 MiB", "memory limit of 4 MiB");
+	/* 300,008 synthetic 1x4x4 images: 300008 * (16 + 4) bytes, 5.7 MiB */
+	train_refused_by_limit(arch, "run.memory_limit=4",
+	                       "data.synthetic_n=300000", NULL, "the synthetic "
+	                       "images and labels: an estimated 6 MiB",
+	                       "memory limit of 4 MiB");
+	/* the same network on 48 images of 64x64 (200 kB): a batch of 5
+	 * through 4-channel layers, activations and their gradients */
+	train_refused_by_limit(arch, "run.memory_limit=1",
+	                       "data.synthetic_h=64", "data.synthetic_w=64",
+	                       "train: epoch 1: nn: a graph's activations and "
+	                       "workspace: an estimated", "memory limit of 1 "
+	                       "MiB");
+	/* 0: no limit; and the default leaves a small training alone */
+	char cfg[4300], out[4300];
+	snprintf(cfg, sizeof cfg, "%s", put_text("m.cfg", train_cfg));
+	snprintf(out, sizeof out, "%s/ok", dir);
+	run_result r;
+	run_apnas(&r, getenv("APNAS_PLUGIN_PATH"), "train", cfg, "--arch",
+	          wide, "--out", out, "--quiet", "--epochs", "1", "--set",
+	          "run.memory_limit=0", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	run_free(&r);
+	snprintf(out, sizeof out, "%s/ok2", dir);
+	run_apnas(&r, getenv("APNAS_PLUGIN_PATH"), "train", cfg, "--arch",
+	          arch, "--out", out, "--quiet", "--epochs", "1", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	run_free(&r);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
@@ -433,6 +512,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, config_and_arch_size_limited);
 	tcase_add_test(tc, arch_version_overflow);
 	tcase_add_test(tc, train_checkpoint_impossible_progress_refused);
+	tcase_add_test(tc, memory_limit_refused_before_allocating);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
