@@ -18,7 +18,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INC = os.path.join(ROOT, "include")
 OUT = os.path.join(ROOT, "tests", "sdk", "abi_layout.h")
-HEADERS = ["batch.h", "codec.h", "data.h", "error.h", "net.h", "nn.h", "options.h",
+HEADERS = ["batch.h", "codec.h", "collective.h", "data.h", "error.h", "net.h", "nn.h", "options.h",
            "plugin.h", "rng.h"]
 MACROS = {"APNAS_OPS_COMMON": ["create", "destroy"]}
 

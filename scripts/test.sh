@@ -3,5 +3,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
-sh scripts/build.sh build
+sh scripts/build.sh build -Dmpi=enabled
 meson test -C build --print-errorlogs --num-processes 2

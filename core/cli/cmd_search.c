@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mpi/mpi.h"
 #include "search/search.h"
 
 static void help(void)
@@ -43,6 +44,10 @@ static void help(void)
 	       "\n"
 	       "exit status: 0 done, 1 the run failed, 2 usage or config error,\n"
 	       "130 / 143 stopped by SIGINT / SIGTERM (checkpoint written)\n"
+	       "\n"
+	       "Under mpirun -np N (a build with -Dmpi), the shared-weight\n"
+	       "phase trains data-parallel: each rank takes its share of\n"
+	       "every batch; rank 0 writes the run directory (docs/mpi.md).\n"
 	       "\n"
 	       "example:\n"
 	       "  apnas search configs/toy.cfg --out runs/toy\n"
@@ -87,6 +92,14 @@ int cmd_search(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 
+	/* Under mpirun: MPI first, then our signal handlers over its own. */
+	apnas_error err;
+	apnas_error_clear(&err);
+	if (apnas_mpi_start("search", &err) < 0) {
+		cli_sets_free(&sets);
+		cli_error(&err);
+		return cli_exit_code(err.code);
+	}
 	cli_stop_on_signals();
 
 	apnas_search_args a = {
@@ -101,15 +114,20 @@ int cmd_search(int argc, char **argv)
 		.stop = &cli_stop_signal,
 	};
 	apnas_search_result res;
-	apnas_error err;
-	apnas_error_clear(&err);
 	int rc = apnas_search_run(&a, &res, &err);
 	cli_sets_free(&sets);
+	if (rc < 0 && res.lone_failure) {
+		/* the other ranks wait for this one in a collective */
+		cli_error(&err);
+		apnas_mpi_abort(cli_exit_code(rc));
+	}
+	apnas_mpi_finish();
 	cli_stop_default();
 	if (rc == APNAS_EINTR && res.stopped_by)
 		return 128 + res.stopped_by;
 	if (rc < 0) {
-		cli_error(&err);
+		if (!res.quiet)
+			cli_error(&err);
 		return cli_exit_code(rc);
 	}
 	return CLI_EXIT_OK;

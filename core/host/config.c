@@ -683,6 +683,7 @@ int apnas_config_instance(apnas_config *c, apnas_kind kind,
 		ctx.n_decisions = extra->n_decisions;
 		ctx.metrics = extra->metrics;
 		ctx.n_metrics = extra->n_metrics;
+		ctx.coll = extra->coll;
 	}
 	inst->ops = inst->lib.desc->ops;
 	const apnas_common_ops *ops = inst->ops;

@@ -30,8 +30,9 @@
  *   stall = ceil(P0/B) + sum_i max(0, ceil((P(i+1) + W(i-1))/B) - fold)
  *           + ceil(W(last)/B).
  * Folds in the middle of a pass, and passes in the middle of a layer, have
- * the same P and W, so the sum is taken over at most 4 x 4 classes with
- * weights: O(1) per layer. */
+ * the same P and W, so the sum is taken in closed form over the folds'
+ * positions (first, middle, last but one, last; product_stalls): O(1) per
+ * layer, a divide only for a fold that waits. */
 #include "systolic_memory.h"
 
 #include <errno.h>
@@ -123,17 +124,11 @@ uint64_t apnas_mem_capacity(int64_t kb, int64_t word_bytes)
 	return ((uint64_t)kb << 10) >> (word_bytes == 4 ? 2 : word_bytes == 2);
 }
 
-static uint64_t ceil_div(uint64_t a, uint64_t b)
-{
-	uint64_t q = apnas_udiv(a, b);
-	return q + (q * b != a);
-}
-
 /* Positions of a padded input of n that windows of f at stride s, e of
  * them from 0, touch (SCALE-Sim's partial edge window included, clipped
  * at n).  Windows overlap or abut when s <= f; else only the last may be
  * partial (the output size is the floor or the ceiling rule). */
-static uint64_t touched(int64_t n, int64_t f, int64_t s, int64_t e)
+static inline uint64_t touched(int64_t n, int64_t f, int64_t s, int64_t e)
 {
 	if (s <= f) {
 		int64_t hi = (e - 1) * s + f;
@@ -272,161 +267,315 @@ uint64_t apnas_mem_out_words(const apnas_mem_plan *mp, uint64_t fc,
 	return out_words(mp, fc, fr);
 }
 
-/* Representatives of 0..n-1 with weights: every index when n <= 4, else
- * 0, the run 1..n-3 (represented by 1), n-2 and n-1. */
-static int reps(uint64_t n, uint64_t idx[4], uint64_t wt[4])
-{
-	if (n <= 4) {
-		for (uint64_t i = 0; i < n; i++) {
-			idx[i] = i;
-			wt[i] = 1;
-		}
-		return (int)n;
-	}
-	idx[0] = 0; wt[0] = 1;
-	idx[1] = 1; wt[1] = n - 3;
-	idx[2] = n - 2; wt[2] = 1;
-	idx[3] = n - 1; wt[3] = 1;
-	return 4;
-}
-
 /* A fold's fetch and write-back depend only on where it lies: first of
  * the layer, first of its pass (fr = 0), in the last row fold, in the last
- * column fold.  The stall sum looks them up here instead of recomputing
- * them per class; the tables follow fetch_words and out_words. */
+ * column fold.  The tables follow fetch_words and out_words, index [last
+ * fr][last fc]; with Fr = 1 (Fc = 1) only the "last" row (column) entries
+ * are read, so the others may take R (C) for the fold's rows (columns). */
 typedef struct fold_tab {
-	uint64_t p_first;     /* fold (0, 0): fitting operands whole + tiles */
-	uint64_t p[2][2][2];  /* other folds: [fr == 0][last fr][last fc] */
-	uint64_t w[2][2];     /* outputs: [last fr][last fc] */
+	uint64_t p_first;  /* fold (0, 0): fitting operands whole + its tiles */
+	uint64_t p1[2][2]; /* first fold of a pass: every tile it streams */
+	uint64_t p0[2][2]; /* a later fold: a held tile (os's filter) skipped */
+	uint64_t w[2][2];  /* outputs it writes back */
 } fold_tab;
 
-static void fold_tab_make(const apnas_mem_plan *mp, fold_tab *t)
+/* One entry of each table per dataflow (the kinds of apnas_mem_plan_make:
+ * os ifmap FR, filter FC; ws ifmap FR, filter FOLD; is ifmap FOLD, filter
+ * FR).  Tile sizes cannot overflow: the plan bounded max(R, C) x T and
+ * Sr x Sc; sums wrap as fetch_words' callers' do, and are checked where
+ * they are used. */
+static inline __attribute__((always_inline)) void
+fold_entry(fold_tab *t, int i, int j, apnas_dataflow df, uint64_t rows,
+           uint64_t cols, uint64_t T, uint64_t half, int fi, int ff)
 {
-	memset(t, 0, sizeof *t);
-	for (int frl = 0; frl < 2; frl++) {
-		for (int fcl = 0; fcl < 2; fcl++) {
-			uint64_t fr = frl ? mp->p.fr - 1 : 0;
-			uint64_t fc = fcl ? mp->p.fc - 1 : 0;
-			/* A representative fold of each kind; fr = 0 and "last"
-			 * coincide only when Fr = 1, which the caller indexes so. */
-			for (int op = 0; op < 2; op++) {
-				if (mp->fits[op])
-					continue;
-				uint64_t w = tile_words(mp, op, fc, fr);
-				int held = mp->kind[op] == APNAS_TILE_FC &&
-				           w <= mp->cap[op] / 2;
-				t->p[1][frl][fcl] += w;
-				t->p[0][frl][fcl] += held ? 0 : w;
-			}
-			t->w[frl][fcl] = out_words(mp, fc, fr);
-		}
+	uint64_t rt = rows * T, rc = rows * cols, tc = T * cols;
+	uint64_t in = df == APNAS_DF_IS ? rc : rt;
+	uint64_t f = df == APNAS_DF_OS ? tc : df == APNAS_DF_WS ? rc : rt;
+	/* Only os's filter tile can be held over the folds of its pass. */
+	uint64_t fh = df == APNAS_DF_OS && tc <= half ? 0 : f;
+	in = fi ? 0 : in;
+	f = ff ? 0 : f;
+	fh = ff ? 0 : fh;
+	t->p1[i][j] = in + f;
+	t->p0[i][j] = in + fh;
+	t->w[i][j] = df == APNAS_DF_OS ? rc : tc;
+}
+
+static inline __attribute__((always_inline)) void
+fold_tab_df(const apnas_mem_plan *mp, apnas_dataflow df, fold_tab *t)
+{
+	const uint64_t T = mp->p.t, half = mp->cap[APNAS_OP_FILTER] / 2;
+	const int fi = mp->fits[APNAS_OP_IFMAP], ff = mp->fits[APNAS_OP_FILTER];
+	fold_entry(t, 0, 0, df, mp->r, mp->c, T, half, fi, ff);
+	fold_entry(t, 0, 1, df, mp->r, mp->cl, T, half, fi, ff);
+	fold_entry(t, 1, 0, df, mp->rl, mp->c, T, half, fi, ff);
+	fold_entry(t, 1, 1, df, mp->rl, mp->cl, T, half, fi, ff);
+	t->p_first = t->p1[mp->p.fr == 1][mp->p.fc == 1] +
+	             (fi ? mp->foot[APNAS_OP_IFMAP] : 0) +
+	             (ff ? mp->foot[APNAS_OP_FILTER] : 0);
+}
+
+/* One copy per dataflow, so each holds only its own arithmetic. */
+static void fold_tab_make(const apnas_mem_plan *mp, apnas_dataflow df,
+                          fold_tab *t)
+{
+	switch (df) {
+	case APNAS_DF_OS: fold_tab_df(mp, APNAS_DF_OS, t); break;
+	case APNAS_DF_WS: fold_tab_df(mp, APNAS_DF_WS, t); break;
+	default: fold_tab_df(mp, APNAS_DF_IS, t); break;
 	}
-	int frl = mp->p.fr == 1, fcl = mp->p.fc == 1;
-	t->p_first = t->p[1][frl][fcl];
-	for (int op = 0; op < 2; op++)
-		if (mp->fits[op])
-			t->p_first += mp->foot[op];
+}
+
+/* ceil(x / B) for one B and many x, without a divide per x: for x and B
+ * below 2^32, floor(x / B) is the high word of x times ceil(2^64 / B)
+ * (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+ * 2019, theorem 1 with N = 32, F = 64); B = 1 needs no division.  A
+ * caller that knows every x is below 2^32 passes small = 1 and skips the
+ * test per x; anything wider divides.  Exact either way. */
+typedef struct divider {
+	uint64_t b;
+	uint64_t c; /* ceil(2^64 / b) for 1 < b < 2^32, else 0 */
+} divider;
+
+static inline void divider_init(divider *d, uint64_t b)
+{
+	d->b = b;
+	d->c = 0;
+#ifdef __SIZEOF_INT128__
+	if (b > 1 && b >> 32 == 0)
+		d->c = UINT64_MAX / b + 1;
+#endif
+}
+
+static inline __attribute__((always_inline)) uint64_t
+divider_ceil(const divider *d, uint64_t x, int small)
+{
+	uint64_t q;
+#ifdef __SIZEOF_INT128__
+	if (small || (d->c && x >> 32 == 0))
+		q = (uint64_t)(((unsigned __int128)d->c * x) >> 64);
+	else
+#endif
+		q = d->b == 1 ? x : apnas_udiv(x, d->b);
+	return q + (q * d->b != x);
+}
+
+/* a + b and a x b, setting *bad on overflow when `checked`; unchecked
+ * when the caller bounded every value (the common case). */
+static inline uint64_t add_ck(uint64_t a, uint64_t b, int *bad, int checked)
+{
+	uint64_t r;
+	if (!checked)
+		return a + b;
+	*bad |= __builtin_add_overflow(a, b, &r);
+	return r;
+}
+
+static inline uint64_t mul_ck(uint64_t a, uint64_t b, int *bad, int checked)
+{
+	uint64_t r;
+	if (!checked)
+		return a * b;
+	*bad |= __builtin_mul_overflow(a, b, &r);
+	return r;
+}
+
+/* What the stall sum needs of one product. */
+typedef struct stall_ctx {
+	fold_tab t;
+	uint64_t F, G;   /* row and column folds */
+	uint64_t budget; /* words the port moves during a fold (saturated) */
+	divider bw;
+	int bad_move;    /* a fold's traffic passed 2^64 */
+	int bad;         /* the stall count did */
+} stall_ctx;
+
+/* Cycles a fold waits whose port moves a + b words:
+ * max(0, ceil((a + b) / B) - fold) = ceil((a + b - fold B) / B) when the
+ * words exceed the budget fold x B (a division only then). */
+static inline __attribute__((always_inline)) uint64_t
+fold_wait(stall_ctx *x, uint64_t a, uint64_t b, int checked, int small)
+{
+	uint64_t move = add_ck(a, b, &x->bad_move, checked);
+	return move > x->budget ? divider_ceil(&x->bw, move - x->budget, small)
+	                        : 0;
+}
+
+/* The waits of one pass (a column fold's Fr folds): its first fold
+ * fetches the second's tiles while the previous pass's last outputs
+ * (prev) are written; the middle ones (mid, computed once per kind of
+ * pass) are alike; its last fetches the next pass's first tiles (next). */
+static inline __attribute__((always_inline)) uint64_t
+pass_wait(stall_ctx *x, int last, uint64_t prev, uint64_t next,
+          const uint64_t mid[2], int checked, int small)
+{
+	if (x->F == 1)
+		return fold_wait(x, next, prev, checked, small);
+	uint64_t s = fold_wait(x, x->t.p0[x->F == 2][last], prev, checked,
+	                       small);
+	s = add_ck(s, mid[last], &x->bad, checked);
+	return add_ck(s, fold_wait(x, next, x->t.w[0][last], checked, small),
+	              &x->bad, checked);
+}
+
+/* The stall sum over the folds' positions: passes are the first, the
+ * middle ones (all alike), the last but one and the last; within a pass,
+ * folds are the first, the middle ones, the last but one and the last. */
+static inline __attribute__((always_inline)) uint64_t
+stall_sum(stall_ctx *x, int checked, int small)
+{
+	const uint64_t F = x->F, G = x->G;
+	const fold_tab *t = &x->t;
+	/* Middle folds of a pass (fr = 1 .. Fr - 2): each fetches the next
+	 * fold's tiles while the previous fold's outputs are written; only
+	 * the last but one fetches tiles of the last row fold.  [last pass] */
+	uint64_t mid[2] = {0, 0};
+	for (int last = G >= 2 ? 0 : 1; F >= 3 && last < 2; last++) {
+		uint64_t m = fold_wait(x, t->p0[1][last], t->w[0][last], checked,
+		                       small);
+		if (F >= 4)
+			m = add_ck(m, mul_ck(F - 3, fold_wait(x, t->p0[0][last],
+			                                      t->w[0][last],
+			                                      checked, small),
+			                     &x->bad, checked), &x->bad, checked);
+		mid[last] = m;
+	}
+	const uint64_t nx0 = t->p1[F == 1][0], nx1 = t->p1[F == 1][1];
+	const uint64_t wp = t->w[1][0]; /* a pass's last outputs */
+	uint64_t s = divider_ceil(&x->bw, t->p_first, small), v;
+	v = pass_wait(x, G == 1, 0, G == 1 ? 0 : G == 2 ? nx1 : nx0, mid,
+	              checked, small);
+	s = add_ck(s, v, &x->bad, checked);
+	if (G >= 4) {
+		v = pass_wait(x, 0, wp, nx0, mid, checked, small);
+		s = add_ck(s, mul_ck(G - 3, v, &x->bad, checked), &x->bad,
+		           checked);
+	}
+	if (G >= 3)
+		s = add_ck(s, pass_wait(x, 0, wp, nx1, mid, checked, small),
+		           &x->bad, checked);
+	if (G >= 2)
+		s = add_ck(s, pass_wait(x, 1, wp, 0, mid, checked, small),
+		           &x->bad, checked);
+	return add_ck(s, divider_ceil(&x->bw, t->w[1][1], small), &x->bad,
+	              checked);
 }
 
 /* Stall cycles of one product (see the top of this file). */
-static int product_stalls(const apnas_mem_plan *mp, uint64_t bw,
-                          uint64_t *stall, apnas_error *err)
+static int product_stalls(const apnas_mem_plan *mp, apnas_dataflow df,
+                          uint64_t bw, uint64_t *stall, apnas_error *err)
 {
-	const uint64_t fr_n = mp->p.fr, fc_n = mp->p.fc;
-	uint64_t ci[4], cw[4], ri[4], rw[4], s, x, budget;
-	int nc = reps(fc_n, ci, cw), nr = reps(fr_n, ri, rw);
-	fold_tab t;
-	fold_tab_make(mp, &t);
-	/* A fold whose port traffic fits in fold x B cycles costs nothing;
-	 * if fold x B overflows, no traffic can exceed it. */
-	int unbounded = __builtin_mul_overflow(mp->p.fold_cycles, bw, &budget);
-	s = ceil_div(t.p_first, bw);
-	for (int a = 0; a < nc; a++) {
-		for (int b = 0; b < nr; b++) {
-			uint64_t fc = ci[a], fr = ri[b], next = 0, prev = 0, move;
-			if (fr + 1 < fr_n)
-				next = t.p[0][fr + 2 == fr_n][fc + 1 == fc_n];
-			else if (fc + 1 < fc_n)
-				next = t.p[1][fr_n == 1][fc + 2 == fc_n];
-			if (fr > 0)
-				prev = t.w[0][fc + 1 == fc_n];
-			else if (fc > 0)
-				prev = t.w[1][0];
-			if (__builtin_add_overflow(next, prev, &move))
-				return too_big(err, "a fold's DRAM traffic");
-			if (unbounded || move <= budget)
-				continue;
-			move = ceil_div(move, bw);
-			if (__builtin_mul_overflow(move - mp->p.fold_cycles,
-			                           cw[a] * rw[b], &x) ||
-			    __builtin_add_overflow(s, x, &s))
-				return too_big(err, "the stall count");
-		}
+	const apnas_fold_plan *p = &mp->p;
+	stall_ctx x;
+	x.F = p->fr;
+	x.G = p->fc;
+	x.bad_move = x.bad = 0;
+	fold_tab_make(mp, df, &x.t);
+	divider_init(&x.bw, bw);
+	/* If fold x B overflows, no traffic can exceed it. */
+	if (__builtin_mul_overflow(p->fold_cycles, bw, &x.budget))
+		x.budget = UINT64_MAX;
+	/* Every fold's traffic is at most V = (R + C) T + 2 R C + T C plus
+	 * the footprints (two tiles and an output block, see fold_entry), and
+	 * the stall count at most (Fr Fc + 2) V: under 2^62 nothing can
+	 * overflow and the sum runs unchecked; with V under 2^32 too (and
+	 * 1 < B < 2^32) every ceil(x / B) is a multiply. */
+	double R = (double)mp->r, C = (double)mp->c, T = (double)p->t;
+	double v = (R + C) * T + 2 * R * C + T * C +
+	           (double)mp->foot[APNAS_OP_IFMAP] +
+	           (double)mp->foot[APNAS_OP_FILTER];
+	if (((double)p->fr * (double)p->fc + 2) * v < 0x1p62) {
+		*stall = v < 0x1p32 && x.bw.c ? stall_sum(&x, 0, 1)
+		                              : stall_sum(&x, 0, 0);
+		return 0;
 	}
-	x = ceil_div(t.w[1][1], bw);
-	if (__builtin_add_overflow(s, x, &s))
+	uint64_t s = stall_sum(&x, 1, 0);
+	if (x.bad_move)
+		return too_big(err, "a fold's DRAM traffic");
+	if (x.bad)
 		return too_big(err, "the stall count");
 	*stall = s;
 	return 0;
 }
 
-/* DRAM words of one operand over a product, in closed form. */
-static int operand_dram(const apnas_mem_plan *mp, int op, uint64_t *out,
-                        apnas_error *err)
+/* Every figure of one product but the stalls, the compute ones per
+ * dataflow.  checked: overflow is possible, test every step. */
+static inline __attribute__((always_inline)) int
+product_counts(const apnas_mem_plan *mp, apnas_dataflow df, apnas_mem_cost *c,
+               int checked)
 {
 	const apnas_fold_plan *p = &mp->p;
-	uint64_t half = mp->cap[op] / 2, v, w;
-	if (mp->fits[op]) {
-		*out = mp->foot[op];
-		return 0;
-	}
-	switch (mp->kind[op]) {
-	case APNAS_TILE_FR:
-		/* Every pass (column fold) reads every row-fold tile again. */
-		if (__builtin_mul_overflow(p->sr * p->t, p->fc, out))
-			return too_big(err, "the DRAM traffic");
-		return 0;
-	case APNAS_TILE_FC:
-		/* A column fold's tile serves its Fr folds in a row: once if it
-		 * fits half the buffer, else every fold. */
-		w = p->t * mp->c;
-		if (__builtin_mul_overflow(w, (p->fc - 1) * (w <= half ? 1 : p->fr),
-		                           &v))
-			return too_big(err, "the DRAM traffic");
-		w = p->t * mp->cl;
-		if (__builtin_mul_overflow(w, w <= half ? 1 : p->fr, &w) ||
-		    __builtin_add_overflow(v, w, out))
-			return too_big(err, "the DRAM traffic");
-		return 0;
+	const uint64_t R = mp->r, C = mp->c, fr = p->fr, fc = p->fc;
+	const uint64_t sr = p->sr, sc = p->sc, t = p->t;
+	uint64_t ifs, fis, ofs, ofd, hops, macs, regs;
+	int bad = 0;
+#define MUL(a, b) mul_ck((a), (b), &bad, checked)
+#define ADD(a, b) add_ck((a), (b), &bad, checked)
+	/* SRAM, as SCALE-Sim's compute modules count them: each fold reads
+	 * its block of each streamed operand (padding and partial edge
+	 * windows included) and, os, writes its outputs plus R + C for the
+	 * drain rows its ofmap demand carries. */
+	switch (df) {
+	case APNAS_DF_OS:
+		ifs = MUL(MUL(fc, sr), t);
+		fis = MUL(MUL(fr, t), sc);
+		ofd = MUL(sr, sc);
+		ofs = ADD(ofd, MUL(fr * fc, R + C));
+		break;
+	case APNAS_DF_WS:
+		ifs = MUL(MUL(fc, t), sr);
+		fis = MUL(sr, sc);
+		ofs = ofd = MUL(MUL(fr, t), sc);
+		break;
 	default:
-		*out = p->sr * p->sc;
-		return 0;
+		ifs = MUL(sr, sc);
+		fis = MUL(MUL(fc, sr), t);
+		ofs = ofd = MUL(MUL(fr, sc), t);
+		break;
 	}
-}
-
-/* *acc += a x b x c x d; nonzero if anything overflows.  fast: the
- * caller has bounded every count far below 2^64, so no check is needed
- * (the common case, by many orders of magnitude). */
-static inline int mul_add4(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c,
-                           uint64_t d, int fast)
-{
-	if (fast) {
-		*acc += a * b * c * d;
-		return 0;
+	/* Hops: a streamed operand crosses C - 1 (rows) or R - 1 (columns)
+	 * links; ws and is partial sums go down R - 1 links and the
+	 * stationary block is shifted down to its row, i links for row i. */
+	hops = ADD(MUL(MUL(MUL(fc, sr), t), C - 1),
+	           MUL(MUL(MUL(fr, sc), t), R - 1));
+	if (df != APNAS_DF_OS) {
+		hops = ADD(hops, MUL(MUL(sc, fr - 1), R * (R - 1) / 2));
+		hops = ADD(hops, MUL(sc, mp->rl * (mp->rl - 1) / 2));
 	}
-	/* Bitwise or, not ||: every step runs, no branch per step. */
-	uint64_t x, y, z;
-	int o = __builtin_mul_overflow(a, b, &x);
-	o |= __builtin_mul_overflow(x, c, &y);
-	o |= __builtin_mul_overflow(y, d, &z);
-	o |= __builtin_add_overflow(*acc, z, acc);
-	return o;
-}
-
-static inline int mul_add(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c,
-                          int fast)
-{
-	return mul_add4(acc, a, b, c, 1, fast);
+	macs = MUL(MUL(sr, sc), t);
+	regs = MUL(macs, 3);
+	/* DRAM: what does not fit is refetched (see the top of this file). */
+	uint64_t ifd = mp->foot[APNAS_OP_IFMAP], fid = mp->foot[APNAS_OP_FILTER];
+	if (!mp->fits[APNAS_OP_IFMAP])
+		/* FR: every pass reads every row-fold tile again; FOLD: every
+		 * fold its own block. */
+		ifd = df == APNAS_DF_IS ? sr * sc : MUL(sr * t, fc);
+	if (!mp->fits[APNAS_OP_FILTER]) {
+		if (df == APNAS_DF_OS) {
+			/* FC: a column fold's tile serves its Fr folds in a
+			 * row: once if it fits half the buffer, else every
+			 * fold. */
+			uint64_t half = mp->cap[APNAS_OP_FILTER] / 2;
+			uint64_t w = t * C, wl = t * mp->cl;
+			fid = ADD(MUL(w, (fc - 1) * (w <= half ? 1 : fr)),
+			          MUL(wl, wl <= half ? 1 : fr));
+		} else {
+			fid = df == APNAS_DF_WS ? sr * sc : MUL(sr * t, fc);
+		}
+	}
+#undef MUL
+#undef ADD
+	c->ifmap_sram_reads = ifs;
+	c->filter_sram_reads = fis;
+	c->ofmap_sram_writes = ofs;
+	c->ifmap_dram_reads = ifd;
+	c->filter_dram_reads = fid;
+	c->ofmap_dram_writes = ofd;
+	c->macs = macs;
+	c->pe_reg_accesses = regs;
+	c->pe_hops = hops;
+	c->cycles = p->cycles;
+	return bad;
 }
 
 /* Every figure of one product. */
@@ -436,70 +585,22 @@ static int product(const apnas_array *a, const apnas_mem_cfg *m,
 {
 	const apnas_fold_plan *p = &mp->p;
 	const uint64_t R = mp->r, C = mp->c;
-	int bad = 0; /* c is zeroed by the caller */
-	/* Every count below is at most max(Fr, Fc) x Sr x Sc x T x (2R + 2C
-	 * + 3) (as Fr <= Sr, Fc <= Sc, (Fr - 1) R <= Sr, the last row fold's
-	 * rows <= Sr): when that is under 2^58 none can overflow and the
-	 * checks are skipped.  (Later sums are checked as always.) */
+	/* Every count is at most max(Fr, Fc) x Sr x Sc x T x (2R + 2C + 3)
+	 * (as Fr <= Sr, Fc <= Sc, (Fr - 1) R <= Sr, the last row fold's rows
+	 * <= Sr, and a refetched operand at most Fc x Sr x T or Fr x T x Sc):
+	 * when that is under 2^58 none can overflow and the checks are
+	 * skipped.  (Later sums are checked as always.) */
 	double maxf = (double)(p->fr > p->fc ? p->fr : p->fc);
 	int fast = maxf * (double)p->sr * (double)p->sc * (double)p->t *
 	           (double)(2 * (R + C) + 3) < 0x1p58;
-	/* SRAM, as SCALE-Sim's compute modules count them: each fold reads
-	 * its block of each streamed operand (padding and partial edge
-	 * windows included) and, os, writes its outputs plus R + C for the
-	 * drain rows its ofmap demand carries. */
-	switch (a->dataflow) {
-	case APNAS_DF_OS:
-		bad |= mul_add(&c->ifmap_sram_reads, p->fc, p->sr, p->t, fast);
-		bad |= mul_add(&c->filter_sram_reads, p->fr, p->t, p->sc, fast);
-		bad |= mul_add(&c->ofmap_sram_writes, p->sr, p->sc, 1, fast);
-		bad |= mul_add(&c->ofmap_sram_writes, p->fr * p->fc, R + C, 1,
-		               fast);
-		bad |= mul_add(&c->ofmap_dram_writes, p->sr, p->sc, 1, fast);
-		break;
-	case APNAS_DF_WS:
-		bad |= mul_add(&c->ifmap_sram_reads, p->fc, p->t, p->sr, fast);
-		bad |= mul_add(&c->filter_sram_reads, p->sr, p->sc, 1, fast);
-		bad |= mul_add(&c->ofmap_sram_writes, p->fr, p->t, p->sc, fast);
-		bad |= mul_add(&c->ofmap_dram_writes, p->fr, p->t, p->sc, fast);
-		break;
-	case APNAS_DF_IS:
-		bad |= mul_add(&c->ifmap_sram_reads, p->sr, p->sc, 1, fast);
-		bad |= mul_add(&c->filter_sram_reads, p->fc, p->sr, p->t, fast);
-		bad |= mul_add(&c->ofmap_sram_writes, p->fr, p->sc, p->t, fast);
-		bad |= mul_add(&c->ofmap_dram_writes, p->fr, p->sc, p->t, fast);
-		break;
-	}
-	/* Hops: a streamed operand crosses C - 1 (rows) or R - 1 (columns)
-	 * links; ws and is partial sums go down R - 1 links and the
-	 * stationary block is shifted down to its row, i links for row i. */
-	bad |= mul_add4(&c->pe_hops, p->fc, p->sr, p->t, C - 1, fast);
-	bad |= mul_add4(&c->pe_hops, p->fr, p->sc, p->t, R - 1, fast);
-	if (a->dataflow != APNAS_DF_OS) {
-		bad |= mul_add(&c->pe_hops, p->sc, p->fr - 1, R * (R - 1) / 2,
-		               fast);
-		bad |= mul_add(&c->pe_hops, p->sc, mp->rl * (mp->rl - 1) / 2, 1,
-		               fast);
-	}
-	bad |= mul_add(&c->macs, p->sr, p->sc, p->t, fast);
-	bad |= mul_add(&c->pe_reg_accesses, c->macs, 3, 1, fast);
-	if (bad)
+	if (fast)
+		product_counts(mp, a->dataflow, c, 0);
+	else if (product_counts(mp, a->dataflow, c, 1))
 		return too_big(err, "an access count");
-	int rc;
-	if ((rc = operand_dram(mp, APNAS_OP_IFMAP, &c->ifmap_dram_reads, err)) ||
-	    (rc = operand_dram(mp, APNAS_OP_FILTER, &c->filter_dram_reads, err)))
-		return rc;
-	c->cycles = p->cycles;
-	if (m->bandwidth > 0 &&
-	    (rc = product_stalls(mp, (uint64_t)m->bandwidth, &c->stall_cycles,
-	                         err)))
-		return rc;
+	if (m->bandwidth > 0)
+		return product_stalls(mp, a->dataflow, (uint64_t)m->bandwidth,
+		                      &c->stall_cycles, err);
 	return 0;
-}
-
-static int scale(uint64_t *v, uint64_t k)
-{
-	return __builtin_mul_overflow(*v, k, v);
 }
 
 int apnas_mem_layer(const apnas_array *a, const apnas_mem_cfg *m,
@@ -529,16 +630,19 @@ int apnas_mem_layer(const apnas_array *a, const apnas_mem_cfg *m,
 	/* A depthwise layer's channels are alike and run one after another,
 	 * each loading its own operands (no data is shared between them). */
 	if (g.repeat > 1) {
-		uint64_t *f[] = {&c->ifmap_sram_reads, &c->filter_sram_reads,
-		                 &c->ofmap_sram_writes, &c->ifmap_dram_reads,
-		                 &c->filter_dram_reads, &c->ofmap_dram_writes,
-		                 &c->cycles, &c->stall_cycles, &c->macs,
-		                 &c->pe_reg_accesses, &c->pe_hops};
-		for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-			if (scale(f[i], g.repeat))
-				return apnas_error_set(err, APNAS_EINVAL,
-				                       "layer %s: an access count does "
-				                       "not fit in 64 bits", l->name);
+		const uint64_t k = g.repeat;
+		int bad = 0;
+#define SCALE(f) bad |= __builtin_mul_overflow(c->f, k, &c->f)
+		SCALE(ifmap_sram_reads); SCALE(filter_sram_reads);
+		SCALE(ofmap_sram_writes); SCALE(ifmap_dram_reads);
+		SCALE(filter_dram_reads); SCALE(ofmap_dram_writes);
+		SCALE(cycles); SCALE(stall_cycles); SCALE(macs);
+		SCALE(pe_reg_accesses); SCALE(pe_hops);
+#undef SCALE
+		if (bad)
+			return apnas_error_set(err, APNAS_EINVAL,
+			                       "layer %s: an access count does "
+			                       "not fit in 64 bits", l->name);
 	}
 	uint64_t words = c->ifmap_dram_reads;
 	if (__builtin_add_overflow(words, c->filter_dram_reads, &words) ||
@@ -607,10 +711,37 @@ int apnas_mem_net(const apnas_array *a, const apnas_mem_cfg *m,
 
 /* uint64_t to double: x86-64 converts signed 64-bit integers in one
  * instruction, unsigned ones in a branchy sequence; counts are below 2^63
- * all but always. */
-static inline double u2d(uint64_t x)
+ * all but always, which energy_sum tests once for all of them. */
+static inline __attribute__((always_inline)) double u2d(uint64_t x, int wide)
 {
+	if (!wide)
+		return (double)(int64_t)x;
 	return x >> 63 ? (double)x : (double)(int64_t)x;
+}
+
+/* The sum of apnas_energy_of, in its order; wide: a count may be 2^63 or
+ * more. */
+static inline __attribute__((always_inline)) double
+energy_sum(const apnas_energy_table *e, const apnas_mem_cost *c, double fi,
+           double ff, double fo, int wide)
+{
+	double ri = e->sram_read_pj * fi, wi = e->sram_write_pj * fi;
+	double rf = e->sram_read_pj * ff, wf = e->sram_write_pj * ff;
+	double ro = e->sram_read_pj * fo, wo = e->sram_write_pj * fo;
+	double dram = u2d(c->ifmap_dram_reads, wide) +
+	              u2d(c->filter_dram_reads, wide) +
+	              u2d(c->ofmap_dram_writes, wide);
+	return u2d(c->macs, wide) * e->mac_pj +
+	       u2d(c->pe_reg_accesses, wide) * e->reg_pj +
+	       u2d(c->pe_hops, wide) * e->hop_pj +
+	       u2d(c->ifmap_sram_reads, wide) * ri +
+	       u2d(c->ifmap_dram_reads, wide) * wi +
+	       u2d(c->filter_sram_reads, wide) * rf +
+	       u2d(c->filter_dram_reads, wide) * wf +
+	       u2d(c->ofmap_sram_writes, wide) * wo +
+	       u2d(c->ofmap_dram_writes, wide) * ro +
+	       dram * e->dram_pj +
+	       u2d(c->latency_cycles, wide) * e->leak_pj;
 }
 
 void apnas_energy_of(const apnas_energy_table *e, const apnas_mem_cfg *m,
@@ -622,21 +753,12 @@ void apnas_energy_of(const apnas_energy_table *e, const apnas_mem_cfg *m,
 	                ? fi : apnas_energy_size_factor(e, (double)m->filter_kb);
 	double fo = m->ofmap_kb == m->ifmap_kb
 	                ? fi : apnas_energy_size_factor(e, (double)m->ofmap_kb);
-	double ri = e->sram_read_pj * fi, wi = e->sram_write_pj * fi;
-	double rf = e->sram_read_pj * ff, wf = e->sram_write_pj * ff;
-	double ro = e->sram_read_pj * fo, wo = e->sram_write_pj * fo;
-	double dram = u2d(c->ifmap_dram_reads) + u2d(c->filter_dram_reads) +
-	              u2d(c->ofmap_dram_writes);
-	c->energy_pj = u2d(c->macs) * e->mac_pj +
-	               u2d(c->pe_reg_accesses) * e->reg_pj +
-	               u2d(c->pe_hops) * e->hop_pj +
-	               u2d(c->ifmap_sram_reads) * ri +
-	               u2d(c->ifmap_dram_reads) * wi +
-	               u2d(c->filter_sram_reads) * rf +
-	               u2d(c->filter_dram_reads) * wf +
-	               u2d(c->ofmap_sram_writes) * wo +
-	               u2d(c->ofmap_dram_writes) * ro +
-	               dram * e->dram_pj +
-	               u2d(c->latency_cycles) * e->leak_pj;
+	uint64_t any = c->macs | c->pe_reg_accesses | c->pe_hops |
+	               c->ifmap_sram_reads | c->ifmap_dram_reads |
+	               c->filter_sram_reads | c->filter_dram_reads |
+	               c->ofmap_sram_writes | c->ofmap_dram_writes |
+	               c->latency_cycles;
+	c->energy_pj = any >> 63 ? energy_sum(e, c, fi, ff, fo, 1)
+	                         : energy_sum(e, c, fi, ff, fo, 0);
 	c->edp = c->energy_pj * (double)c->latency_cycles;
 }

@@ -91,19 +91,19 @@ static int check_axis(const apnas_layer *l, const char *axis, int32_t in,
 		                       "layer %s: %s: filter %d larger than the "
 		                       "padded input %lld", l->name, axis, k,
 		                       (long long)padded);
-	/* padded >= k and stride >= 1 here: unsigned division is exact. */
-	int64_t lo = (int64_t)apnas_udiv((uint64_t)(padded - k), (uint64_t)l->stride)
-	             + 1;
-	int64_t hi = (int64_t)apnas_udiv((uint64_t)(padded - k + l->stride - 1),
-	                           (uint64_t)l->stride) + 1;
-	if (out != lo && out != hi)
-		return apnas_error_set(err, APNAS_EINVAL,
-		                       "layer %s: %s: output %d does not follow "
-		                       "from padded input %lld, kernel %d, stride "
-		                       "%d (expected %lld)", l->name, axis, out,
-		                       (long long)padded, k, l->stride,
-		                       (long long)lo);
-	return 0;
+	/* out is floor(d / s) + 1 (the floor rule) or ceil(d / s) + 1 (the
+	 * ceiling rule), d = padded - k >= 0, stride s >= 1: with o = out - 1
+	 * that is (o - 1) s < d < (o + 1) s, tested without a divide (every
+	 * costing passes here); all terms are below 2^63. */
+	int64_t d = padded - k, o = (int64_t)out - 1, s = l->stride;
+	if ((o - 1) * s < d && d < (o + 1) * s)
+		return 0;
+	return apnas_error_set(err, APNAS_EINVAL,
+	                       "layer %s: %s: output %d does not follow from "
+	                       "padded input %lld, kernel %d, stride %d "
+	                       "(expected %lld)", l->name, axis, out,
+	                       (long long)padded, k, l->stride,
+	                       (long long)(d / s + 1));
 }
 
 int apnas_layer_gemm(const apnas_layer *l, apnas_gemm *g, apnas_error *err)

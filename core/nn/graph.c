@@ -57,6 +57,7 @@ void apnas_graph_destroy(apnas_graph *g)
 	free(g->plan_scratch);
 	free(g->prof);
 	free(g->ep);
+	free(g->sh_buf);
 	free(g);
 }
 

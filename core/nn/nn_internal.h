@@ -4,6 +4,7 @@
 #ifndef APNAS_CORE_NN_INTERNAL_H
 #define APNAS_CORE_NN_INTERNAL_H
 
+#include <apnas/collective.h>
 #include <apnas/nn.h>
 
 #include <stddef.h>
@@ -34,6 +35,8 @@ struct apnas_params {
 	apnas_param **v;       /* owned, creation order */
 	size_t n, cap;
 	apnas_rng rng;         /* initialisation stream */
+	float *sum_buf;        /* owned: [sum_cap] apnas_params_sum_grads */
+	size_t sum_cap;
 };
 
 /* Op codes; the order is irrelevant outside this engine. */
@@ -131,6 +134,16 @@ struct apnas_graph {
 	int backward_done;
 	double loss;
 	int64_t correct;
+
+	/* Data parallel (shard.c): this graph runs one rank's share of a
+	 * global batch when coll is set and its size() > 1. */
+	const apnas_collective *coll; /* borrowed, apnas_graph_set_collective;
+	                                 NULL: alone */
+	int shards;            /* ranks of the forward in progress; 1: alone */
+	int64_t sh_total;      /* images of the global batch */
+	int64_t sh_offset;     /* images of the lower ranks' shares */
+	double *sh_buf;        /* owned: [sh_cap] exchange scratch */
+	size_t sh_cap;
 };
 
 #define NN_TBLOCK 64
@@ -141,6 +154,14 @@ struct apnas_graph {
 /* Plans the memory of the graph for `mode` and places every buffer;
  * grows the arena and workspace if needed (graph.c, plan.c). */
 int nn_plan(apnas_graph *g, apnas_mode mode, apnas_error *err);
+
+/* Data parallel (shard.c).  At the start of a forward: whether the graph
+ * is sharded now, and if so the global batch (one exchange of the ranks'
+ * image counts).  Fails with err filled. */
+int nn_shard_begin(apnas_graph *g, apnas_error *err);
+/* Sums v[0..n) over the ranks in rank order when the graph is sharded
+ * (nothing otherwise); a failure is kept as the graph's error. */
+int nn_shard_sum(apnas_graph *g, double *v, size_t n);
 
 #pragma GCC visibility pop
 

@@ -1,7 +1,8 @@
 /* Batch normalisation (optionally fused with the ReLU after it).  Batch
  * statistics are summed per image plane in float vectors, then per
- * thread in double, then over threads in thread order: one fixed
- * reduction tree, so the result is the same every run for a given thread
+ * thread in double, then over threads in thread order, then (a sharded
+ * graph, shard.c) over the ranks in rank order: one fixed reduction tree,
+ * so the result is the same every run for a given thread and rank
  * count.  The fused form stores only relu(bn(x)); its backward recovers
  * the ReLU mask from that output and x-hat from the kept input. */
 #include "nn/ops.h"
@@ -118,7 +119,7 @@ static void apply_task(void *vc, int tid, int nt)
 		}
 }
 
-void nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
+int nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 {
 	apnas_tensor *x = nn_in(g, nd, 0);
 	const apnas_bn *bn = &nd->bn;
@@ -132,7 +133,7 @@ void nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 	c.x = x->data;
 	c.out = nd->out->data;
 	float *mean = nd->aux, *invstd = mean + c.c;
-	const double m = (double)c.n * c.hw;
+	double m = (double)c.n * c.hw;
 	if (mode == APNAS_MODE_INFER) {
 		for (int ch = 0; ch < c.c; ch++) {
 			mean[ch] = bn->mean->value[ch];
@@ -146,6 +147,9 @@ void nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 		/* the same parts either way, so the same sums */
 		nn_par(g, stats_task, &c,
 		       c.pst ? (double)c.n * c.c : (double)c.n * c.c * c.hw);
+		/* Thread order into thread 0's partials, then (sharded) rank
+		 * order over the ranks: the global batch's sums. */
+		double *tot = nn_ws(g, 0);
 		for (int ch = 0; ch < c.c; ch++) {
 			double s = 0, ss = 0;
 			for (int t = 0; t < g->threads; t++) {
@@ -153,6 +157,15 @@ void nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 				s += p[2 * ch];
 				ss += p[2 * ch + 1];
 			}
+			tot[2 * ch] = s;
+			tot[2 * ch + 1] = ss;
+		}
+		if (nn_shard_sum(g, tot, 2 * (size_t)c.c) < 0)
+			return -1;
+		if (g->shards > 1)
+			m = (double)g->sh_total * c.hw;
+		for (int ch = 0; ch < c.c; ch++) {
+			double s = tot[2 * ch], ss = tot[2 * ch + 1];
 			double mu = s / m, var = ss / m - mu * mu;
 			if (var < 0)
 				var = 0;
@@ -178,6 +191,7 @@ void nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 	c.sa = sa;
 	c.sb = sb;
 	nn_par(g, apply_task, &c, (double)c.n * c.c * c.hw);
+	return 0;
 }
 
 /* Per thread, per channel: sum of dy' and of dy' (x - mean), where dy' is
@@ -268,10 +282,8 @@ void nn_bn_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc)
 	c.mean = nd->aux;
 	c.invstd = c.mean + c.c;
 	nn_par(g, bwd_sums_task, &c, (double)c.n * c.c * c.hw);
-	const double m = (double)c.n * c.hw;
-	int acc_g = bn->gamma ? nn_param_acc(bn->gamma) : 0;
-	int acc_b = bn->beta ? nn_param_acc(bn->beta) : 0;
-	float *sa = factors(g, c.c), *sb = sa + c.c, *sc = sb + c.c;
+	double m = (double)c.n * c.hw;
+	double *tot = nn_ws(g, 0);
 	for (int ch = 0; ch < c.c; ch++) {
 		double sdy = 0, sdx = 0;
 		for (int t = 0; t < g->threads; t++) {
@@ -279,16 +291,34 @@ void nn_bn_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc)
 			sdy += p[2 * ch];
 			sdx += p[2 * ch + 1];
 		}
-		double is = c.invstd[ch];
-		double ga = bn->gamma ? bn->gamma->value[ch] : 1.0;
+		tot[2 * ch] = sdy;
+		tot[2 * ch + 1] = sdx;
+	}
+	/* gamma and beta take this rank's sums: their gradients are summed
+	 * over the ranks with every other parameter's (shard.c). */
+	int acc_g = bn->gamma ? nn_param_acc(bn->gamma) : 0;
+	int acc_b = bn->beta ? nn_param_acc(bn->beta) : 0;
+	for (int ch = 0; ch < c.c; ch++) {
 		if (bn->gamma) {
-			float dg = (float)(sdx * is);
+			float dg = (float)(tot[2 * ch + 1] * c.invstd[ch]);
 			bn->gamma->grad[ch] = acc_g ? bn->gamma->grad[ch] + dg : dg;
 		}
 		if (bn->beta) {
-			float db = (float)sdy;
+			float db = (float)tot[2 * ch];
 			bn->beta->grad[ch] = acc_b ? bn->beta->grad[ch] + db : db;
 		}
+	}
+	/* The input gradient needs the global batch's sums.  A failed sum
+	 * is the graph's error; backward reports it. */
+	if (nn_shard_sum(g, tot, 2 * (size_t)c.c) < 0)
+		return;
+	if (g->shards > 1)
+		m = (double)g->sh_total * c.hw;
+	float *sa = factors(g, c.c), *sb = sa + c.c, *sc = sb + c.c;
+	for (int ch = 0; ch < c.c; ch++) {
+		double sdy = tot[2 * ch], sdx = tot[2 * ch + 1];
+		double is = c.invstd[ch];
+		double ga = bn->gamma ? bn->gamma->value[ch] : 1.0;
 		double k1 = ga * is;
 		sa[ch] = (float)k1;
 		sb[ch] = (float)(-k1 * is * is * sdx / m);

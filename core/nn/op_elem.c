@@ -304,8 +304,20 @@ void nn_dropout_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 	                     1.0f, x->data, NULL, nd->out->data, NULL};
 	if (mode == APNAS_MODE_TRAIN && nd->p > 0) {
 		unsigned char *m = nd->aux;
+		/* Sharded: the lower ranks' images' draws, ours, the higher
+		 * ranks', so the stream moves as in one process. */
+		size_t before = 0, after = 0;
+		if (g->shards > 1) {
+			before = (size_t)g->sh_offset * c.per;
+			after = ((size_t)g->sh_total - (size_t)g->sh_offset -
+			         (size_t)x->d.n) * c.per;
+		}
+		for (size_t e = 0; e < before; e++)
+			(void)apnas_rng_uniformf(nd->rng);
 		for (size_t e = 0; e < x->numel; e++)
 			m[e] = apnas_rng_uniformf(nd->rng) >= nd->p;
+		for (size_t e = 0; e < after; e++)
+			(void)apnas_rng_uniformf(nd->rng);
 		c.mask = m;
 		c.scale = 1.0f / (1.0f - nd->p);
 	} else if (mode == APNAS_MODE_TRAIN) {

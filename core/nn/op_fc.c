@@ -77,8 +77,14 @@ int nn_xent_fwd(apnas_graph *g, nn_node *nd, apnas_error *err)
 		total += lse - z[nd->y[i]];
 		correct += best == nd->y[i];
 	}
-	g->loss = total / n;
-	g->correct = correct;
+	/* Sharded: the global batch's loss and count, the same on every
+	 * rank, so that every rank takes the same decision on a non-finite
+	 * loss. */
+	double sums[2] = {total, (double)correct};
+	if (nn_shard_sum(g, sums, 2) < 0)
+		return apnas_graph_status(g, err);
+	g->loss = sums[0] / (double)(g->shards > 1 ? g->sh_total : n);
+	g->correct = (int64_t)sums[1];
 	nd->out->data[0] = (float)g->loss;
 	return 0;
 }
@@ -90,7 +96,7 @@ void nn_xent_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc)
 		return;
 	int n = x->d.n, k = (int)(x->numel / (size_t)n);
 	const float *prob = nd->aux;
-	const float inv = 1.0f / (float)n;
+	const float inv = 1.0f / (float)(g->shards > 1 ? g->sh_total : n);
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < k; j++) {
 			size_t e = (size_t)i * k + j;

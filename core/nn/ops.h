@@ -47,7 +47,8 @@ void nn_dwconv_fwd(apnas_graph *g, nn_node *nd);
 void nn_dwconv_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc);
 size_t nn_dwconv_ws(const apnas_graph *g, const nn_node *nd);
 
-void nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode);
+/* Fails (with the graph's error set) only when a sharded sum fails. */
+int nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode);
 void nn_bn_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc);
 size_t nn_bn_ws(const apnas_graph *g, const nn_node *nd);
 

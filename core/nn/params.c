@@ -38,6 +38,7 @@ void apnas_params_destroy(apnas_params *ps)
 	for (size_t i = 0; i < ps->n; i++)
 		param_free(ps->v[i]);
 	free(ps->v);
+	free(ps->sum_buf);
 	free(ps);
 }
 

@@ -123,7 +123,8 @@ static int run_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode,
 		return 0;
 	case NN_BN:
 	case NN_BN_RELU:
-		nn_bn_fwd(g, nd, mode);
+		if (nn_bn_fwd(g, nd, mode) < 0)
+			return apnas_graph_status(g, err);
 		return 0;
 	case NN_RELU:
 		nn_relu_fwd(g, nd);
@@ -281,6 +282,8 @@ int apnas_graph_forward(apnas_graph *g, apnas_mode mode, apnas_error *err)
 			}
 		}
 	int rc = nn_plan(g, mode, err);
+	if (rc == 0)
+		rc = nn_shard_begin(g, err);
 	if (rc < 0)
 		return rc;
 	if (prof_reserve(g) < 0)
@@ -351,6 +354,10 @@ int apnas_graph_backward(apnas_graph *g, apnas_error *err)
 		run_bwd(g, nd, acc);
 		if (g->profile)
 			g->prof[2 * i + 1] = now() - t0;
+		/* Only a sharded sum fails in backward; the ranks are then
+		 * out of step and the gradients meaningless. */
+		if (g->err.code)
+			return apnas_graph_status(g, err);
 	}
 	g->backward_done = 1;
 	return 0;

@@ -9,6 +9,40 @@
 #include "atomic.h"
 #include "report/report.h"
 
+typedef struct html_args {
+	const apnas_report *r;
+	const char *const *plots;
+	size_t nplots;
+	const apnas_report_drawing *d;
+	size_t nd;
+	const char *notes;
+} html_args;
+
+static int w_html(FILE *f, void *ud, apnas_error *err)
+{
+	const html_args *h = ud;
+	return apnas_report_write_html(f, h->r, h->plots, h->nplots, h->d,
+	                               h->nd, h->notes) ?
+		apnas_error_set(err, APNAS_EIO, "write failed") : 0;
+}
+
+/* The provenance warnings, as the page shows them; NULL when none. */
+static char *notes_text(const apnas_report *r)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&s, &n);
+	if (!m)
+		return NULL;
+	size_t k = apnas_report_provenance_notes(m, r);
+	fclose(m);
+	if (!k) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 typedef struct md_args {
 	const apnas_report *r;
 	const char *const *plots;
@@ -141,6 +175,19 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 		rc = write_in(out, "report.md", w_md, &md, err);
 	free(links);
 
+	apnas_report_drawing *drawings = NULL;
+	size_t ndrawings = 0;
+	if (rc == 0 && a->html && a->draw)
+		rc = apnas_report_draw_fronts(&r, out, a->draw, a->draw_ud,
+		                              &drawings, &ndrawings, err);
+	if (rc == 0 && a->html) {
+		char *notes = notes_text(&r);
+		html_args h = {&r, (const char *const *)plots, nplots,
+		               drawings, ndrawings, notes};
+		rc = write_in(out, "report.html", w_html, &h, err);
+		free(notes);
+	}
+
 	if (rc == 0) {
 		FILE *o = a->out;
 		if (o) {
@@ -174,6 +221,13 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 			fprintf(m, "apnas: report: %s/report.md %s/report.csv "
 			        "%s/report.json %s/front.csv %s/reward.csv\n",
 			        out, out, out, out, out);
+			if (a->html)
+				fprintf(m, "apnas: report: %s/report.html\n",
+				        out);
+			for (size_t h = 0; h < ndrawings; h++)
+				if (!drawings[h].file)
+					fprintf(m, "apnas: report: note: %s\n",
+					        drawings[h].caption);
 			if (nplots) {
 				fputs("apnas: report: plots:", m);
 				for (size_t i = 0; i < nplots; i++)
@@ -183,6 +237,7 @@ int apnas_report_main(const apnas_report_args *a, apnas_error *err)
 			fflush(m);
 		}
 	}
+	apnas_report_drawings_free(drawings, ndrawings);
 	for (size_t i = 0; i < nplots; i++)
 		free(plots[i]);
 	free(plots);

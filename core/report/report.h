@@ -224,6 +224,47 @@ int apnas_report_write_table(FILE *f, const apnas_report *r);
 int apnas_report_plot(const apnas_report *r, const char *out_dir,
                       char ***made, size_t *nmade, apnas_error *err);
 
+/* ---- the HTML page (report/html.c, report/write.c) -------------------- */
+
+/* Text with HTML's markup characters escaped. */
+void apnas_report_html_text(FILE *f, const char *s);
+/* The groups, runs, fronts and provenance tables as HTML. */
+int apnas_report_write_html_tables(FILE *f, const apnas_report *r);
+
+/* Draws architecture `arch` (a file in run directory `run_dir`, whose
+ * config.cfg it uses) as SVG into out_svg.  Returns 0 when drawn, else
+ * non-zero with a one-line reason in why.  `apnas report` passes one
+ * that runs `apnas draw`; the drawing code lives in the executable. */
+typedef int (*apnas_report_draw_fn)(void *ud, const char *run_dir,
+                                    const char *arch, const char *out_svg,
+                                    char *why, size_t cap);
+
+/* The drawing of one front's best network. */
+typedef struct apnas_report_drawing {
+	char *file;     /* owned: the SVG written, NULL when none */
+	char *caption;  /* owned: which network it is, or why none */
+} apnas_report_drawing;
+
+/* For each hardware setting, draws the best network of its front into
+ * out_dir/best-<k>.svg: of the front's points whose run kept an
+ * architecture file, the search's pick (rank 1, best.arch) if there is
+ * one, else the most accurate.  *d gets r->nhardware entries (free them
+ * with apnas_report_drawings_free); drawings that fail are captioned
+ * with the reason, not errors. */
+int apnas_report_draw_fronts(const apnas_report *r, const char *out_dir,
+                             apnas_report_draw_fn draw, void *ud,
+                             apnas_report_drawing **d, size_t *n,
+                             apnas_error *err);
+void apnas_report_drawings_free(apnas_report_drawing *d, size_t n);
+
+/* report.html: one self-contained page (inline style, the tables, the SVG
+ * plots and drawings as data: URIs, no network access).  plots: the
+ * files apnas_report_plot made; notes: warnings to show first, or NULL. */
+int apnas_report_write_html(FILE *f, const apnas_report *r,
+                            const char *const *plots, size_t nplots,
+                            const apnas_report_drawing *d, size_t nd,
+                            const char *notes);
+
 /* ---- the whole command ------------------------------------------------- */
 
 typedef struct apnas_report_args {
@@ -235,6 +276,10 @@ typedef struct apnas_report_args {
 	const char *x;            /* x metric of the fronts; NULL: cycles */
 	int no_plots;             /* skip gnuplot */
 	int bars_range;           /* paper plot: min..max bars, not +- sd */
+	int html;                 /* also write report.html */
+	apnas_report_draw_fn draw; /* draws the fronts' best networks into
+	                              report.html; NULL: no drawings */
+	void *draw_ud;
 	FILE *out;                /* the table / CSV / JSON */
 	FILE *msg;                /* notes and the written files' paths */
 } apnas_report_args;

@@ -118,6 +118,38 @@ static void tab_print(FILE *f, const tab *t, int md, unsigned num)
 	free(w);
 }
 
+/* Text for HTML: the five characters that mean markup, escaped. */
+void apnas_report_html_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+/* An HTML table (row 0 the header); numeric columns right-aligned. */
+static void tab_html(FILE *f, const tab *t, unsigned num)
+{
+	fputs("<table>\n", f);
+	for (size_t r = 0; r < t->rows; r++) {
+		fputs(r ? "<tr>" : "<thead><tr>", f);
+		for (size_t c = 0; c < t->cols; c++) {
+			int right = r && c < 32 && (num >> c & 1u);
+			fputs(r ? (right ? "<td class=\"num\">" : "<td>") : "<th>",
+			      f);
+			apnas_report_html_text(f, t->cell[r * t->cols + c]);
+			fputs(r ? "</td>" : "</th>", f);
+		}
+		fputs(r ? "</tr>\n" : "</tr></thead>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 /* ---- number formats for people ------------------------------------------- */
 
 static const char *const human_heads[APNAS_RM_COUNT] = {
@@ -256,10 +288,45 @@ static void front_tab(const apnas_report *r, tab *t)
 	}
 }
 
+/* Where each run ran (summary.json "provenance"; its retraining's when
+ * that differs), "-" for runs older than the record. */
+static void provenance_tab(const apnas_report *r, tab *t)
+{
+	tab_init(t, 5);
+	tab_cell(t, 0, 0, "run");
+	tab_cell(t, 0, 1, "commit");
+	tab_cell(t, 0, 2, "CPU");
+	tab_cell(t, 0, 3, "OpenBLAS core");
+	tab_cell(t, 0, 4, "retraining");
+	for (size_t i = 0; i < r->nruns; i++) {
+		const apnas_report_extra *x = r->extra ? &r->extra[i] : NULL;
+		tab_cell(t, i + 1, 0, "%s", r->runs[i].name);
+		tab_cell(t, i + 1, 1, "%s", x && x->commit ? x->commit : "-");
+		tab_cell(t, i + 1, 2, "%s", x && x->cpu ? x->cpu : "-");
+		tab_cell(t, i + 1, 3, "%s", x && x->blas ? x->blas : "-");
+		if (!x || !(x->rt_commit || x->rt_cpu || x->rt_blas))
+			tab_cell(t, i + 1, 4, "-");
+		else if ((x->commit && x->rt_commit &&
+		          !strcmp(x->commit, x->rt_commit)) &&
+		         (x->cpu && x->rt_cpu && !strcmp(x->cpu, x->rt_cpu)) &&
+		         (x->blas && x->rt_blas &&
+		          !strcmp(x->blas, x->rt_blas)))
+			tab_cell(t, i + 1, 4, "same");
+		else
+			tab_cell(t, i + 1, 4, "%s, %s, %s",
+			         x->rt_commit ? x->rt_commit : "-",
+			         x->rt_cpu ? x->rt_cpu : "-",
+			         x->rt_blas ? x->rt_blas : "-");
+	}
+}
+
+/* md: 0 aligned text, 1 markdown, 2 HTML. */
 static int finish_tab(tab *t, FILE *f, int md, unsigned num)
 {
 	int oom = t->oom;
-	if (!oom)
+	if (!oom && md == 2)
+		tab_html(f, t, num);
+	else if (!oom)
 		tab_print(f, t, md, num);
 	tab_free(t);
 	return oom ? -1 : 0;
@@ -315,6 +382,11 @@ int apnas_report_write_md(FILE *f, const apnas_report *r,
 	        r->npoints, apnas_report_metric_name(r, APNAS_RM_X));
 	front_tab(r, &t);
 	rc |= finish_tab(&t, f, 1, NUM_COLS(1, 3));
+	fputs("\n## Where the runs ran\n\nThe apnas commit (a trailing + "
+	      "marks uncommitted edits), the CPU and the OpenBLAS kernels of "
+	      "each search, and of its retraining when those differ.\n\n", f);
+	provenance_tab(r, &t);
+	rc |= finish_tab(&t, f, 1, 0);
 	if (nplots) {
 		fputs("\n## Plots\n\n", f);
 		for (size_t i = 0; i < nplots; i++) {
@@ -541,4 +613,32 @@ int apnas_report_write_json(FILE *f, const apnas_report *r)
 	fprintf(f, "%s,\n  \"points\": %zu,\n  \"unfinished\": %zu\n}\n",
 	        r->nfront ? "\n  ]" : "]", r->npoints, r->unfinished);
 	return ferror(f) ? -1 : 0;
+}
+
+int apnas_report_write_html_tables(FILE *f, const apnas_report *r)
+{
+	tab t;
+	int rc = 0;
+	fputs("<h2 id=\"groups\">Groups (mean &plusmn; sample standard "
+	      "deviation)</h2>\n", f);
+	groups_tab(r, &t, " ± ");
+	rc |= finish_tab(&t, f, 2, NUM_FROM(1));
+	fputs("<h2 id=\"runs\">Runs</h2>\n", f);
+	runs_tab(r, &t);
+	rc |= finish_tab(&t, f, 2, NUM_FROM(3));
+	fprintf(f, "<h2 id=\"fronts\">Combined Pareto fronts</h2>\n<p>%zu of "
+	        "the runs' %zu Pareto points are not dominated by any other "
+	        "run's on the same hardware (validation accuracy against ",
+	        r->nfront, r->npoints);
+	apnas_report_html_text(f, apnas_report_metric_name(r, APNAS_RM_X));
+	fputs("; runs on different hardware are never compared).</p>\n", f);
+	front_tab(r, &t);
+	rc |= finish_tab(&t, f, 2, NUM_COLS(1, 3));
+	fputs("<h2 id=\"provenance\">Where the runs ran</h2>\n<p>The apnas "
+	      "commit (a trailing + marks uncommitted edits), the CPU and the "
+	      "OpenBLAS kernels of each search, and of its retraining when "
+	      "those differ.</p>\n", f);
+	provenance_tab(r, &t);
+	rc |= finish_tab(&t, f, 2, 0);
+	return rc || ferror(f) ? -1 : 0;
 }

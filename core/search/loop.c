@@ -57,7 +57,11 @@ int apnas_search_accuracy(apnas_search *s, const int32_t *tok,
 		return 0;
 	}
 	int64_t correct = 0;
-	rc = s->sops->evaluate(s->space.self, tok, b, &correct, err);
+	/* Under MPI this rank scores its share; the count is the whole
+	 * batch's (the space sums it over the ranks). */
+	apnas_batch mine;
+	apnas_search_share(s, b, &mine);
+	rc = s->sops->evaluate(s->space.self, tok, &mine, &correct, err);
 	if (rc < 0)
 		return apnas_error_prefix(err, "space '%s' evaluate",
 		                          s->space_name);
@@ -159,7 +163,7 @@ static int shared_phase(apnas_search *s, apnas_error *err)
 	int64_t nb = apnas_batcher_batches_per_epoch(s->train_b);
 	int32_t *tok = s->toks;
 	while (s->ct.phase_step < nb) {
-		int stop = apnas_search_should_stop(s);
+		int stop = apnas_search_stop_now(s, err);
 		if (stop)
 			return stop;
 		double t0 = apnas_search_now();
@@ -175,9 +179,14 @@ static int shared_phase(apnas_search *s, apnas_error *err)
 				"%lld of %lld batches",
 				(long long)s->ct.epoch + 1,
 				(long long)s->ct.phase_step, (long long)nb);
-		int rc = sample_train_arch(s, tok, err);
+		/* Rank 0 samples; every rank trains the same architecture. */
+		int rc = s->rank == 0 ? sample_train_arch(s, tok, err) : 0;
+		if (rc == 0)
+			rc = apnas_search_bcast_tok(s, tok, err);
 		if (rc < 0)
 			return rc;
+		apnas_batch mine;
+		apnas_search_share(s, &b, &mine);
 		apnas_step_ctx sc = {
 			.step = s->ct.global_step,
 			.epoch = (int32_t)s->ct.epoch,
@@ -187,7 +196,8 @@ static int shared_phase(apnas_search *s, apnas_error *err)
 		};
 		apnas_train_stats st = {0, 0};
 		double t1 = apnas_search_now();
-		rc = s->sops->train_step(s->space.self, tok, &b, &sc, &st, err);
+		rc = s->sops->train_step(s->space.self, tok, &mine, &sc, &st,
+		                         err);
 		double t2 = apnas_search_now();
 		s->ct.ep_sec_train += t2 - t1;
 		if (rc == APNAS_ENUM || (rc == 0 && !isfinite(st.loss))) {
@@ -252,6 +262,8 @@ static int rate_arch(apnas_search *s, const int32_t *tok, double *v,
 	if (rc < 0)
 		return rc;
 	*images = b.n;
+	if (s->rank > 0)
+		return 0;
 	double c0 = s->cache.seconds;
 	rc = apnas_costcache_get(&s->cache, tok, v, err);
 	s->ct.ep_sec_cost += s->cache.seconds - c0;
@@ -309,11 +321,15 @@ static int controller_update(apnas_search *s, apnas_error *err)
 		int32_t *tok = s->toks + a * s->nd;
 		memset(&s->infos[a], 0, sizeof s->infos[a]);
 		double t0 = apnas_search_now();
-		int rc = s->cops->sample(s->ctl.self, APNAS_SAMPLE_EVAL, tok,
-		                         &s->infos[a], err);
+		int rc = s->rank > 0 ? 0
+		         : s->cops->sample(s->ctl.self, APNAS_SAMPLE_EVAL, tok,
+		                           &s->infos[a], err);
 		s->ct.ep_sec_ctl += apnas_search_now() - t0;
 		if (rc < 0)
 			return apnas_error_prefix(err, "controller sample");
+		rc = apnas_search_bcast_tok(s, tok, err);
+		if (rc < 0)
+			return rc;
 		rc = rate_arch(s, tok, s->values + a * s->ms.n, &s->rewards[a],
 		               &s->val_images[a], err);
 		if (rc < 0)
@@ -324,6 +340,12 @@ static int controller_update(apnas_search *s, apnas_error *err)
 		apnas_search_tick(s);
 	}
 	apnas_update_info ui = {0, 0};
+	if (s->rank > 0) {
+		/* the controller, the rewards and the log are rank 0's */
+		s->ct.updates++;
+		s->ct.phase_step++;
+		return 0;
+	}
 	double t0 = apnas_search_now();
 	int rc = s->cops->update(s->ctl.self, s->toks, s->rewards, A, &ui,
 	                         err);
@@ -360,7 +382,7 @@ static int controller_update(apnas_search *s, apnas_error *err)
 static int controller_phase(apnas_search *s, apnas_error *err)
 {
 	while (s->ct.phase_step < s->controller_steps) {
-		int stop = apnas_search_should_stop(s);
+		int stop = apnas_search_stop_now(s, err);
 		if (stop)
 			return stop;
 		int rc = controller_update(s, err);
@@ -403,6 +425,14 @@ static int end_epoch(apnas_search *s, apnas_error *err)
 	desc[0] = '\0';
 	s->cops->describe(s->ctl.self, desc, sizeof desc);
 	desc[sizeof desc - 1] = '\0';
+	if (s->rank > 0) {
+		/* the log and the messages are rank 0's */
+		s->ct.epoch++;
+		s->ct.phase = APNAS_PHASE_SHARED;
+		s->ct.phase_step = 0;
+		apnas_search_reset_epoch(ct, wall);
+		return 0;
+	}
 
 	FILE *f = s->epochs_f;
 	fprintf(f, "%lld,", (long long)ct->epoch);
@@ -474,9 +504,11 @@ int apnas_search_loop(apnas_search *s, apnas_error *err)
 		if (rc != 0)
 			goto stopped;
 		rc = end_epoch(s, err);
+		if (rc == 0)
+			rc = apnas_search_check_ranks(s, err);
 		if (rc < 0)
 			return rc;
-		if (s->checkpoint_on) {
+		if (s->checkpoint_on && s->rank == 0) {
 			rc = apnas_search_checkpoint(s, err);
 			if (rc < 0)
 				return rc;
@@ -485,7 +517,7 @@ int apnas_search_loop(apnas_search *s, apnas_error *err)
 	stopped:
 		if (rc < 0)
 			return rc;
-		if (s->checkpoint_on) {
+		if (s->checkpoint_on && s->rank == 0) {
 			int crc = apnas_search_checkpoint(s, err);
 			if (crc < 0)
 				return crc;

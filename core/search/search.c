@@ -17,6 +17,7 @@
 #include <apnas/nn.h>
 
 #include "atomic.h"
+#include "mpi/mpi.h"
 #include "rundir/rundir.h"
 #include "search_int.h"
 #include "util/threads.h"
@@ -103,6 +104,7 @@ static int open_space_and_data(apnas_search *s, apnas_error *err)
 				                            APNAS_SPLIT_TRAIN),
 				(int)s->batch_size);
 		extra.data = apnas_data_get_info(s->ds);
+		extra.coll = s->coll;
 	}
 	rc = apnas_config_instance(s->cfg, APNAS_KIND_SPACE, &extra,
 	                           &s->space, err);
@@ -352,6 +354,8 @@ static int read_options(apnas_search *s)
  * behind.  A resumed run's directory is locked already. */
 static int claim_dir(apnas_search *s, int *have_ckpt, apnas_error *err)
 {
+	if (s->rank > 0) /* rank 0 owns the directory */
+		return 0;
 	apnas_rundir rd = {s->dir, s->lock_fd};
 	int rc = apnas_rundir_claim(&rd, APNAS_RUN_SEARCH, !s->args->resume_dir,
 	                            "checkpoint", err);
@@ -370,7 +374,7 @@ static int name_dir(apnas_search *s, const char *dir, apnas_error *err)
 	apnas_rundir rd;
 	int rc = apnas_rundir_init(&rd, dir, err);
 	s->dir = rd.dir;
-	if (rc == 0 && s->args->resume_dir) {
+	if (rc == 0 && s->args->resume_dir && s->rank == 0) {
 		rc = apnas_rundir_lock(&rd, err);
 		s->lock_fd = rd.lock_fd;
 	}
@@ -411,7 +415,7 @@ static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
 			                       "out of memory");
 		rc = name_dir(s, a->out_dir ? a->out_dir : def, err);
 		free(def);
-		if (rc == 0)
+		if (rc == 0 && s->rank == 0)
 			rc = apnas_rundir_refuse_fresh(s->dir, APNAS_RUN_SEARCH,
 			                               err);
 		if (rc < 0)
@@ -425,9 +429,13 @@ static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
 	rc = resolve_reference(s, err);
 	if (rc < 0)
 		return rc;
-	rc = claim_dir(s, have_ckpt, err);
+	rc = apnas_search_dist_check(s, err);
+	if (rc == 0)
+		rc = claim_dir(s, have_ckpt, err);
 	if (rc < 0)
 		return rc;
+	if (s->rank > 0) /* the directory is rank 0's to write */
+		goto scratch;
 	char *path = apnas_search_path(s, "config.cfg");
 	if (!path)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
@@ -436,6 +444,7 @@ static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
 	if (rc < 0)
 		return rc;
 
+scratch:;
 	size_t A = (size_t)s->aggregate;
 	s->toks = calloc(A * s->nd, sizeof *s->toks);
 	s->rewards = calloc(A, sizeof *s->rewards);
@@ -499,13 +508,34 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	s.args = a;
 	s.lock_fd = -1;
 	s.target = NAN;
-	apnas_progress_init(&s.prog, a->msg, a->quiet);
+	s.rank = apnas_mpi_rank();
+	s.nranks = apnas_mpi_size();
+	s.coll = apnas_mpi_collective();
+	/* one voice: rank 0's */
+	apnas_progress_init(&s.prog, s.rank == 0 ? a->msg : NULL, a->quiet);
 	apnas_test_hook_init(&s.hook);
 
 	int have_ckpt = 0;
 	int rc = setup(&s, &have_ckpt, err);
 	if (s.dir)
 		snprintf(res->dir, sizeof res->dir, "%s", s.dir);
+	if (s.nranks > 1) {
+		/* every rank learns whether setup failed anywhere */
+		int failed = rc < 0;
+		if (!failed)
+			apnas_error_set(err, APNAS_EINVAL, "another rank failed");
+		int arc = apnas_search_dist_agree(&s, &failed, err);
+		if (arc < 0)
+			rc = arc;
+		else if (failed && rc == 0)
+			rc = APNAS_EINVAL;
+		res->quiet = s.quiet_error;
+		if (rc == 0)
+			apnas_error_clear(err);
+		/* rank 0 claimed the directory: whether it holds a checkpoint */
+		if (rc == 0)
+			rc = apnas_mpi_bcast(&have_ckpt, sizeof have_ckpt, err);
+	}
 	if (rc < 0)
 		goto out;
 
@@ -526,7 +556,7 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	}
 	s.wall_at_t0 = s.ct.wall;
 	s.session_t0 = apnas_search_now();
-	rc = open_logs(&s, !s.resumed, err);
+	rc = s.rank > 0 ? 0 : open_logs(&s, !s.resumed, err);
 	if (rc < 0)
 		goto out;
 
@@ -541,11 +571,18 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	}
 	if (s.resumed)
 		apnas_progress_info(&s.prog,
-			"resuming %s at epoch %lld, %s step %lld", s.dir,
+			"resuming %s at epoch %lld, %s step %lld%s", s.dir,
 			(long long)s.ct.epoch + 1,
 			s.ct.phase == APNAS_PHASE_SHARED ? "shared-weight"
 			                                 : "controller",
-			(long long)s.ct.phase_step);
+			(long long)s.ct.phase_step,
+			s.nranks > 1 ? " (a checkpoint resumes on any number "
+			               "of MPI ranks: only the last bits of the "
+			               "weights depend on it)" : "");
+	if (s.nranks > 1)
+		apnas_progress_info(&s.prog,
+			"data parallel over %d MPI ranks: each takes its share "
+			"of every batch of %d", s.nranks, (int)s.batch_size);
 	else {
 		char d[256] = "no data (the space scores architectures itself)";
 		if (s.ds)
@@ -563,8 +600,24 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 			s.ms.decl[s.front].name);
 
 	rc = apnas_search_loop(&s, err);
+	/* A diverged loss and a rank mismatch are seen by every rank; any
+	 * other failure in the loop is this rank's alone. */
+	res->lone_failure = s.nranks > 1 && rc < 0 && rc != APNAS_ENUM &&
+	                    !s.agreed_error;
+	if (s.rank > 0) {
+		/* Rank 0 reports and derives alone; the others end here, with
+		 * the same outcome. */
+		if (rc == APNAS_STOP_SIGNAL) {
+			res->stopped_by = s.stop_sig;
+			rc = APNAS_EINTR;
+		} else if (rc == APNAS_STOP_TIME) {
+			rc = 0;
+		}
+		res->quiet = 1;
+		goto out;
+	}
 	if (rc == APNAS_STOP_SIGNAL) {
-		int sig = (int)*a->stop;
+		int sig = s.stop_sig ? s.stop_sig : (int)*a->stop;
 		res->stopped_by = sig;
 		snprintf(s.stop_reason, sizeof s.stop_reason, "signal");
 		if (s.checkpoint_on)
@@ -607,7 +660,10 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	}
 	if (rc < 0)
 		goto out;
+	/* the other ranks have left the loop: rank 0's engine runs alone */
+	apnas_mpi_set_solo(1);
 	rc = apnas_search_derive(&s, err);
+	apnas_mpi_set_solo(0);
 	if (rc == APNAS_EINTR && a->stop) {
 		res->stopped_by = (int)*a->stop;
 		apnas_progress_note(&s.prog, "%s", err->msg);

@@ -32,6 +32,11 @@ typedef struct apnas_search_result {
 	char dir[4096];            /* the run directory used */
 	int stopped_by;            /* the signal that stopped it, else 0 */
 	int time_limit_hit;        /* derived early at search.time_limit */
+	int quiet;                 /* MPI: another rank reports the failure;
+	                              print nothing */
+	int lone_failure;          /* MPI: failed mid-loop where the other
+	                              ranks cannot know it (they wait in a
+	                              collective): the caller aborts them */
 } apnas_search_result;
 
 /* Returns 0 when the run derived its results (all epochs, or the time

@@ -130,6 +130,13 @@ typedef struct apnas_search {
 	int64_t rate_train_n, rate_sample_n, rate_images;
 	apnas_test_hook hook;          /* see apnas_search_tick() */
 	char stop_reason[32];          /* "", "time_limit", "signal" */
+
+	/* MPI ranks (dist.c); 0 and 1 when the process runs alone */
+	int rank, nranks;
+	const apnas_collective *coll;  /* owned by core/mpi; NULL alone */
+	int stop_sig;                  /* the signal the ranks agreed on */
+	int quiet_error;               /* another rank reports the failure */
+	int agreed_error;              /* every rank failed the same way */
 } apnas_search;
 
 /* Monotonic seconds. */
@@ -173,6 +180,28 @@ int apnas_search_reward(apnas_search *s, const double *v, double *reward,
 int apnas_search_accuracy(apnas_search *s, const int32_t *tok,
                           const apnas_batch *b, double *acc,
                           apnas_error *err);
+
+/* ---- MPI ranks (dist.c) ---- */
+
+/* Refusals of a distributed run known before the first step: a space
+ * that does not train or predates ABI 2.2, batches smaller than the rank
+ * count. */
+int apnas_search_dist_check(apnas_search *s, apnas_error *err);
+/* After setup, every rank: *failed becomes whether any rank failed; the
+ * lowest failing rank keeps its message (prefixed with its rank), the
+ * others get quiet_error. */
+int apnas_search_dist_agree(apnas_search *s, int *failed, apnas_error *err);
+/* apnas_search_should_stop agreed over the ranks (stop_sig set); < 0 on
+ * a transport error. */
+int apnas_search_stop_now(apnas_search *s, apnas_error *err);
+/* tok (s->nd tokens) from rank 0 to every rank. */
+int apnas_search_bcast_tok(apnas_search *s, int32_t *tok, apnas_error *err);
+/* This rank's contiguous share of a global batch. */
+void apnas_search_share(const apnas_search *s, const apnas_batch *full,
+                        apnas_batch *mine);
+/* Whether every rank's space state is rank 0's (its save() output);
+ * APNAS_EPLUGIN naming the first rank that differs. */
+int apnas_search_check_ranks(apnas_search *s, apnas_error *err);
 
 /* A path inside the run directory, malloc()ed. */
 char *apnas_search_path(const apnas_search *s, const char *name);

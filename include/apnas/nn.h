@@ -62,6 +62,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "collective.h"
 #include "error.h"
 #include "rng.h"
 
@@ -301,6 +302,31 @@ APNAS_API const float *apnas_tensor_grad(const apnas_tensor *t); /* [N][C][H][W]
 /* Keeps t's data (and gradient) readable after the run: call it while
  * building, for the outputs a plugin reads besides the loss. */
 APNAS_API void apnas_tensor_keep(apnas_tensor *t);
+
+/* ---- data parallel (since 2.2) ------------------------------------------ */
+
+/* Makes g's forward and backward passes one rank's share of a step over
+ * the ranks of coll (<apnas/collective.h>); NULL, or a collective whose
+ * size() is 1 when a forward starts: the graph runs alone.  Sharded, in
+ * TRAIN and BATCHSTAT the batch norms use the statistics of the global
+ * batch; in every mode the loss is the global batch's mean and
+ * apnas_graph_loss reports the global loss and correct count (the same
+ * on every rank); the loss gradient divides by the global count; dropout
+ * keeps this rank's part of the global batch's mask.  Every rank must run
+ * the same graph (same ops, same parameters) in the same modes, since
+ * each forward and backward calls collectives.  coll is borrowed: it
+ * must outlive the graph's use. */
+APNAS_API void apnas_graph_set_collective(apnas_graph *g,
+                                          const apnas_collective *coll);
+
+/* Sums over the ranks of coll the gradients of every parameter the last
+ * backward pass used (creation order, one collective call), so that
+ * apnas_sgd_step then applies the global batch's gradient on every rank.
+ * No-op when coll is NULL or its size() is 1.  Every rank must have used
+ * the same parameters (the same architecture). */
+APNAS_API int apnas_params_sum_grads(apnas_params *ps,
+                                     const apnas_collective *coll,
+                                     apnas_error *err);
 
 /* ---- ops (builders) -------------------------------------------------------
  * Each appends one op and returns its output tensor, or NULL after

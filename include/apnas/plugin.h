@@ -33,6 +33,7 @@
 
 #include "api.h"
 #include "batch.h"
+#include "collective.h"
 #include "error.h"
 #include "net.h"
 #include "options.h"
@@ -96,6 +97,14 @@ typedef struct apnas_plugin_ctx {
 	                                     core, valid until destroy(); NULL
 	                                     for other kinds */
 	size_t n_metrics;
+	const struct apnas_collective *coll; /* since 2.2.  SPACE: the ranks
+	                                     of a data-parallel run
+	                                     (<apnas/collective.h>): train
+	                                     on each rank's share and sum
+	                                     the gradients with it; NULL
+	                                     when the process runs alone and
+	                                     for other kinds; owned by the
+	                                     core, valid until destroy() */
 } apnas_plugin_ctx;
 
 /* Every ops table starts with these two members, so the core can create

@@ -217,6 +217,7 @@ static int em_create(const apnas_plugin_ctx *ctx, void **self,
 	                                      : EM_EVAL_AUTO;
 	s->threads = ctx->threads > 0 ? ctx->threads : 1;
 	s->seed = ctx->seed;
+	s->coll = ctx->coll;
 	int rc = 0;
 	if (s->F % 2)
 		rc = apnas_error_set(err, APNAS_EINVAL,

@@ -93,6 +93,8 @@ typedef struct em_space {
 	em_reduce *red;      /* [n_red * L] owned, index r * L + source */
 	apnas_param *fc_w;   /* [classes][F] */
 	apnas_graph *g;      /* owned; created on first use */
+	const apnas_collective *coll; /* the core's (ctx->coll), NULL alone:
+	                                 each step is this rank's share */
 	apnas_rng drop_rng;  /* dropout masks; saved with the weights */
 
 	/* which architectures trained the BN running statistics (for

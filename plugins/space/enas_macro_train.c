@@ -1,7 +1,9 @@
 /* enas_macro's supernet: the shared weights (one set per (layer, op), per
  * (reduction, source layer), plus the stem and the classifier), one SGD
  * step per minibatch on what an architecture uses, evaluation that
- * changes nothing, and checkpoints.  The engine marks the parameters a
+ * changes nothing, and checkpoints.  Under MPI each step is this rank's
+ * share of the batch (ctx->coll): the graph is sharded and the gradients
+ * summed over the ranks before the update.  The engine marks the parameters a
  * backward pass touched and apnas_sgd_step updates only those, so weights
  * and momentum of unused ops stay exactly as they were. */
 #include <math.h>
@@ -120,6 +122,7 @@ static int check_batch(em_space *s, const apnas_batch *b, apnas_error *err)
 		int rc = apnas_graph_create(s->threads, &s->g, err);
 		if (rc)
 			return rc;
+		apnas_graph_set_collective(s->g, s->coll);
 	}
 	return 0;
 }
@@ -155,6 +158,10 @@ int em_train_step(void *self, const int32_t *tok, const apnas_batch *b,
 		rc = apnas_error_set(err, APNAS_ENUM, "loss is %g", loss);
 	if (!rc)
 		rc = apnas_graph_backward(s->g, err);
+	/* Data parallel: the global batch's gradient on every rank (the
+	 * graph's loss is the global mean already). */
+	if (!rc)
+		rc = apnas_params_sum_grads(s->ps, s->coll, err);
 	if (!rc) {
 		double lr = apnas_cosine_lr(&s->lr, sc ? sc->epoch_pos : 0);
 		rc = apnas_sgd_step(s->ps, &s->sgd, lr, err);

@@ -1,12 +1,14 @@
 #!/bin/sh
 # The scheduler forms of docs/scale-out.md for real: a grid planned with
 # `apnas ablate ... --plan`, its runs handed to GNU parallel (two jobs at
-# a time), then again (every run already finished: nothing reruns), and
-# the same grid through `xargs -P 2`; each run's result must equal the
-# one `apnas ablate --jobs 2` gets, and `apnas report` must find the grid
-# complete.
+# a time), then again (every run already finished: nothing reruns), the
+# same grid through `xargs -P 2`, and through the Slurm array script as
+# Slurm runs it (one task per SLURM_ARRAY_TASK_ID; a task stopped by the
+# early SIGTERM of --signal=B:TERM exits 143 and the next submission
+# finishes the run); each run's result must equal the one `apnas ablate
+# --jobs 2` gets, and `apnas report` must find the grid complete.
 #
-# usage: test_ablate_parallel.sh APNAS TOY_CFG
+# usage: test_ablate_parallel.sh APNAS TOY_CFG SOURCE_DIR
 set -u
 
 # `meson test --setup valgrind` wraps this script too, which would check
@@ -15,7 +17,8 @@ if [ -z "${APNAS_SCALEOUT_UNWRAPPED:-}" ]; then
 	APNAS_SCALEOUT_UNWRAPPED=1 exec /bin/sh "$0" "$@"
 fi
 
-apnas=$1 toy=$2
+apnas=$1 toy=$2 src=$3
+slurm=$src/scripts/scale-out/slurm-array.sh
 
 fail() { echo "ablate_parallel: FAIL: $*" >&2; exit 1; }
 
@@ -85,11 +88,46 @@ seq 0 $((n - 1)) | xargs -P 2 -I{} "$apnas" ablate "$t/grid2" --run {} \
     2>"$t/xargs.err" || fail "xargs: $(cat "$t/xargs.err")"
 same_as_ref "$t/grid2"
 
+# the Slurm array script, one task per index as sbatch --array=0-3 runs it
+grid --out "$t/grid3" --plan >/dev/null 2>&1 || fail "--plan grid3"
+for k in $(seq 0 $((n - 1))); do
+	SLURM_ARRAY_TASK_ID=$k APNAS=$apnas bash "$slurm" "$t/grid3" \
+	    >>"$t/slurm.out" 2>&1 || fail "slurm task $k: $(cat "$t/slurm.out")"
+done
+same_as_ref "$t/grid3"
+
+# a task stopped before its time limit (--signal=B:TERM: the batch shell
+# alone gets SIGTERM) checkpoints and exits 143; the resubmitted task
+# resumes the run
+"$apnas" ablate "$toy" --set search.epochs=40 --set search.controller_steps=5 \
+    --set run.threads=1 \
+    --out "$t/long" --plan >/dev/null 2>&1 || fail "--plan long"
+SLURM_ARRAY_TASK_ID=0 APNAS=$apnas bash "$slurm" "$t/long" \
+    >"$t/long1.out" 2>&1 &
+task=$!
+i=0
+until [ -f "$t/long/base/seed-1/checkpoint/state.ckpt" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 600 ] || fail "the long run wrote no checkpoint"
+	sleep 0.05
+done
+kill -TERM "$task"
+st=0
+wait "$task" || st=$?
+[ "$st" -eq 143 ] || fail "stopped task exit $st: $(cat "$t/long1.out")"
+[ -f "$t/long/base/seed-1/summary.json" ] &&
+	fail "the long run finished before SIGTERM: make it longer"
+SLURM_ARRAY_TASK_ID=0 APNAS=$apnas bash "$slurm" "$t/long" \
+    >"$t/long2.out" 2>&1 || fail "resubmitted task: $(cat "$t/long2.out")"
+grep -q "(resume)" "$t/long2.out" ||
+	fail "the resubmitted task did not resume: $(cat "$t/long2.out")"
+[ -f "$t/long/base/seed-1/summary.json" ] || fail "the long run is unfinished"
+
 "$apnas" report "$t/grid" --no-plots >"$t/rep.out" 2>"$t/rep.err" ||
 	fail "report: $(cat "$t/rep.err")"
 grep -q "not finished" "$t/rep.err" &&
 	fail "report finds runs missing: $(cat "$t/rep.err")"
 grep -q "cost.rows=16/seed-2" "$t/rep.out" || fail "report lacks a run"
-echo "ablate_parallel: ok (4 runs by GNU parallel and by xargs -P 2," \
-     "equal to --jobs 2)"
+echo "ablate_parallel: ok (4 runs by GNU parallel, xargs -P 2 and the" \
+     "Slurm array script, equal to --jobs 2; a SIGTERMed task resumed)"
 exit 0

@@ -415,6 +415,47 @@ START_TEST(two_jobs_race_for_one_run)
 }
 END_TEST
 
+/* `apnas ablate --jobs` on a grid whose run 0 a job is running: it
+ * leaves that run to its holder and runs the rest. */
+START_TEST(jobs_leave_a_held_run_to_its_holder)
+{
+	char *tmp = fr_tempdir();
+	char grid[1024];
+	snprintf(grid, sizeof grid, "%s/grid", tmp);
+	const char *plan[] = {"ablate", toy, "--vary", "cost.rows=8,16",
+	                      SLOW, "--out", grid, "--plan", NULL};
+	ck_assert_int_eq(run(tmp, plan), 0);
+	const char *one[] = {"ablate", grid, "--run", "0", NULL};
+	pid_t job = start(tmp, "job", one);
+	char d[2048];
+	snprintf(d, sizeof d, "%s/cost.rows=8/seed-1", grid);
+	for (int i = 0; i < 2400 && !fr_exists(d, "config.cfg"); i++)
+		usleep(5000);
+	ck_assert_msg(fr_exists(d, "config.cfg"), "run 0 did not start");
+	const char *jobs[] = {"ablate", toy, "--vary", "cost.rows=8,16",
+	                      SLOW, "--jobs", "2", "--no-report", "--out",
+	                      grid, NULL};
+	int rc = run(tmp, jobs);
+	char *err = read_in(tmp, "cmd.err");
+	ck_assert_msg(rc == 0, "--jobs exit %d: %s", rc, err);
+	ck_assert_ptr_nonnull(strstr(err, "cost.rows=8/seed-1 is being run "
+	                                  "by another apnas process"));
+	ck_assert_ptr_nonnull(strstr(err, "finished cost.rows=16/seed-1"));
+	ck_assert_ptr_null(strstr(err, "started cost.rows=8/seed-1"));
+	free(err);
+	rc = finish(job);
+	err = read_in(tmp, "job.err");
+	ck_assert_msg(rc == 0, "--run 0 exit %d: %s", rc, err);
+	free(err);
+	char *log = read_in(grid, "cost.rows=8/seed-1.log");
+	ck_assert_uint_eq(starts(log), 1);
+	free(log);
+	ck_assert(fr_exists(d, "summary.json"));
+	fr_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 static long pid_in(const char *path)
 {
 	char *s = fr_read(path);
@@ -503,6 +544,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, bad_input_refused);
 	tcase_add_test(tc, two_jobs_race_for_one_run);
 	tcase_add_test(tc, killed_run_is_finished_by_the_next_job);
+	tcase_add_test(tc, jobs_leave_a_held_run_to_its_holder);
 	suite_add_tcase(s, tc);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

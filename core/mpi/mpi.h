@@ -1,0 +1,57 @@
+/* The one door to MPI (core/mpi): nothing else in apnas includes mpi.h.
+ * With -Dmpi=disabled (or no MPI found) the same functions exist and
+ * refuse to start a distributed run, so callers need no #ifdef.
+ *
+ * Ranks: the processes `mpirun -np N` starts.  MPI starts only when the
+ * process was launched by an MPI launcher (apnas_mpi_launched), so a
+ * plain `apnas search` never touches MPI. */
+#ifndef APNAS_CORE_MPI_H
+#define APNAS_CORE_MPI_H
+
+#include <stddef.h>
+
+#include <apnas/collective.h>
+#include <apnas/error.h>
+
+/* Whether this build has MPI (meson -Dmpi). */
+int apnas_mpi_built(void);
+
+/* The rank count an MPI launcher gave this process (its environment:
+ * Open MPI's OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_RANK), 0 when it was
+ * not started by one, -1 when started by one of unknown size. */
+int apnas_mpi_launched(void);
+
+/* Starts MPI if the process was launched by mpirun (nothing otherwise);
+ * `what` names the command for the refusal of a build without MPI
+ * launched as several ranks ("... rebuild with -Dmpi=enabled"),
+ * APNAS_EINVAL.  Call once, before anything else reads rank or size. */
+int apnas_mpi_start(const char *what, apnas_error *err);
+/* Ends MPI after every rank got here (waiting without spinning, so a
+ * rank that finished early leaves the cores to the others). */
+void apnas_mpi_finish(void);
+/* Takes every rank down at once (MPI_Abort): for a failure on one rank
+ * that the others cannot know of while they wait in a collective. */
+void apnas_mpi_abort(int code);
+
+/* This rank and the world's size (0 and 1 when MPI is not running). */
+int apnas_mpi_rank(void);
+int apnas_mpi_size(void);
+
+/* The world as a collective for plugins and the engine; NULL when MPI is
+ * not running or runs one rank.  Owned by this module. */
+const apnas_collective *apnas_mpi_collective(void);
+/* Rank 0 alone from now on (on), or the world again (off): the
+ * collective's size() is 1 while solo, so rank 0's engine runs unsharded
+ * (deriving results after the search). */
+void apnas_mpi_set_solo(int on);
+
+/* Collectives of the core, every rank calling them in the same order:
+ * v[i] = the largest v[i] over the ranks; n bytes of buf broadcast from
+ * rank 0.  No-ops without MPI.  Fail only on a transport error. */
+int apnas_mpi_max_ints(int *v, int n, apnas_error *err);
+int apnas_mpi_bcast(void *buf, size_t n, apnas_error *err);
+/* v[i] = the sum over the ranks of v[i], in rank order (exact for the
+ * small integers it carries: counts, flags). */
+int apnas_mpi_sum_doubles(double *v, int n, apnas_error *err);
+
+#endif

@@ -1,0 +1,208 @@
+/* The search over MPI ranks (`mpirun -np N apnas search`), docs/mpi.md.
+ *
+ * Every rank holds the whole run: the config, the data and its two
+ * batchers (so every rank draws the same global batches, with the same
+ * augmentation), the space and the controller.  Rank 0 alone samples
+ * architectures (broadcast to the others), costs and rewards them,
+ * updates the controller, writes the run directory and the checkpoints,
+ * and prints.  Each train step and each validation batch is split into
+ * contiguous shares, one per rank (apnas_coll_share); the space sums its
+ * gradients and batch statistics over the ranks (ctx->coll).  Stops are
+ * decided together: at every step the ranks agree on the largest stop
+ * reason any of them sees (a signal, the time limit), so all of them
+ * stop at the same step.  After the loop rank 0 derives alone. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpi/mpi.h"
+#include "search_int.h"
+
+/* The smallest batch a batcher of `bs` over n images hands out. */
+static int64_t smallest_batch(int64_t n, int32_t bs, int drop_last)
+{
+	int64_t full = n < bs ? n : bs;
+	int64_t rest = n % bs;
+	if (n > bs && rest > 0 && !drop_last && rest < full)
+		return rest;
+	return full;
+}
+
+static int check_batches(apnas_search *s, const apnas_batcher *b,
+                         apnas_split split, const char *key,
+                         apnas_error *err)
+{
+	int64_t n = apnas_data_count(s->ds, split);
+	int32_t bs = apnas_batcher_batch_size(b);
+	int drop = (apnas_batcher_flags(b) & APNAS_BATCH_DROP_LAST) != 0;
+	int64_t least = smallest_batch(n, bs, drop);
+	if (least >= s->nranks)
+		return 0;
+	return apnas_error_set(err, APNAS_EINVAL,
+		"mpirun -np %d: %d ranks exceed the %lld images of the "
+		"smallest %s batch (data.%s = %d, %lld images in the split): "
+		"each rank needs at least one image of every batch; use at "
+		"most %lld ranks or a larger batch", s->nranks, s->nranks,
+		(long long)least,
+		split == APNAS_SPLIT_TRAIN ? "training" : "validation", key,
+		(int)bs,
+		(long long)n, (long long)least);
+}
+
+int apnas_search_dist_check(apnas_search *s, apnas_error *err)
+{
+	if (s->nranks <= 1)
+		return 0;
+	if (!s->trains)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"mpirun -np %d: space '%s' trains no weights (it "
+			"scores architectures itself), so ranks have nothing "
+			"to share; run it as one process", s->nranks,
+			s->space_name);
+	uint32_t minor = s->space.lib.desc->abi_minor;
+	if (minor < 2)
+		return apnas_error_set(err, APNAS_EINVAL,
+			"mpirun -np %d: space '%s' was built for ABI 2.%u, "
+			"before data-parallel training (2.2, "
+			"apnas_plugin_ctx.coll); rebuild it against this SDK "
+			"or run as one process", s->nranks, s->space_name,
+			(unsigned)minor);
+	int rc = check_batches(s, s->train_b, APNAS_SPLIT_TRAIN,
+	                       "batch_size", err);
+	if (rc == 0)
+		rc = check_batches(s, s->val_b, APNAS_SPLIT_VAL,
+		                   "eval_batch_size", err);
+	return rc;
+}
+
+int apnas_search_dist_agree(apnas_search *s, int *failed, apnas_error *err)
+{
+	if (s->nranks <= 1)
+		return 0;
+	/* who failed, as a count per rank: the lowest failing rank speaks */
+	double *v = calloc((size_t)s->nranks, sizeof *v);
+	if (!v) {
+		apnas_mpi_abort(1);
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	}
+	v[s->rank] = *failed ? 1 : 0;
+	apnas_error e;
+	apnas_error_clear(&e);
+	if (apnas_mpi_sum_doubles(v, s->nranks, &e) < 0) {
+		free(v);
+		apnas_mpi_abort(1);
+		*err = e;
+		return e.code;
+	}
+	int first = -1;
+	for (int r = 0; r < s->nranks && first < 0; r++)
+		if (v[r] > 0)
+			first = r;
+	free(v);
+	if (first < 0)
+		return 0;
+	if (first == s->rank && s->rank > 0)
+		apnas_error_prefix(err, "rank %d", s->rank);
+	s->quiet_error = first != s->rank;
+	*failed = 1;
+	return 0;
+}
+
+int apnas_search_stop_now(apnas_search *s, apnas_error *err)
+{
+	int stop = apnas_search_should_stop(s);
+	if (s->nranks <= 1)
+		return stop;
+	/* signal before time: a person who pressed ^C wants the checkpoint
+	 * and the exit status of a signal */
+	int v[2] = {stop == APNAS_STOP_SIGNAL ? 2 : stop == APNAS_STOP_TIME,
+	            s->args->stop ? (int)*s->args->stop : 0};
+	int rc = apnas_mpi_max_ints(v, 2, err);
+	if (rc < 0)
+		return rc;
+	s->stop_sig = v[1];
+	return v[0] == 2 ? APNAS_STOP_SIGNAL
+	       : v[0] == 1 ? APNAS_STOP_TIME : APNAS_STOP_NONE;
+}
+
+int apnas_search_bcast_tok(apnas_search *s, int32_t *tok, apnas_error *err)
+{
+	if (s->nranks <= 1)
+		return 0;
+	return apnas_mpi_bcast(tok, s->nd * sizeof *tok, err);
+}
+
+void apnas_search_share(const apnas_search *s, const apnas_batch *full,
+                        apnas_batch *mine)
+{
+	*mine = *full;
+	if (s->nranks <= 1)
+		return;
+	int64_t a, b;
+	apnas_coll_share(full->n, s->rank, s->nranks, &a, &b);
+	const apnas_data_info *in = apnas_data_get_info(s->ds);
+	size_t img = (size_t)in->c * (size_t)in->h * (size_t)in->w;
+	mine->x = full->x + (size_t)a * img;
+	mine->y = full->y + a;
+	mine->n = (int32_t)(b - a);
+}
+
+/* FNV-1a of a space's saved state. */
+static int state_hash(apnas_search *s, uint64_t *h, apnas_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	int rc = s->sops->save(s->space.self, f, err);
+	if (fclose(f) != 0 && rc == 0)
+		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	uint64_t x = 1469598103934665603ull;
+	for (size_t i = 0; rc == 0 && i < len; i++) {
+		x ^= (unsigned char)buf[i];
+		x *= 1099511628211ull;
+	}
+	free(buf);
+	*h = x;
+	return rc < 0 ? apnas_error_prefix(err, "space '%s' save",
+	                                   s->space_name)
+	              : 0;
+}
+
+int apnas_search_check_ranks(apnas_search *s, apnas_error *err)
+{
+	if (s->nranks <= 1)
+		return 0;
+	uint64_t h = 0;
+	int rc = state_hash(s, &h, err);
+	if (rc < 0) {
+		apnas_mpi_abort(1);
+		return rc;
+	}
+	/* each rank's hash as two exact 32-bit halves in its own slots */
+	size_t n = 2 * (size_t)s->nranks;
+	double *v = calloc(n, sizeof *v);
+	if (!v) {
+		apnas_mpi_abort(1);
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	}
+	v[2 * s->rank] = (double)(h >> 32);
+	v[2 * s->rank + 1] = (double)(h & 0xffffffffu);
+	rc = apnas_mpi_sum_doubles(v, (int)n, err);
+	int bad = -1;
+	for (int r = 1; rc == 0 && r < s->nranks && bad < 0; r++)
+		if (v[2 * r] != v[0] || v[2 * r + 1] != v[1])
+			bad = r;
+	free(v);
+	if (rc < 0)
+		return rc;
+	if (bad < 0)
+		return 0;
+	s->agreed_error = 1;
+	return apnas_error_set(err, APNAS_EPLUGIN,
+		"epoch %lld: the weights of space '%s' differ between rank 0 "
+		"and rank %d: the space does not sum its gradients over the "
+		"ranks (apnas_plugin_ctx.coll, docs/plugin-authoring.md); run "
+		"it as one process", (long long)s->ct.epoch, s->space_name,
+		bad);
+}

@@ -1,0 +1,87 @@
+/* Compares the space weights of two search checkpoints (their SPAC
+ * sections, the engine's parameter file inside): prints the largest
+ * relative difference over every tensor element, |a - b| / max(|a|, |b|,
+ * 1e-3) (the floor keeps weights near zero from dominating), and the
+ * tensor it is in.  --same: exit 1 unless the two SPAC sections are
+ * byte for byte equal (the whole trainable state: weights, batch-norm
+ * statistics, momentum, the dropout stream).
+ *
+ * usage: mpi_weights [--same] A/checkpoint/state.ckpt B/checkpoint/state.ckpt */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "export/export.h"
+#include "search/ckpt.h"
+
+static int spac(const char *path, apnas_ckpt *ck, const unsigned char **d,
+                size_t *n)
+{
+	apnas_error err;
+	apnas_error_clear(&err);
+	if (apnas_ckpt_read(path, ck, &err) < 0 ||
+	    apnas_ckpt_get(ck, "SPAC", d, n, &err) < 0) {
+		fprintf(stderr, "mpi_weights: %s: %s\n", path, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int same = argc > 1 && !strcmp(argv[1], "--same");
+	if (argc != 3 + same) {
+		fprintf(stderr, "usage: mpi_weights [--same] A.ckpt B.ckpt\n");
+		return 2;
+	}
+	apnas_ckpt ca, cb;
+	const unsigned char *da, *db;
+	size_t na, nb;
+	if (spac(argv[1 + same], &ca, &da, &na) < 0 ||
+	    spac(argv[2 + same], &cb, &db, &nb) < 0)
+		return 2;
+	if (same) {
+		int eq = na == nb && !memcmp(da, db, na);
+		printf("%s\n", eq ? "identical" : "different");
+		apnas_ckpt_free(&ca);
+		apnas_ckpt_free(&cb);
+		return eq ? 0 : 1;
+	}
+	ex_weights wa, wb;
+	apnas_error err;
+	apnas_error_clear(&err);
+	if (ex_weights_parse(da, na, &wa, &err) < 0 ||
+	    ex_weights_parse(db, nb, &wb, &err) < 0) {
+		fprintf(stderr, "mpi_weights: %s\n", err.msg);
+		return 2;
+	}
+	double worst = 0;
+	const char *where = "-";
+	size_t count = 0;
+	for (size_t i = 0; i < wa.n; i++) {
+		const ex_tensor *a = &wa.t[i];
+		const ex_tensor *b = ex_weights_find(&wb, a->name);
+		if (!b || b->numel != a->numel) {
+			fprintf(stderr, "mpi_weights: tensor %s differs in "
+			        "shape\n", a->name);
+			return 2;
+		}
+		for (size_t e = 0; e < a->numel; e++) {
+			double x = a->v[e], y = b->v[e];
+			double den = fmax(fmax(fabs(x), fabs(y)), 1e-3);
+			double r = fabs(x - y) / den;
+			if (!(r <= worst)) {
+				worst = r;
+				where = a->name;
+			}
+		}
+		count += a->numel;
+	}
+	printf("max_rel_diff %.3g in %s over %zu values\n", worst, where,
+	       count);
+	ex_weights_free(&wa);
+	ex_weights_free(&wb);
+	apnas_ckpt_free(&ca);
+	apnas_ckpt_free(&cb);
+	return 0;
+}
