@@ -4,7 +4,10 @@
  * second invocation resume the grid: summary.json marks a finished
  * search, config.cfg or a checkpoint an interrupted one,
  * retrain/summary.json a finished retraining and retrain/checkpoint.ckpt
- * an interrupted one. */
+ * an interrupted one.  The runs come from the plan (plan.c), the same
+ * whether the grid is run here J at a time or one run per job of another
+ * scheduler (apnas_ablate_run_one); a run is only ever worked on under
+ * its lock, RUN.lock, so the two ways can share a grid. */
 #include "report/ablate.h"
 
 #include <errno.h>
@@ -255,16 +258,21 @@ static int lock_run(ablate *ab, job *j, int wait, apnas_error *err)
 			rc = LOCK_BUSY;
 		else {
 			if (ab->msg) {
+				char by[48] = "";
 				long pid = holder_pid(fd);
+				if (pid)
+					snprintf(by, sizeof by, "pid %ld, ", pid);
 				fprintf(ab->msg, "apnas: ablate --run %lld: %s "
 				        "is being run by another apnas process "
-				        "(pid %ld, %s); waiting for it\n",
-				        ab->one, j->label, pid, path);
+				        "(%s%s); waiting for it\n", ab->one,
+				        j->label, by, path);
 				fflush(ab->msg);
 			}
 			/* A signal (the caller's handler is installed
 			 * without SA_RESTART) interrupts the wait. */
-			while (flock(fd, LOCK_EX) != 0)
+			if (stop_requested(ab))
+				rc = LOCK_STOPPED;
+			while (rc == 0 && flock(fd, LOCK_EX) != 0)
 				if (errno != EINTR || stop_requested(ab)) {
 					rc = errno == EINTR ? LOCK_STOPPED
 					: apnas_error_set(err, APNAS_EIO,
