@@ -9,14 +9,43 @@ int ctl_decisions_check(const apnas_decision *d, size_t n, apnas_error *err)
 	if (!d || n == 0)
 		return apnas_error_set(err, APNAS_EINVAL,
 		                       "the search space declares no decisions");
+	size_t first_choice = n; /* index of the first CHOICE, n: none yet */
 	for (size_t i = 0; i < n; i++) {
 		const apnas_decision *x = &d[i];
 		if (x->kind != APNAS_DECISION_OP &&
-		    x->kind != APNAS_DECISION_SKIP)
+		    x->kind != APNAS_DECISION_SKIP &&
+		    x->kind != APNAS_DECISION_CHOICE)
 			return apnas_error_set(err, APNAS_EINVAL,
 			                       "decision %zu: unknown kind %d, "
-			                       "expected op (1) or skip (2)",
-			                       i, (int)x->kind);
+			                       "expected op (1), skip (2) or "
+			                       "choice (3)", i, (int)x->kind);
+		if (x->kind == APNAS_DECISION_CHOICE) {
+			if (x->n_choices < 2)
+				return apnas_error_set(
+					err, APNAS_EINVAL,
+					"decision %zu (choice): %d choices, "
+					"expected >= 2", i, (int)x->n_choices);
+			if (x->layer != -1 || x->skip_from != -1)
+				return apnas_error_set(
+					err, APNAS_EINVAL,
+					"decision %zu (choice): layer %d, "
+					"skip_from %d, expected -1 and -1 (a "
+					"choice belongs to no layer)", i,
+					(int)x->layer, (int)x->skip_from);
+			if (first_choice == n)
+				first_choice = i;
+			continue;
+		}
+		/* the hardware's tokens follow the network's, so that a
+		 * controller can walk the network first */
+		if (first_choice < n)
+			return apnas_error_set(
+				err, APNAS_EINVAL,
+				"decision %zu (%s of layer %d) follows choice "
+				"decision %zu; choices come after every op and "
+				"skip decision", i,
+				x->kind == APNAS_DECISION_OP ? "op" : "skip",
+				(int)x->layer, first_choice);
 		if (x->layer < 0)
 			return apnas_error_set(err, APNAS_EINVAL,
 			                       "decision %zu: layer %d, expected "

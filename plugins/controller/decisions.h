@@ -11,8 +11,9 @@
 #include <apnas/plugin.h>
 #include <apnas/rng.h>
 
-/* n > 0; every kind known; n_choices >= 2 (== 2 for SKIP); a SKIP's
- * skip_from in [0, layer). */
+/* n > 0; every kind known; n_choices >= 2 (== 2 for SKIP); an OP's or
+ * SKIP's layer >= 0, a SKIP's skip_from in [0, layer); a CHOICE's layer
+ * and skip_from -1, and every CHOICE after every OP and SKIP (ABI 2.2). */
 int ctl_decisions_check(const apnas_decision *d, size_t n, apnas_error *err);
 
 /* FNV-1a over every field of every decision. */

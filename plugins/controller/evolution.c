@@ -4,9 +4,11 @@
  * each EVAL sample draws S members uniformly with replacement and returns
  * the fittest one mutated; update() appends every (architecture, reward)
  * and the oldest member dies.  A mutation changes exactly one decision:
- * first the kind (op or skip, each with probability 1/2 when the space has
- * both, as Real et al. pick the mutation type first), then one decision of
- * that kind uniformly; an op moves to a different op, a skip bit flips.
+ * first the kind among those the list has (op, skip, choice: uniform, so
+ * 1/2 each for op and skip, 1/3 each when a co-search adds choices, as
+ * Real et al. pick the mutation type first), then one decision of that
+ * kind uniformly; an op or a choice moves to a different value, a skip
+ * bit flips.
  * TRAIN and DERIVE samples are population members drawn uniformly (random
  * before the first update), and `candidates` hands the core the
  * population. */
@@ -40,6 +42,7 @@ typedef struct evo_ctl {
 	size_t P, S;
 	size_t *op_idx, n_op;      /* decisions of each kind, owned */
 	size_t *skip_idx, n_skip;
+	size_t *choice_idx, n_choice;
 	int32_t *pop;              /* [P][n_dec] ring, owned */
 	double *fit;               /* [P] rewards, owned */
 	double *scratch;           /* [P] for the median */
@@ -56,6 +59,7 @@ static void evo_destroy(void *self)
 		return;
 	free(c->op_idx);
 	free(c->skip_idx);
+	free(c->choice_idx);
 	free(c->pop);
 	free(c->fit);
 	free(c->scratch);
@@ -85,11 +89,12 @@ static int evo_create(const apnas_plugin_ctx *ctx, void **self,
 	c->S = (size_t)S;
 	c->op_idx = malloc(c->n_dec * sizeof *c->op_idx);
 	c->skip_idx = malloc(c->n_dec * sizeof *c->skip_idx);
+	c->choice_idx = malloc(c->n_dec * sizeof *c->choice_idx);
 	c->pop = malloc(c->P * c->n_dec * sizeof *c->pop);
 	c->fit = malloc(c->P * sizeof *c->fit);
 	c->scratch = malloc(c->P * sizeof *c->scratch);
-	if (!c->op_idx || !c->skip_idx || !c->pop || !c->fit ||
-	    !c->scratch) {
+	if (!c->op_idx || !c->skip_idx || !c->choice_idx || !c->pop ||
+	    !c->fit || !c->scratch) {
 		evo_destroy(c);
 		return apnas_error_set(err, APNAS_ENOMEM,
 		                       "out of memory for a population of %zu",
@@ -98,6 +103,8 @@ static int evo_create(const apnas_plugin_ctx *ctx, void **self,
 	for (size_t i = 0; i < c->n_dec; i++) {
 		if (c->dec[i].kind == APNAS_DECISION_SKIP)
 			c->skip_idx[c->n_skip++] = i;
+		else if (c->dec[i].kind == APNAS_DECISION_CHOICE)
+			c->choice_idx[c->n_choice++] = i;
 		else
 			c->op_idx[c->n_op++] = i;
 	}
@@ -116,15 +123,26 @@ static double member_fit(const evo_ctl *c, size_t age_rank)
 	return c->fit[(c->head + age_rank) % c->P];
 }
 
+/* The kind first, uniform over the kinds present, in the order op, skip,
+ * choice: a list without choices draws exactly as before they existed.
+ * By kind rather than by decision because the kinds differ in number by
+ * an order of magnitude (enas_macro L = 8: 8 ops, 28 skip bits, and a
+ * co-search adds about 3 hardware choices): drawn by decision, only 3
+ * mutations in 39 would move the hardware, which decides the cost as
+ * much as the network does. */
 static void mutate(evo_ctl *c, int32_t *tok)
 {
-	int skip = c->n_skip && (!c->n_op || apnas_rng_below(&c->rng, 2));
-	if (skip) {
-		size_t i = c->skip_idx[apnas_rng_below(&c->rng, c->n_skip)];
+	const size_t *idx[3] = {c->op_idx, c->skip_idx, c->choice_idx};
+	size_t cnt[3] = {c->n_op, c->n_skip, c->n_choice}, present[3], np = 0;
+	for (int k = 0; k < 3; k++)
+		if (cnt[k])
+			present[np++] = (size_t)k;
+	size_t kind = present[np > 1 ? apnas_rng_below(&c->rng, np) : 0];
+	size_t i = idx[kind][apnas_rng_below(&c->rng, cnt[kind])];
+	if (kind == 1) {
 		tok[i] = !tok[i];
 		return;
 	}
-	size_t i = c->op_idx[apnas_rng_below(&c->rng, c->n_op)];
 	int32_t v = (int32_t)apnas_rng_below(
 		&c->rng, (uint64_t)c->dec[i].n_choices - 1);
 	tok[i] = v >= tok[i] ? v + 1 : v;

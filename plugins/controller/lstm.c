@@ -97,7 +97,14 @@ static int plan_blocks(ctl_lstm *m, apnas_error *err)
 	m->tok_anchor = malloc(m->n_dec * sizeof *m->tok_anchor);
 	if (!m->blocks || !m->tok_anchor)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	for (size_t i = 0; i < m->n_dec; i++) {
+	/* the choices close the list (ctl_decisions_check) and belong to
+	 * no block */
+	m->n_net = m->n_dec;
+	while (m->n_net > 0 && d[m->n_net - 1].kind == APNAS_DECISION_CHOICE)
+		m->n_net--;
+	for (size_t i = m->n_net; i < m->n_dec; i++)
+		m->tok_anchor[i] = -1;
+	for (size_t i = 0; i < m->n_net; i++) {
 		m->tok_anchor[i] = -1;
 		if (i == 0 || d[i].layer != d[i - 1].layer) {
 			if (i > 0 && d[i].layer < d[i - 1].layer)
@@ -142,7 +149,9 @@ static int plan_blocks(ctl_lstm *m, apnas_error *err)
 }
 
 /* One softmax head per distinct op size, in order of first appearance,
- * or one per op decision. */
+ * or one per op decision; then one per choice decision, whatever the op
+ * layout (a hardware decision shares no meaning with an op of the same
+ * size). */
 static int plan_heads(ctl_lstm *m, apnas_error *err)
 {
 	m->tok_head = malloc(m->n_dec * sizeof *m->tok_head);
@@ -153,10 +162,11 @@ static int plan_heads(ctl_lstm *m, apnas_error *err)
 	size_t poff = 0;
 	for (size_t i = 0; i < m->n_dec; i++) {
 		m->tok_head[i] = -1;
-		if (m->dec[i].kind != APNAS_DECISION_OP)
+		if (m->dec[i].kind == APNAS_DECISION_SKIP)
 			continue;
 		int k = 0;
-		if (m->cfg.head_per_decision)
+		if (m->cfg.head_per_decision ||
+		    m->dec[i].kind == APNAS_DECISION_CHOICE)
 			k = m->n_heads;
 		while (k < m->n_heads && m->head_size[k] != m->dec[i].n_choices)
 			k++;
@@ -165,6 +175,8 @@ static int plan_heads(ctl_lstm *m, apnas_error *err)
 		m->tok_head[i] = k;
 		m->tok_poff[i] = poff;
 		poff += (size_t)m->dec[i].n_choices;
+		if (m->dec[i].kind == APNAS_DECISION_OP)
+			m->n_op_heads = m->n_heads;
 	}
 	return 0;
 }
@@ -184,6 +196,12 @@ static void plan_steps(ctl_lstm *m)
 		m->anchor_step[b] = s;
 		m->steps[s++] = (ctl_step){1, b, src};
 		src = bl->n_skip ? -2 - (long)b : -1;
+	}
+	/* the choices after the network, each an op-like step fed by what
+	 * the last layer fed forward */
+	for (size_t t = m->n_net; t < m->n_dec; t++) {
+		m->steps[s++] = (ctl_step){0, t, src};
+		src = (long)t;
 	}
 	m->n_steps = s;
 }
@@ -212,7 +230,7 @@ static int alloc_params(ctl_lstm *m, apnas_rng *rng, apnas_error *err)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	add_tensor(m, "w_lstm", 2 * H, 4 * H, &m->off_lstm);
 	add_tensor(m, "g_emb", 1, H, &m->off_gemb);
-	for (int k = 0; k < m->n_heads; k++) {
+	for (int k = 0; k < m->n_op_heads; k++) {
 		char name[32];
 		size_t n = (size_t)m->head_size[k];
 		/* per decision: named for the head's index, since sizes
@@ -244,6 +262,16 @@ static int alloc_params(ctl_lstm *m, apnas_rng *rng, apnas_error *err)
 		add_tensor(m, "w_attn2", H, H, &m->off_w2);
 		add_tensor(m, "v_attn", 1, H, &m->off_v);
 	}
+	/* last, so that the network's tensors keep their offsets and
+	 * initial values when a co-search appends choices */
+	for (int k = m->n_op_heads; k < m->n_heads; k++) {
+		char name[32];
+		size_t n = (size_t)m->head_size[k];
+		snprintf(name, sizeof name, "w_soft_c%d", k - m->n_op_heads);
+		add_tensor(m, name, H, n, &m->off_soft[k]);
+		snprintf(name, sizeof name, "w_emb_c%d", k - m->n_op_heads);
+		add_tensor(m, name, n, H, &m->off_emb[k]);
+	}
 	m->p = malloc(m->n_params * sizeof *m->p);
 	m->g = calloc(m->n_params, sizeof *m->g);
 	m->pt = malloc(m->n_params * sizeof *m->pt);
@@ -260,7 +288,7 @@ static int alloc_trace(ctl_lstm *m, apnas_error *err)
 	size_t H = (size_t)m->cfg.hidden, T = m->n_steps, nb = m->n_blocks;
 	size_t nprob = 0, maxn = 2;
 	for (size_t i = 0; i < m->n_dec; i++)
-		if (m->dec[i].kind == APNAS_DECISION_OP) {
+		if (m->dec[i].kind != APNAS_DECISION_SKIP) {
 			nprob += (size_t)m->dec[i].n_choices;
 			if ((size_t)m->dec[i].n_choices > maxn)
 				maxn = (size_t)m->dec[i].n_choices;
@@ -276,11 +304,11 @@ static int alloc_trace(ctl_lstm *m, apnas_error *err)
 	m->prob = calloc(nprob + 1, sizeof(double));
 	m->att_t = calloc(m->n_dec * H, sizeof(double));
 	m->att_q = calloc(m->n_dec, sizeof(double));
-	m->a1 = calloc(nb * H, sizeof(double));
+	m->a1 = calloc((nb + 1) * H, sizeof(double));
 	m->hw2 = calloc(H, sizeof(double));
 	m->xnext = calloc(H, sizeof(double));
-	m->d_a1 = calloc(nb * H, sizeof(double));
-	m->d_anc = calloc(nb * H, sizeof(double));
+	m->d_a1 = calloc((nb + 1) * H, sizeof(double));
+	m->d_anc = calloc((nb + 1) * H, sizeof(double));
 	m->dh = calloc(H, sizeof(double));
 	m->dc = calloc(H, sizeof(double));
 	m->dz = calloc(4 * H, sizeof(double));
@@ -330,7 +358,8 @@ int ctl_lstm_create(ctl_lstm **out, const ctl_lstm_cfg *cfg,
 	if (!rc) {
 		size_t nsteps = n + m->n_blocks;
 		m->steps = calloc(nsteps, sizeof *m->steps);
-		m->anchor_step = calloc(m->n_blocks, sizeof *m->anchor_step);
+		m->anchor_step = calloc(m->n_blocks + 1,
+		                        sizeof *m->anchor_step);
 		if (!m->steps || !m->anchor_step)
 			rc = apnas_error_set(err, APNAS_ENOMEM,
 			                     "out of memory");

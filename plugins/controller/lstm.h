@@ -28,7 +28,14 @@
  *     block without
  *     skip bits feeds the start embedding g_emb instead (ENAS's layer 0);
  *   - a list without SKIP decisions takes no anchor steps: a plain chain of
- *     categorical steps.
+ *     categorical steps;
+ *   - CHOICE decisions (ABI 2.2: a cost model's hardware, after every OP
+ *     and SKIP) are op-like steps after the last layer's, each with a
+ *     (W_soft, W_emb) pair of its own whatever head_per_decision says,
+ *     its input the previous step's output as for an op (the first one's
+ *     is what the last layer fed forward).  Their tensors come after
+ *     every other, so a list's network tensors are laid out and drawn
+ *     the same with or without choices.
  * The skip penalty is ENAS's: per block, sum over its bits of
  * KL([sigmoid(-r), sigmoid(r)] || [1 - target, target]) with r the
  * transformed logit, averaged over the blocks that have skip bits. */
@@ -89,13 +96,17 @@ typedef struct ctl_lstm {
 	size_t n_dec;
 
 	/* plan */
-	ctl_block *blocks;
+	size_t n_net;            /* OP and SKIP decisions: the CHOICEs follow */
+	ctl_block *blocks;       /* [n_dec], n_blocks used */
 	size_t n_blocks;
 	int use_anchors;
-	int32_t *tok_head;       /* [n_dec] head of an OP token, -1 for SKIP */
+	int32_t *tok_head;       /* [n_dec] head of an OP or CHOICE token, -1
+	                            for SKIP */
 	int32_t *tok_anchor;     /* [n_dec] block of a SKIP's skip_from, -1 */
-	size_t *tok_poff;        /* [n_dec] OP: offset into the prob buffers */
-	int n_heads;
+	size_t *tok_poff;        /* [n_dec] OP, CHOICE: offset into the prob
+	                            buffers */
+	int n_heads;             /* the op heads, then one per CHOICE */
+	int n_op_heads;
 	int32_t *head_size;      /* [n_heads] n_choices of each head */
 	ctl_step *steps;
 	size_t n_steps;
