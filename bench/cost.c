@@ -14,12 +14,19 @@
  *   - `systolic_sim` simulated PE-cycles per second, on small conv,
  *     depthwise and FC layers in all three dataflows.
  *
+ * The interleaved rounds are timed twice: by the wall clock, and by the
+ * CPU time of the measuring thread (CLOCK_THREAD_CPUTIME_ID), which a
+ * shared machine's load changes far less: with 15 runnable processes on 2
+ * cores the wall clock gives the thread a seventh of a core.
+ *
  * Usage: bench/cost [resnet50.csv] [seconds per measurement, default 1].
  * The last line is exactly
  *   layer_evals_per_s=X sim_pe_cycles_per_s=Y mem_layer_evals_per_s=Z
- *   mem_bw_layer_evals_per_s=W
+ *   mem_bw_layer_evals_per_s=W cpu_layer_evals_per_s=X2
+ *   cpu_mem_layer_evals_per_s=Z2 cpu_mem_bw_layer_evals_per_s=W2
  * (the memory figures are the medians; the first is the plain model's
- * full-length run, as before). */
+ * full-length run, as before; the cpu_ ones per second of CPU time, the
+ * medians of the interleaved rounds). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +46,17 @@ static double now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU time of this thread. */
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Evaluations per CPU second of the last layer_evals or mem_evals. */
+static double last_cpu_rate;
+
 static void die(const apnas_error *err)
 {
 	fprintf(stderr, "bench/cost: %s\n", err->msg);
@@ -56,7 +74,7 @@ static double layer_evals(const apnas_net *net, double seconds)
 	apnas_error err;
 	apnas_layer_cost c;
 	uint64_t sink = 0, evals = 0;
-	double t0 = now(), t;
+	double c0 = cpu_now(), t0 = now(), t;
 	do {
 		/* Batches between clock reads keep timing out of the figure. */
 		for (int rep = 0; rep < 200; rep++) {
@@ -70,6 +88,7 @@ static double layer_evals(const apnas_net *net, double seconds)
 		}
 		t = now() - t0;
 	} while (t < seconds);
+	last_cpu_rate = (double)evals / (cpu_now() - c0);
 	if (sink == 42)
 		printf("(sink)\n");
 	return (double)evals / t;
@@ -85,7 +104,7 @@ static double mem_evals(const apnas_net *net, int64_t bw, double seconds)
 	apnas_mem_cfg m;
 	apnas_energy_table e;
 	uint64_t evals = 0;
-	double sink = 0, t0 = now(), t;
+	double sink = 0, c0 = cpu_now(), t0 = now(), t;
 	apnas_mem_cfg_default(&m);
 	m.bandwidth = bw;
 	if (apnas_energy_default(1, &e, &err))
@@ -105,6 +124,7 @@ static double mem_evals(const apnas_net *net, int64_t bw, double seconds)
 		}
 		t = now() - t0;
 	} while (t < seconds);
+	last_cpu_rate = (double)evals / (cpu_now() - c0);
 	if (sink == 42)
 		printf("(sink)\n");
 	return (double)evals / t;
@@ -223,13 +243,19 @@ int main(int argc, char **argv)
 	/* Plain model, memory + energy, memory + energy + finite bandwidth,
 	 * interleaved so that drift hits all three alike. */
 	double r[3][ROUNDS], med[3], lo[3], hi[3];
+	double rc[3][ROUNDS], cmed[3], clo[3], chi[3];
 	for (int k = 0; k < ROUNDS; k++) {
 		r[0][k] = layer_evals(&net, seconds / ROUNDS);
+		rc[0][k] = last_cpu_rate;
 		r[1][k] = mem_evals(&net, 0, seconds / ROUNDS);
+		rc[1][k] = last_cpu_rate;
 		r[2][k] = mem_evals(&net, 4, seconds / ROUNDS);
+		rc[2][k] = last_cpu_rate;
 	}
-	for (int j = 0; j < 3; j++)
+	for (int j = 0; j < 3; j++) {
 		stats(r[j], &med[j], &lo[j], &hi[j]);
+		stats(rc[j], &cmed[j], &clo[j], &chi[j]);
+	}
 
 	printf("topology %s: %zu layers, %.3f GMACs; on 32x32 os: %llu cycles, "
 	       "utilization %.2f%%\n", path, net.n, (double)total.macs / 1e9,
@@ -246,10 +272,17 @@ int main(int argc, char **argv)
 		       "layer evaluations/s; ratio to cycles only %.2f; target "
 		       "10: %.2fx\n", what[j], med[j] / 1e6, lo[j] / 1e6,
 		       hi[j] / 1e6, med[j] / med[0], med[j] / 1e7);
+	for (int j = 0; j < 3; j++)
+		printf("  per CPU second: median %.1f (min %.1f, max %.1f) "
+		       "million; ratio to cycles only %.2f; target 10: %.2fx\n",
+		       cmed[j] / 1e6, clo[j] / 1e6, chi[j] / 1e6,
+		       cmed[j] / cmed[0], cmed[j] / 1e7);
 	printf("systolic_sim: %.1f million simulated PE-cycles/s\n", pe / 1e6);
 	printf("layer_evals_per_s=%.0f sim_pe_cycles_per_s=%.0f "
-	       "mem_layer_evals_per_s=%.0f mem_bw_layer_evals_per_s=%.0f\n",
-	       evals, pe, med[1], med[2]);
+	       "mem_layer_evals_per_s=%.0f mem_bw_layer_evals_per_s=%.0f "
+	       "cpu_layer_evals_per_s=%.0f cpu_mem_layer_evals_per_s=%.0f "
+	       "cpu_mem_bw_layer_evals_per_s=%.0f\n",
+	       evals, pe, med[1], med[2], cmed[0], cmed[1], cmed[2]);
 	free(per);
 	apnas_net_free(&net);
 	return 0;
