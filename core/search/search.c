@@ -18,6 +18,7 @@
 
 #include "atomic.h"
 #include "mpi/mpi.h"
+#include "memcap.h"
 #include "rundir/rundir.h"
 #include "search_int.h"
 #include "util/threads.h"
@@ -423,6 +424,8 @@ static int setup(apnas_search *s, int *have_ckpt, apnas_error *err)
 	}
 
 	apnas_nn_set_threads(s->threads);
+	apnas_memcap_set_mib(apnas_opts_int(apnas_config_core(s->cfg, "run"),
+	                                    "memory_limit"));
 	rc = open_plugins(s, err);
 	if (rc < 0)
 		return rc;
