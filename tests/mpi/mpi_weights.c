@@ -1,12 +1,19 @@
 /* Compares the space weights of two search checkpoints (their SPAC
  * sections, the engine's parameter file inside): prints the largest
- * relative difference over every tensor element, |a - b| / max(|a|, |b|,
- * 1e-3) (the floor keeps weights near zero from dominating), and the
- * tensor it is in.  --same: exit 1 unless the two SPAC sections are
+ * relative difference of a tensor, ||a - b|| / max(||a||, ||b||, 1e-3
+ * sqrt(n)) (L2 over its n values), and of an element, |a - b| / max(|a|,
+ * |b|, 1e-3), each with the tensor it is in.  The floors keep what is
+ * zero up to rounding (a batch norm's running mean of zero-mean inputs,
+ * about 1e-9) from counting as a difference.  Training amplifies rounding differences in elements near
+ * zero within a few dozen steps (the thread count alone does it), so the
+ * tensor figure is the one to judge an order of sums by.  --same: exit 1 unless the two SPAC sections are
  * byte for byte equal (the whole trainable state: weights, batch-norm
  * statistics, momentum, the dropout stream).
  *
- * usage: mpi_weights [--same] A/checkpoint/state.ckpt B/checkpoint/state.ckpt */
+ * --list: every tensor's difference and norms first.
+ *
+ * usage: mpi_weights [--same | --list] A/checkpoint/state.ckpt
+ *                    B/checkpoint/state.ckpt */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +37,11 @@ static int spac(const char *path, apnas_ckpt *ck, const unsigned char **d,
 int main(int argc, char **argv)
 {
 	int same = argc > 1 && !strcmp(argv[1], "--same");
+	int list = argc > 1 && !strcmp(argv[1], "--list");
+	if (list) {
+		argv++;
+		argc--;
+	}
 	if (argc != 3 + same) {
 		fprintf(stderr, "usage: mpi_weights [--same] A.ckpt B.ckpt\n");
 		return 2;
@@ -55,8 +67,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mpi_weights: %s\n", err.msg);
 		return 2;
 	}
-	double worst = 0;
-	const char *where = "-";
+	double worst = 0, tworst = 0;
+	const char *where = "-", *twhere = "-";
 	size_t count = 0;
 	for (size_t i = 0; i < wa.n; i++) {
 		const ex_tensor *a = &wa.t[i];
@@ -66,8 +78,12 @@ int main(int argc, char **argv)
 			        "shape\n", a->name);
 			return 2;
 		}
+		double d2 = 0, a2 = 0, b2 = 0;
 		for (size_t e = 0; e < a->numel; e++) {
 			double x = a->v[e], y = b->v[e];
+			d2 += (x - y) * (x - y);
+			a2 += x * x;
+			b2 += y * y;
 			double den = fmax(fmax(fabs(x), fabs(y)), 1e-3);
 			double r = fabs(x - y) / den;
 			if (!(r <= worst)) {
@@ -75,10 +91,21 @@ int main(int argc, char **argv)
 				where = a->name;
 			}
 		}
+		double den = fmax(sqrt(fmax(a2, b2)),
+		                  1e-3 * sqrt((double)a->numel));
+		double tr = sqrt(d2) / den;
+		if (list)
+			printf("%-28s rel %.3g  |a| %.3g  |b| %.3g\n", a->name,
+			       tr, sqrt(a2), sqrt(b2));
+		if (!(tr <= tworst)) {
+			tworst = tr;
+			twhere = a->name;
+		}
 		count += a->numel;
 	}
-	printf("max_rel_diff %.3g in %s over %zu values\n", worst, where,
-	       count);
+	printf("tensor_rel_diff %.3g in %s; element_rel_diff %.3g in %s; "
+	       "%zu tensors, %zu values\n", tworst, twhere, worst, where,
+	       wa.n, count);
 	ex_weights_free(&wa);
 	ex_weights_free(&wb);
 	apnas_ckpt_free(&ca);
