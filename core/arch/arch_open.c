@@ -197,6 +197,15 @@ static int arch_config(apnas_arch_open *a, const char *config,
 	}
 	note_changes(a, base, msg);
 	apnas_config_free(base);
+	/* The section's keys are checked now, so a mistake in it is the
+	 * file's, not a --set's. */
+	if (hardware && a->file.n_hw &&
+	    (rc = apnas_config_plugin(a->cfg, APNAS_KIND_COST, NULL, NULL,
+	                              err))) {
+		apnas_error_prefix(err, "%s:%d: hardware section", arch_path,
+		                   a->file.hw_line);
+		return user_fix(rc);
+	}
 	return 0;
 }
 
