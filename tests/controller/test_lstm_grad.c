@@ -4,7 +4,9 @@
  * that the sampling distribution is a distribution (exhaustive sum over a
  * tiny space) and that sampling draws from it; all of it for ENAS's head
  * layout and for NNI's (one softmax per op decision, one linear skip head
- * per layer); and the decision lists the LSTM refuses. */
+ * per layer); all of it again with a co-search's CHOICE decisions after
+ * the network (each with a head of its own); and the decision lists the
+ * LSTM refuses. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #define OP(n, l) {APNAS_DECISION_OP, (n), (l), -1}
 #define SK(l, j) {APNAS_DECISION_SKIP, 2, (l), (j)}
+#define CH(n) {APNAS_DECISION_CHOICE, (n), -1, -1}
 
 /* Two op sizes (two heads), a layer with two ops, a layer without skips
  * between layers with skips, and skip bits that do not cover every earlier
@@ -35,6 +38,24 @@ static const apnas_decision ops_only[] = {
 	OP(4, 0), OP(2, 1), OP(6, 2), OP(4, 3), OP(2, 4),
 };
 #define N_OPS (sizeof ops_only / sizeof ops_only[0])
+
+/* The lists above with hardware choices appended (ABI 2.2): sizes that
+ * repeat the op sizes, so that a head shared with the ops would show, and
+ * one size of their own; after the skips (the first choice fed by the
+ * last layer's skip mean) and after plain ops. */
+static const apnas_decision mixed_hw[] = {
+	OP(5, 0),
+	OP(3, 1), OP(5, 1), SK(1, 0),
+	OP(5, 2), SK(2, 0), SK(2, 1),
+	OP(3, 3),
+	OP(5, 4), SK(4, 3), SK(4, 1), SK(4, 2),
+	CH(5), CH(3), CH(7),
+};
+#define N_MIXED_HW (sizeof mixed_hw / sizeof mixed_hw[0])
+static const apnas_decision ops_hw[] = {
+	OP(4, 0), OP(2, 1), OP(6, 2), OP(4, 3), OP(2, 4), CH(4), CH(2),
+};
+#define N_OPS_HW (sizeof ops_hw / sizeof ops_hw[0])
 
 /* The head layouts (op_heads, skip_heads of reinforce_lstm): ENAS's, and
  * NNI's one softmax per op decision and one linear skip head per layer. */
@@ -62,6 +83,20 @@ static ctl_lstm *make(const apnas_decision *d, size_t n, double tanh_c,
                       double temp, uint64_t seed)
 {
 	return make_heads(d, n, tanh_c, temp, seed, ENAS_HEADS);
+}
+
+/* The offset of the embedding only the last step reads from, or
+ * (size_t)-1 when the last step is an anchor or shares its head. */
+static size_t last_own_emb(const ctl_lstm *m)
+{
+	const ctl_step *last = &m->steps[m->n_steps - 1];
+	if (last->anchor)
+		return (size_t)-1;
+	int k = m->tok_head[last->index];
+	for (size_t i = 0; i + 1 < m->n_dec; i++)
+		if (m->tok_head[i] == k)
+			return (size_t)-1;
+	return m->off_emb[k];
 }
 
 /* Checks d f / dp for f = c_logp * log_prob + c_kl * kl at tokens tok. */
@@ -95,7 +130,18 @@ static void check_grad(ctl_lstm *m, int32_t *tok, double c_logp, double c_kl)
 				maxg = fabs(ana);
 		}
 		/* w_emb rows of unchosen ops get no gradient, but every
-		 * tensor as a whole must, or the check proved nothing. */
+		 * tensor as a whole must, or the check proved nothing; but
+		 * the embedding of a last step whose head is its own feeds
+		 * nothing, and its gradient is exactly zero. */
+		/* and the skip penalty cannot depend on the choices that
+		 * follow every skip */
+		if (ts->off == last_own_emb(m) ||
+		    (c_logp == 0 && (!strncmp(ts->name, "w_soft_c", 8) ||
+		                     !strncmp(ts->name, "w_emb_c", 7)))) {
+			ck_assert_msg(maxg == 0, "%s: gradient %g, expected 0",
+			              ts->name, maxg);
+			continue;
+		}
 		if (c_logp != 0 || strncmp(ts->name, "w_soft", 6))
 			ck_assert_msg(maxg > 1e-6,
 			              "%s: gradient is zero everywhere",
@@ -165,6 +211,65 @@ START_TEST(grad_mixed_other_heads)
 }
 END_TEST
 
+/* A co-search's choices, in every head layout, plain and transformed:
+ * their heads are trained through their own softmax and through every
+ * later step their embedding feeds. */
+START_TEST(grad_with_choices)
+{
+	for (int heads = 0; heads <= 3; heads++) {
+		grad_case_heads(mixed_hw, N_MIXED_HW, 0, 0, heads);
+		grad_case_heads(mixed_hw, N_MIXED_HW, 1.5, 2.0, heads);
+		grad_case_heads(ops_hw, N_OPS_HW, 2.5, 0, heads);
+	}
+	const apnas_decision only[] = {CH(3), CH(4), CH(2)};
+	grad_case(only, 3, 1.5, 0);
+}
+END_TEST
+
+/* Each choice has a (w_soft_c<i>, w_emb_c<i>) pair of its own, whatever
+ * op_heads says, after every tensor of the network; so the network's
+ * tensors keep their offsets and their initial values (drawn first), and
+ * the choices are the last steps, after the last anchor. */
+START_TEST(tensor_set_with_choices)
+{
+	for (int heads = 0; heads <= 3; heads++) {
+		ctl_lstm *net = make_heads(mixed, N_MIXED, 0, 0, 4, heads);
+		ctl_lstm *m = make_heads(mixed_hw, N_MIXED_HW, 0, 0, 4, heads);
+		ck_assert_uint_eq(m->n_tensors, net->n_tensors + 6);
+		for (size_t t = 0; t < net->n_tensors; t++) {
+			ck_assert_str_eq(m->tensors[t].name,
+			                 net->tensors[t].name);
+			ck_assert_uint_eq(m->tensors[t].off,
+			                  net->tensors[t].off);
+		}
+		ck_assert(!memcmp(m->p, net->p,
+		                  net->n_params * sizeof *m->p));
+		const char *want[] = {"w_soft_c0", "w_emb_c0", "w_soft_c1",
+		                      "w_emb_c1", "w_soft_c2", "w_emb_c2"};
+		const size_t hw_n[] = {5, 3, 7};
+		size_t total = net->n_params;
+		for (size_t j = 0; j < 6; j++) {
+			const ctl_tensor *ts = &m->tensors[net->n_tensors + j];
+			ck_assert_str_eq(ts->name, want[j]);
+			ck_assert_uint_eq(j % 2 ? ts->cols : ts->rows, 5);
+			ck_assert_uint_eq(j % 2 ? ts->rows : ts->cols,
+			                  hw_n[j / 2]);
+			total += ts->rows * ts->cols;
+		}
+		ck_assert_uint_eq(total, m->n_params);
+		ck_assert_uint_eq(m->n_steps, net->n_steps + 3);
+		for (size_t j = 0; j < 3; j++) {
+			const ctl_step *st = &m->steps[net->n_steps + j];
+			ck_assert(!st->anchor);
+			ck_assert_uint_eq(st->index, N_MIXED + j);
+		}
+		ck_assert(m->steps[net->n_steps - 1].anchor);
+		ctl_lstm_free(m);
+		ctl_lstm_free(net);
+	}
+}
+END_TEST
+
 /* Every tensor the model declares is one the test walked: the ops-only
  * list has no attention tensors, the mixed one has two heads. */
 START_TEST(tensor_set)
@@ -229,38 +334,51 @@ START_TEST(tensor_set_other_heads)
 }
 END_TEST
 
-/* Small space: 3 ops, then 2 ops + a skip bit, then 2 ops + two bits. */
+/* Small spaces: 3 ops, then 2 ops + a skip bit, then 2 ops + two bits;
+ * and that with two hardware choices after it. */
 static const apnas_decision tiny[] = {
 	OP(3, 0), OP(2, 1), SK(1, 0), OP(2, 2), SK(2, 0), SK(2, 1),
 };
-#define N_TINY 6
-#define TINY_ARCHS (3 * 2 * 2 * 2 * 2 * 2)
+static const apnas_decision tiny_hw[] = {
+	OP(3, 0), OP(2, 1), SK(1, 0), OP(2, 2), SK(2, 0), SK(2, 1),
+	CH(3), CH(2),
+};
+#define MAX_TINY 8
+#define MAX_ARCHS (3 * 2 * 2 * 2 * 2 * 2 * 3 * 2)
 
-static size_t tiny_index(const int32_t *t)
+static size_t tiny_index(const apnas_decision *d, size_t n, const int32_t *t)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < N_TINY; i++)
-		k = k * (size_t)tiny[i].n_choices + (size_t)t[i];
+	for (size_t i = 0; i < n; i++)
+		k = k * (size_t)d[i].n_choices + (size_t)t[i];
 	return k;
 }
 
-static void tiny_tokens(size_t k, int32_t *t)
+static void tiny_tokens(const apnas_decision *d, size_t n, size_t k,
+                        int32_t *t)
 {
-	for (size_t i = N_TINY; i-- > 0;) {
-		t[i] = (int32_t)(k % (size_t)tiny[i].n_choices);
-		k /= (size_t)tiny[i].n_choices;
+	for (size_t i = n; i-- > 0;) {
+		t[i] = (int32_t)(k % (size_t)d[i].n_choices);
+		k /= (size_t)d[i].n_choices;
 	}
 }
 
-/* For each head layout (the loop index). */
+/* For each head layout (the loop index mod 4), without and with
+ * choices (the loop index / 4). */
 START_TEST(distribution_sums_to_one_and_matches_sampling)
 {
-	ctl_lstm *m = make_heads(tiny, N_TINY, 1.5, 0, 7, _i);
-	double p[TINY_ARCHS], sum = 0;
-	int32_t tok[N_TINY];
+	const apnas_decision *d = _i < 4 ? tiny : tiny_hw;
+	size_t n = _i < 4 ? 6 : 8, archs = 1;
+	for (size_t i = 0; i < n; i++)
+		archs *= (size_t)d[i].n_choices;
+	ctl_lstm *m = make_heads(d, n, 1.5, 0, 7, _i % 4);
+	static double p[MAX_ARCHS];
+	static int count[MAX_ARCHS];
+	double sum = 0;
+	int32_t tok[MAX_TINY];
 	ctl_lstm_out o;
-	for (size_t k = 0; k < TINY_ARCHS; k++) {
-		tiny_tokens(k, tok);
+	for (size_t k = 0; k < archs; k++) {
+		tiny_tokens(d, n, k, tok);
 		ctl_lstm_forward(m, NULL, tok, &o);
 		p[k] = exp(o.log_prob);
 		sum += p[k];
@@ -269,16 +387,16 @@ START_TEST(distribution_sums_to_one_and_matches_sampling)
 
 	/* Sampled frequencies against pi: every cell within 5 sigma. */
 	const int draws = 40000;
-	int count[TINY_ARCHS] = {0};
+	memset(count, 0, sizeof count);
 	apnas_rng rng;
 	apnas_rng_seed(&rng, 99);
 	for (int s = 0; s < draws; s++) {
 		ctl_lstm_forward(m, &rng, tok, &o);
-		size_t k = tiny_index(tok);
+		size_t k = tiny_index(d, n, tok);
 		count[k]++;
 		ck_assert_double_eq_tol(o.log_prob, log(p[k]), 1e-12);
 	}
-	for (size_t k = 0; k < TINY_ARCHS; k++) {
+	for (size_t k = 0; k < archs; k++) {
 		double mean = draws * p[k];
 		double sd = sqrt(draws * p[k] * (1 - p[k]));
 		ck_assert_msg(fabs(count[k] - mean) <= 5 * sd + 1,
@@ -350,10 +468,12 @@ int main(void)
 	tcase_add_test(tc, grad_mixed_tanh_temperature);
 	tcase_add_test(tc, grad_ops_only);
 	tcase_add_test(tc, grad_mixed_other_heads);
+	tcase_add_test(tc, grad_with_choices);
 	tcase_add_test(tc, tensor_set);
 	tcase_add_test(tc, tensor_set_other_heads);
+	tcase_add_test(tc, tensor_set_with_choices);
 	tcase_add_loop_test(tc, distribution_sums_to_one_and_matches_sampling,
-	                    0, 4);
+	                    0, 8);
 	tcase_add_test(tc, entropy_bounds);
 	tcase_add_test(tc, refuses_structures_it_cannot_walk);
 	suite_add_tcase(s, tc);
