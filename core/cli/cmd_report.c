@@ -26,8 +26,13 @@ static int draw_with_apnas(void *ud, const char *run_dir, const char *arch,
 		a = NULL;
 	if (asprintf(&c, "%s/config.cfg", run_dir) < 0)
 		c = NULL;
+	/* this executable's path, read before the fork (under valgrind
+	 * /proc/self/exe itself is the tool, the link names the program) */
+	char self[4096];
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+	self[sl > 0 ? sl : 0] = '\0';
 	int fd[2] = {-1, -1};
-	if (!a || !c || pipe2(fd, O_CLOEXEC)) {
+	if (!a || !c || sl <= 0 || pipe2(fd, O_CLOEXEC)) {
 		snprintf(why, cap, "%s", strerror(errno ? errno : ENOMEM));
 		free(a);
 		free(c);
@@ -42,7 +47,7 @@ static int draw_with_apnas(void *ud, const char *run_dir, const char *arch,
 			dup2(devnull, 1);
 		}
 		dup2(fd[1], 2);
-		execl("/proc/self/exe", "apnas", "draw", a, "--config", c,
+		execl(self, "apnas", "draw", a, "--config", c,
 		      "--out", out_svg, (char *)NULL);
 		_exit(127);
 	}
