@@ -3,6 +3,7 @@
  * resumed run only pays the cost model again. */
 #include "costcache.h"
 
+#include "memcap.h"
 #include "rundir/rundir.h"
 
 #include <stdlib.h>
@@ -134,6 +135,13 @@ int apnas_costcache_get(apnas_costcache *c, const int32_t *tok,
 			return rc;
 		c->misses++;
 		if (2 * (c->n + 1) > c->cap) {
+			/* the doubled table beside the old while it is
+			 * copied: three times the old one's bytes */
+			uint64_t need = (uint64_t)c->cap * 3 *
+			        (c->nd * sizeof *tok + c->nm * sizeof *values + 1);
+			if ((rc = apnas_memcap_check(need, "the search's cost "
+			                             "cache", err)) < 0)
+				return rc;
 			if (grow(c) < 0)
 				return apnas_error_set(err, APNAS_ENOMEM,
 					"cost cache: out of memory");
