@@ -8,7 +8,10 @@
  * its batch advantages, its state refused across head layouts,
  * evolution's random start, one-decision mutations and aging, random's
  * uniformity, and the LSTM as a plain categorical sampler on a list
- * without skip decisions. */
+ * without skip decisions.  The run-wide checks are made twice: on the toy
+ * space's list, and on it with a co-search's hardware choices appended
+ * (ABI 2.2 CHOICE decisions), scored by the toy plus a hidden best
+ * hardware. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -45,6 +48,47 @@ static const kind kinds[] = {
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
+/* A co-search's hardware decisions: shape, dataflow, SRAM split. */
+#define N_HW 3
+static const int32_t hw_choices[N_HW] = {5, 3, 4};
+static const int32_t hw_best[N_HW] = {3, 0, 2};
+
+/* The toy's list with the hardware choices after it, as the core builds
+ * it; returns its length. */
+static size_t joint_list(const apnas_decision *d, size_t nd,
+                         apnas_decision *out)
+{
+	ck_assert_uint_le(nd + N_HW, MAX_DEC);
+	memcpy(out, d, nd * sizeof *d);
+	for (size_t j = 0; j < N_HW; j++)
+		out[nd + j] = (apnas_decision){APNAS_DECISION_CHOICE,
+		                               hw_choices[j], -1, -1};
+	return nd + N_HW;
+}
+
+/* The toy's score of the network's tokens, counted with the hardware
+ * tokens that equal the hidden best: the fraction of all nd matching. */
+static double score(cth *space, const int32_t *tok, size_t nd)
+{
+	const apnas_decision *td;
+	size_t nt;
+	double r;
+	apnas_error err;
+	ck_assert_int_eq(cth_space(space)->decisions(space->self, &td, &nt,
+	                                             &err), 0);
+	ck_assert_int_eq(cth_space(space)->score(space->self, tok, &r, &err),
+	                 0);
+	if (nd == nt)
+		return r;
+	ck_assert_uint_eq(nd, nt + N_HW);
+	r *= (double)nt;
+	for (size_t j = 0; j < N_HW; j++) {
+		ck_assert(tok[nt + j] >= 0 && tok[nt + j] < hw_choices[j]);
+		r += tok[nt + j] == hw_best[j];
+	}
+	return r / (double)nd;
+}
+
 /* One step of a scripted run: an EVAL batch scored by the toy and
  * update()d, one TRAIN and one DERIVE sample.  Everything it produces is
  * appended to *log so two runs can be compared byte for byte. */
@@ -74,9 +118,7 @@ static void step(cth *c, cth *space, size_t nd, trace *t)
 		apnas_sample_info info;
 		ck_assert_int_eq(ops->sample(c->self, APNAS_SAMPLE_EVAL,
 		                             toks + k * nd, &info, &err), 0);
-		ck_assert_int_eq(cth_space(space)->score(space->self,
-		                                         toks + k * nd, &rw[k],
-		                                         &err), 0);
+		rw[k] = score(space, toks + k * nd, nd);
 		put(t, toks + k * nd, nd * sizeof *toks);
 		put(t, &info, sizeof info);
 	}
@@ -117,13 +159,25 @@ static void same_trace(const trace *a, const trace *b, const char *what)
 	              "%s: runs differ", what);
 }
 
+/* The toy's list for a loop index below N_KINDS, the joint one above. */
+static void list_for(int i, cth *space, apnas_decision *buf,
+                     const apnas_decision **d, size_t *nd)
+{
+	cth_toy(space, toy6, 3, d, nd);
+	if (i >= (int)N_KINDS) {
+		*nd = joint_list(*d, *nd, buf);
+		*d = buf;
+	}
+}
+
 START_TEST(same_seed_same_samples)
 {
-	const kind *k = &kinds[_i];
+	const kind *k = &kinds[_i % N_KINDS];
 	cth space, a, b, other;
 	const apnas_decision *d;
+	apnas_decision buf[MAX_DEC];
 	size_t nd;
-	cth_toy(&space, toy6, 3, &d, &nd);
+	list_for(_i, &space, buf, &d, &nd);
 	cth_controller(&a, k->name, k->set, k->n_set, d, nd, 11);
 	cth_controller(&b, k->name, k->set, k->n_set, d, nd, 11);
 	cth_controller(&other, k->name, k->set, k->n_set, d, nd, 12);
@@ -158,11 +212,12 @@ static FILE *saved(cth *c)
 
 START_TEST(save_load_continues_identically)
 {
-	const kind *k = &kinds[_i];
+	const kind *k = &kinds[_i % N_KINDS];
 	cth space, a, b;
 	const apnas_decision *d;
+	apnas_decision buf[MAX_DEC];
 	size_t nd;
-	cth_toy(&space, toy6, 3, &d, &nd);
+	list_for(_i, &space, buf, &d, &nd);
 	cth_controller(&a, k->name, k->set, k->n_set, d, nd, 5);
 	trace warm = {0};
 	run_steps(&a, &space, nd, 4, &warm);
@@ -272,6 +327,22 @@ START_TEST(bad_states_are_refused)
 	fclose(f);
 	cth_close(&src);
 	cth_close(&space5);
+
+	/* saved for the list with hardware choices, loaded for the list
+	 * without, and the other way round */
+	apnas_decision jd[MAX_DEC];
+	size_t njd = joint_list(d, nd, jd);
+	cth_controller(&src, k->name, k->set, k->n_set, jd, njd, 1);
+	f = saved(&src);
+	refuses(k, d, nd, &space, f, APNAS_EINVAL, "another space, decision list");
+	fclose(f);
+	cth_close(&src);
+	cth_controller(&src, k->name, k->set, k->n_set, d, nd, 1);
+	f = saved(&src);
+	refuses(k, jd, njd, &space, f, APNAS_EINVAL,
+	        "another space, decision list");
+	fclose(f);
+	cth_close(&src);
 	cth_close(&space);
 }
 END_TEST
@@ -486,6 +557,78 @@ START_TEST(bad_decision_lists_are_refused)
 	};
 	create_fails(k->name, k->set, k->n_set, bad_skip, 3, "skip_from 1");
 	create_fails(k->name, k->set, k->n_set, NULL, 0, "no decisions");
+
+	/* CHOICE decisions (ABI 2.2): after every op and skip, tied to no
+	 * layer, two choices at least */
+	const apnas_decision choice_first[] = {
+		{APNAS_DECISION_OP, 3, 0, -1},
+		{APNAS_DECISION_CHOICE, 4, -1, -1},
+		{APNAS_DECISION_OP, 3, 1, -1},
+	};
+	create_fails(k->name, k->set, k->n_set, choice_first, 3,
+	             "decision 2 (op of layer 1) follows choice decision 1");
+	const apnas_decision choice_before_skip[] = {
+		{APNAS_DECISION_OP, 3, 0, -1},
+		{APNAS_DECISION_OP, 3, 1, -1},
+		{APNAS_DECISION_CHOICE, 4, -1, -1},
+		{APNAS_DECISION_CHOICE, 2, -1, -1},
+		{APNAS_DECISION_SKIP, 2, 1, 0},
+	};
+	create_fails(k->name, k->set, k->n_set, choice_before_skip, 5,
+	             "decision 4 (skip of layer 1) follows choice decision 2");
+	const apnas_decision choice_layer[] = {
+		{APNAS_DECISION_OP, 3, 0, -1},
+		{APNAS_DECISION_CHOICE, 4, 0, -1},
+	};
+	create_fails(k->name, k->set, k->n_set, choice_layer, 2,
+	             "decision 1 (choice): layer 0, skip_from -1, expected "
+	             "-1 and -1");
+	const apnas_decision choice_from[] = {
+		{APNAS_DECISION_OP, 3, 0, -1},
+		{APNAS_DECISION_CHOICE, 4, -1, 0},
+	};
+	create_fails(k->name, k->set, k->n_set, choice_from, 2,
+	             "skip_from 0");
+	const apnas_decision choice_one[] = {
+		{APNAS_DECISION_OP, 3, 0, -1},
+		{APNAS_DECISION_CHOICE, 1, -1, -1},
+	};
+	create_fails(k->name, k->set, k->n_set, choice_one, 2,
+	             "decision 1 (choice): 1 choices, expected >= 2");
+	const apnas_decision kind4[] = {{4, 2, 0, -1}};
+	create_fails(k->name, k->set, k->n_set, kind4, 1, "unknown kind 4");
+}
+END_TEST
+
+/* A list of choices alone (a space of one fixed network) is a list like
+ * any other: every controller samples it in range and learns from it. */
+START_TEST(choices_alone)
+{
+	const kind *k = &kinds[_i];
+	const apnas_decision d[] = {
+		{APNAS_DECISION_CHOICE, 5, -1, -1},
+		{APNAS_DECISION_CHOICE, 3, -1, -1},
+	};
+	cth c;
+	cth_controller(&c, k->name, k->set, k->n_set, d, 2, 3);
+	int32_t toks[AGG * 2];
+	double rw[AGG];
+	apnas_error err;
+	for (int s = 0; s < 5; s++) {
+		for (int j = 0; j < AGG; j++) {
+			int32_t *t = toks + 2 * j;
+			ck_assert_int_eq(cth_ctl(&c)->sample(c.self,
+			                                     APNAS_SAMPLE_EVAL,
+			                                     t, NULL, &err), 0);
+			ck_assert(t[0] >= 0 && t[0] < 5 && t[1] >= 0 &&
+			          t[1] < 3);
+			rw[j] = (t[0] == 1) + (t[1] == 2);
+		}
+		ck_assert_msg(cth_ctl(&c)->update(c.self, toks, rw, AGG, NULL,
+		                                  &err) == 0, "update: %s",
+		              err.msg);
+	}
+	cth_close(&c);
 }
 END_TEST
 
@@ -750,27 +893,85 @@ START_TEST(evolution_population_and_mutation)
 }
 END_TEST
 
+/* With op, skip and choice decisions, a mutation picks the kind first,
+ * 1/3 each, then one decision of it: a choice moves to another of its
+ * values like an op.  Counted over EVAL samples of a fixed population
+ * (no update in between), each a member with one decision changed. */
+START_TEST(evolution_mutates_every_kind)
+{
+	cth space, c;
+	const apnas_decision *td;
+	apnas_decision d[MAX_DEC];
+	size_t nd;
+	cth_toy(&space, toy6, 3, &td, &nd);
+	nd = joint_list(td, nd, d);
+	const char *const set[] = {"population=8", "sample_size=3"};
+	cth_controller(&c, "evolution", set, 2, d, nd, 6);
+	const apnas_controller_ops *ops = cth_ctl(&c);
+	apnas_error err;
+	int32_t pop[8 * MAX_DEC], tok[MAX_DEC];
+	double rw[8];
+	for (int k = 0; k < 8; k++) {
+		ops->sample(c.self, APNAS_SAMPLE_EVAL, pop + k * nd, NULL, &err);
+		rw[k] = k / 8.0;
+	}
+	ck_assert_int_eq(ops->update(c.self, pop, rw, 8, NULL, &err), 0);
+	const int draws = 3000;
+	int by_kind[4] = {0}, moved[N_HW] = {0};
+	for (int s = 0; s < draws; s++) {
+		ops->sample(c.self, APNAS_SAMPLE_EVAL, tok, NULL, &err);
+		long at = -1;
+		for (int k = 0; k < 8 && at < 0; k++) {
+			const int32_t *m = pop + k * nd;
+			if (differing(tok, m, nd) != 1)
+				continue;
+			for (size_t i = 0; i < nd; i++)
+				if (tok[i] != m[i])
+					at = (long)i;
+		}
+		ck_assert_msg(at >= 0, "EVAL sample %d is no one-step mutation",
+		              s);
+		ck_assert(tok[at] >= 0 && tok[at] < d[at].n_choices);
+		by_kind[d[at].kind]++;
+		if (d[at].kind == APNAS_DECISION_CHOICE)
+			moved[at - (long)(nd - N_HW)]++;
+	}
+	for (int kd = APNAS_DECISION_OP; kd <= APNAS_DECISION_CHOICE; kd++) {
+		double p = 1.0 / 3, sd = sqrt(draws * p * (1 - p));
+		ck_assert_msg(fabs(by_kind[kd] - draws * p) < 5 * sd,
+		              "kind %d mutated %d times of %d", kd,
+		              by_kind[kd], draws);
+	}
+	/* each choice about a third of the choice mutations */
+	for (int j = 0; j < N_HW; j++)
+		ck_assert_msg(moved[j] > draws / 9 / 2, "choice %d moved %d "
+		              "times", j, moved[j]);
+	cth_close(&c);
+	cth_close(&space);
+}
+END_TEST
+
 START_TEST(random_is_uniform)
 {
 	const apnas_decision d[] = {
 		{APNAS_DECISION_OP, 6, 0, -1}, {APNAS_DECISION_OP, 3, 1, -1},
-		{APNAS_DECISION_SKIP, 2, 1, 0},
+		{APNAS_DECISION_SKIP, 2, 1, 0}, {APNAS_DECISION_CHOICE, 5, -1, -1},
 	};
 	cth c;
-	cth_controller(&c, "random", NULL, 0, d, 3, 9);
-	int count[3][6] = {{0}};
+	cth_controller(&c, "random", NULL, 0, d, 4, 9);
+	int count[4][6] = {{0}};
 	const int draws = 6000;
 	apnas_error err;
 	for (int s = 0; s < draws; s++) {
-		int32_t t[3];
+		int32_t t[4];
 		apnas_sample_info info;
 		cth_ctl(&c)->sample(c.self, APNAS_SAMPLE_EVAL, t, &info, &err);
-		ck_assert_double_eq_tol(info.log_prob, -log(36.0), 1e-12);
-		ck_assert_double_eq_tol(info.entropy, log(36.0), 1e-12);
-		for (int i = 0; i < 3; i++)
+		ck_assert_double_eq_tol(info.log_prob, -log(180.0), 1e-12);
+		ck_assert_double_eq_tol(info.entropy, log(180.0), 1e-12);
+		for (int i = 0; i < 4; i++)
 			count[i][t[i]]++;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		int n = d[i].n_choices;
 		double p = 1.0 / n, mean = draws * p;
 		double sd = sqrt(draws * p * (1 - p));
@@ -791,14 +992,17 @@ int main(void)
 	Suite *s = suite_create("controller_state");
 	TCase *tc = tcase_create("all");
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, same_seed_same_samples, 0, N_KINDS);
-	tcase_add_loop_test(tc, save_load_continues_identically, 0, N_KINDS);
+	tcase_add_loop_test(tc, same_seed_same_samples, 0, 2 * N_KINDS);
+	tcase_add_loop_test(tc, save_load_continues_identically, 0,
+	                    2 * N_KINDS);
 	tcase_add_loop_test(tc, bad_states_are_refused, 0, N_KINDS);
 	tcase_add_test(tc, shape_mismatch_is_refused);
 	tcase_add_test(tc, impossible_states_are_refused);
 	tcase_add_loop_test(tc, bad_update_input_is_refused, 0, N_KINDS);
 	tcase_add_test(tc, bad_options_are_refused);
 	tcase_add_loop_test(tc, bad_decision_lists_are_refused, 0, N_KINDS);
+	tcase_add_loop_test(tc, choices_alone, 0, N_KINDS);
+	tcase_add_test(tc, evolution_mutates_every_kind);
 	tcase_add_test(tc, reinforce_baseline_and_entropy_bonus);
 	tcase_add_test(tc, reinforce_on_a_list_without_skips);
 	tcase_add_test(tc, evolution_population_and_mutation);
