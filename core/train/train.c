@@ -45,8 +45,9 @@ static int open_config(apnas_trainer *t, apnas_error *err)
 	if (a->resume_dir) {
 		char *cfg = apnas_rundir_path(&t->rd, "config.cfg");
 		char *arch = apnas_rundir_path(&t->rd, "arch.arch");
-		rc = cfg && arch ? apnas_arch_config(&t->a, cfg, arch, NULL, 0,
-		                                     sets, n, a->msg, err)
+		rc = cfg && arch ? apnas_arch_config_hw(&t->a, cfg, arch, NULL,
+		                                        0, sets, n, a->msg,
+		                                        err)
 		                 : apnas_error_set(err, APNAS_ENOMEM,
 		                                   "out of memory");
 		free(cfg);
@@ -56,8 +57,10 @@ static int open_config(apnas_trainer *t, apnas_error *err)
 		/* Retraining uses every training image unless the user says
 		 * not. */
 		static const char *const pre[] = {"data.val_size=0"};
-		rc = apnas_arch_config(&t->a, a->config_path, a->arch, pre, 1,
-		                       sets, n, a->msg, err);
+		/* The trained network is costed on the file's hardware section
+		 * (a co-search's pick), if it has one; training ignores it. */
+		rc = apnas_arch_config_hw(&t->a, a->config_path, a->arch, pre,
+		                          1, sets, n, a->msg, err);
 	}
 	free(sets);
 	return rc;

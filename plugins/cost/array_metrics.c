@@ -145,17 +145,6 @@ HIDDEN int am_net(const am_model *m, const apnas_net *net, am_layer_fn fn,
 
 HIDDEN void am_describe(const am_model *m, char *buf, size_t cap)
 {
-	if (m->hw) {
-		as_search_describe(m->hw, buf, cap);
-		size_t used = strlen(buf);
-		int n = snprintf(buf + used, cap - used, ", %lld B/word",
-		                 (long long)m->mem.word_bytes);
-		if (n >= 0 && used + (size_t)n < cap && m->mem.bandwidth > 0)
-			snprintf(buf + used + (size_t)n, cap - used - (size_t)n,
-			         ", %lld words/cycle",
-			         (long long)m->mem.bandwidth);
-		return;
-	}
 	int n = snprintf(buf, cap, "%lldx%lld %s, %lld/%lld/%lld kB, %lld "
 	                 "B/word", (long long)m->array.rows,
 	                 (long long)m->array.cols,
@@ -165,6 +154,12 @@ HIDDEN void am_describe(const am_model *m, char *buf, size_t cap)
 	                 (long long)m->mem.ofmap_kb,
 	                 (long long)m->mem.word_bytes);
 	if (n >= 0 && (size_t)n < cap && m->mem.bandwidth > 0)
-		snprintf(buf + n, cap - (size_t)n, ", %lld words/cycle",
-		         (long long)m->mem.bandwidth);
+		n += snprintf(buf + n, cap - (size_t)n, ", %lld words/cycle",
+		              (long long)m->mem.bandwidth);
+	/* With a co-search the budgets tell runs apart: reports put runs of
+	 * one budget in one front. */
+	if (m->hw && n >= 0 && (size_t)n + 2 < cap) {
+		memcpy(buf + n, "; ", 3);
+		as_search_describe(m->hw, buf + n + 2, cap - (size_t)n - 2);
+	}
 }

@@ -86,7 +86,7 @@ int am_net(const am_model *m, const apnas_net *net, am_layer_fn fn,
            apnas_error *err);
 
 /* "32x32 os, 64/64/64 kB, 1 B/word, 4 words/cycle" into buf; with a
- * co-search, its budgets in place of the array and SRAM sizes. */
+ * co-search, "; " and its budgets after it. */
 void am_describe(const am_model *m, char *buf, size_t cap);
 
 #endif
