@@ -258,6 +258,7 @@ int apnas_arch_space(apnas_arch_open *a, const apnas_data_info *data,
 	apnas_plugin_ctx extra;
 	memset(&extra, 0, sizeof extra);
 	extra.data = data;
+	extra.coll = a->coll;
 	int rc = apnas_config_instance(a->cfg, APNAS_KIND_SPACE, &extra,
 	                               &a->space, err);
 	if (rc)

@@ -28,6 +28,9 @@ typedef struct apnas_arch_open {
 	size_t nd;
 	int named;             /* path is a named architecture of the
 	                          config's space ("all-conv3x3"), not a file */
+	const struct apnas_collective *coll; /* borrowed: the MPI ranks to
+	                          train over (apnas_plugin_ctx.coll), set
+	                          before apnas_arch_space; NULL alone */
 } apnas_arch_open;
 
 /* Reads the file and loads the config (config may be NULL).  A path

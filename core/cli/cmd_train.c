@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mpi/mpi.h"
 #include "train/train.h"
 
 typedef struct train_args {
@@ -146,14 +147,27 @@ int cmd_train(int argc, char **argv)
 	apnas_train_result res;
 	apnas_error err;
 	apnas_error_clear(&err);
+	/* Under mpirun: MPI first, then our signal handlers over its own. */
+	if (apnas_mpi_start("train", &err) < 0) {
+		cli_sets_free(&a.sets);
+		cli_error(&err);
+		return cli_exit_code(err.code);
+	}
 	cli_stop_on_signals();
 	rc = apnas_train_run(&ta, &res, &err);
+	if (rc < 0 && res.lone_failure) {
+		/* the other ranks wait for this one in a collective */
+		cli_error(&err);
+		apnas_mpi_abort(cli_exit_code(rc));
+	}
+	apnas_mpi_finish();
 	cli_stop_default();
 	cli_sets_free(&a.sets);
 	if (rc == APNAS_EINTR && res.stopped_by)
 		return 128 + res.stopped_by;
 	if (rc < 0) {
-		cli_error(&err);
+		if (!res.quiet)
+			cli_error(&err);
 		return cli_exit_code(rc);
 	}
 	return CLI_EXIT_OK;

@@ -271,3 +271,29 @@ int apnas_mpi_bcast(void *buf, size_t n, apnas_error *err)
 		                       "mpi: MPI_Bcast failed");
 	return 0;
 }
+
+int apnas_mpi_same(const void *buf, size_t n, int *bad, apnas_error *err)
+{
+	*bad = -1;
+	if (!started || world_size <= 1)
+		return 0;
+	uint64_t h = 1469598103934665603ull;
+	const unsigned char *p = buf;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	/* each rank's hash as two exact 32-bit halves in its own slots */
+	size_t m = 2 * (size_t)world_size;
+	double *v = calloc(m, sizeof *v);
+	if (!v)
+		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	v[2 * world_rank] = (double)(h >> 32);
+	v[2 * world_rank + 1] = (double)(h & 0xffffffffu);
+	int rc = apnas_mpi_sum_doubles(v, (int)m, err);
+	for (int r = 1; rc == 0 && r < world_size && *bad < 0; r++)
+		if (v[2 * r] != v[0] || v[2 * r + 1] != v[1])
+			*bad = r;
+	free(v);
+	return rc;
+}

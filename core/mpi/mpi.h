@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include <apnas/batch.h>
 #include <apnas/collective.h>
 #include <apnas/error.h>
 
@@ -53,5 +54,19 @@ int apnas_mpi_bcast(void *buf, size_t n, apnas_error *err);
 /* v[i] = the sum over the ranks of v[i], in rank order (exact for the
  * small integers it carries: counts, flags). */
 int apnas_mpi_sum_doubles(double *v, int n, apnas_error *err);
+
+/* Whether every rank's n bytes at buf are rank 0's (compared by a 64-bit
+ * FNV-1a hash of each): *bad = the first rank that differs, or -1.  A
+ * collective; without MPI *bad = -1. */
+int apnas_mpi_same(const void *buf, size_t n, int *bad, apnas_error *err);
+
+/* After a setup every rank went through: the lowest rank whose `failed`
+ * is set, or -1 when none (a collective; without MPI: this process's). */
+int apnas_mpi_first_failed(int failed, int *first, apnas_error *err);
+
+/* This rank's share of a global batch (apnas_coll_share: contiguous,
+ * images [n r / N, n (r + 1) / N)); `img` floats per image.  The whole
+ * batch without MPI. */
+void apnas_mpi_share(const apnas_batch *full, size_t img, apnas_batch *mine);
 
 #endif

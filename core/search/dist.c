@@ -78,28 +78,17 @@ int apnas_search_dist_agree(apnas_search *s, int *failed, apnas_error *err)
 {
 	if (s->nranks <= 1)
 		return 0;
-	/* who failed, as a count per rank: the lowest failing rank speaks */
-	double *v = calloc((size_t)s->nranks, sizeof *v);
-	if (!v) {
-		apnas_mpi_abort(1);
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	}
-	v[s->rank] = *failed ? 1 : 0;
+	int first = -1;
 	apnas_error e;
 	apnas_error_clear(&e);
-	if (apnas_mpi_sum_doubles(v, s->nranks, &e) < 0) {
-		free(v);
+	if (apnas_mpi_first_failed(*failed, &first, &e) < 0) {
 		apnas_mpi_abort(1);
 		*err = e;
 		return e.code;
 	}
-	int first = -1;
-	for (int r = 0; r < s->nranks && first < 0; r++)
-		if (v[r] > 0)
-			first = r;
-	free(v);
 	if (first < 0)
 		return 0;
+	/* the lowest failing rank speaks */
 	if (first == s->rank && s->rank > 0)
 		apnas_error_prefix(err, "rank %d", s->rank);
 	s->quiet_error = first != s->rank;
@@ -134,70 +123,37 @@ int apnas_search_bcast_tok(apnas_search *s, int32_t *tok, apnas_error *err)
 void apnas_search_share(const apnas_search *s, const apnas_batch *full,
                         apnas_batch *mine)
 {
-	*mine = *full;
-	if (s->nranks <= 1)
+	if (s->nranks <= 1) {
+		*mine = *full;
 		return;
-	int64_t a, b;
-	apnas_coll_share(full->n, s->rank, s->nranks, &a, &b);
-	const apnas_data_info *in = apnas_data_get_info(s->ds);
-	size_t img = (size_t)in->c * (size_t)in->h * (size_t)in->w;
-	mine->x = full->x + (size_t)a * img;
-	mine->y = full->y + a;
-	mine->n = (int32_t)(b - a);
-}
-
-/* FNV-1a of a space's saved state. */
-static int state_hash(apnas_search *s, uint64_t *h, apnas_error *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	int rc = s->sops->save(s->space.self, f, err);
-	if (fclose(f) != 0 && rc == 0)
-		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	uint64_t x = 1469598103934665603ull;
-	for (size_t i = 0; rc == 0 && i < len; i++) {
-		x ^= (unsigned char)buf[i];
-		x *= 1099511628211ull;
 	}
-	free(buf);
-	*h = x;
-	return rc < 0 ? apnas_error_prefix(err, "space '%s' save",
-	                                   s->space_name)
-	              : 0;
+	const apnas_data_info *in = apnas_data_get_info(s->ds);
+	apnas_mpi_share(full, (size_t)in->c * (size_t)in->h * (size_t)in->w,
+	                mine);
 }
 
 int apnas_search_check_ranks(apnas_search *s, apnas_error *err)
 {
 	if (s->nranks <= 1)
 		return 0;
-	uint64_t h = 0;
-	int rc = state_hash(s, &h, err);
-	if (rc < 0) {
-		apnas_mpi_abort(1);
-		return rc;
-	}
-	/* each rank's hash as two exact 32-bit halves in its own slots */
-	size_t n = 2 * (size_t)s->nranks;
-	double *v = calloc(n, sizeof *v);
-	if (!v) {
-		apnas_mpi_abort(1);
-		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	}
-	v[2 * s->rank] = (double)(h >> 32);
-	v[2 * s->rank + 1] = (double)(h & 0xffffffffu);
-	rc = apnas_mpi_sum_doubles(v, (int)n, err);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc = f ? s->sops->save(s->space.self, f, err)
+	           : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	int bad = -1;
-	for (int r = 1; rc == 0 && r < s->nranks && bad < 0; r++)
-		if (v[2 * r] != v[0] || v[2 * r + 1] != v[1])
-			bad = r;
-	free(v);
-	if (rc < 0)
+	if (rc < 0) {
+		/* this rank alone cannot take part */
+		free(buf);
+		apnas_error_prefix(err, "space '%s' save", s->space_name);
 		return rc;
-	if (bad < 0)
-		return 0;
+	}
+	rc = apnas_mpi_same(buf, len, &bad, err);
+	free(buf);
+	if (rc < 0 || bad < 0)
+		return rc;
 	s->agreed_error = 1;
 	return apnas_error_set(err, APNAS_EPLUGIN,
 		"epoch %lld: the weights of space '%s' differ between rank 0 "

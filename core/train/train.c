@@ -13,6 +13,7 @@
 
 #include "atomic.h"
 #include "memcap.h"
+#include "mpi/mpi.h"
 #include "train/train_int.h"
 #include "util/threads.h"
 
@@ -41,12 +42,13 @@ static int open_config(apnas_trainer *t, apnas_error *err)
 	const char **sets = all_sets(a, epochs_set, &n);
 	if (!sets)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	FILE *msg = t->rank == 0 ? a->msg : NULL; /* one voice */
 	int rc;
 	if (a->resume_dir) {
 		char *cfg = apnas_rundir_path(&t->rd, "config.cfg");
 		char *arch = apnas_rundir_path(&t->rd, "arch.arch");
 		rc = cfg && arch ? apnas_arch_config_hw(&t->a, cfg, arch, NULL,
-		                                        0, sets, n, a->msg,
+		                                        0, sets, n, msg,
 		                                        err)
 		                 : apnas_error_set(err, APNAS_ENOMEM,
 		                                   "out of memory");
@@ -60,7 +62,7 @@ static int open_config(apnas_trainer *t, apnas_error *err)
 		/* The trained network is costed on the file's hardware section
 		 * (a co-search's pick), if it has one; training ignores it. */
 		rc = apnas_arch_config_hw(&t->a, a->config_path, a->arch, pre,
-		                          1, sets, n, a->msg, err);
+		                          1, sets, n, msg, err);
 	}
 	free(sets);
 	return rc;
@@ -120,7 +122,7 @@ static int name_dir(apnas_trainer *t, apnas_error *err)
 				"--resume %s: not a training directory (no "
 				"readable config.cfg)", a->resume_dir);
 		int rc = apnas_rundir_init(&t->rd, a->resume_dir, err);
-		if (rc == 0)
+		if (rc == 0 && t->rank == 0) /* rank 0 owns the directory */
 			rc = apnas_rundir_lock(&t->rd, err);
 		if (rc == 0 && apnas_rundir_state(t->rd.dir, APNAS_RUN_TRAIN) ==
 		                       APNAS_RUNDIR_FINISHED)
@@ -145,7 +147,7 @@ static int name_fresh_dir(apnas_trainer *t, apnas_error *err)
 	}
 	int rc = apnas_rundir_init(&t->rd, def ? def : a->out_dir, err);
 	free(def);
-	if (rc == 0)
+	if (rc == 0 && t->rank == 0)
 		rc = apnas_rundir_refuse_fresh(t->rd.dir, APNAS_RUN_TRAIN, err);
 	if (rc < 0)
 		return apnas_error_prefix(err, "train");
@@ -174,21 +176,24 @@ static int setup(apnas_trainer *t, apnas_error *err)
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	if (!resuming && (rc = name_fresh_dir(t, err)))
 		return rc;
+	t->a.coll = apnas_mpi_collective();
 	if ((rc = open_data(t, err)) || (rc = open_space(t, err)) ||
+	    (rc = apnas_train_dist_check(t, err)) ||
 	    (rc = apnas_train_cost_net(&t->cost, t->a.cfg, t->a.ops,
 	                               t->a.space.self, t->a.file.space,
 	                               t->a.tok, err)))
 		return rc;
 	/* Everything the user could have got wrong is checked: now the
-	 * directory. */
-	if ((rc = apnas_rundir_claim(&t->rd, APNAS_RUN_TRAIN, !resuming, NULL,
+	 * directory (rank 0's). */
+	if (t->rank == 0 &&
+	    (rc = apnas_rundir_claim(&t->rd, APNAS_RUN_TRAIN, !resuming, NULL,
 	                             err)))
 		return rc;
 	if (!(t->ckpt = apnas_rundir_path(&t->rd, "checkpoint.ckpt")))
 		return apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	if (resuming && (rc = apnas_train_restore(t, err)))
 		return rc;
-	return apnas_train_write_start(t, resuming, err);
+	return t->rank > 0 ? 0 : apnas_train_write_start(t, resuming, err);
 }
 
 static void teardown(apnas_trainer *t)
@@ -221,27 +226,58 @@ int apnas_train_run(const apnas_train_args *a, apnas_train_result *res,
 	memset(&t, 0, sizeof t);
 	t.args = a;
 	t.rd.lock_fd = -1;
+	t.rank = apnas_mpi_rank();
+	t.nranks = apnas_mpi_size();
 	apnas_train_cost_init(&t.cost);
 	int rc = setup(&t, err);
 	if (t.rd.dir)
 		snprintf(res->dir, sizeof res->dir, "%s", t.rd.dir);
 	res->threads = t.threads;
+	if (t.nranks > 1) {
+		/* every rank learns whether setup failed anywhere */
+		int failed = rc != 0;
+		if (!failed)
+			apnas_error_set(err, APNAS_EINVAL, "another rank failed");
+		int arc = apnas_train_dist_agree(&t, &failed, &res->quiet, err);
+		if (arc < 0)
+			rc = arc;
+		else if (failed && rc == 0)
+			rc = APNAS_EINVAL;
+		if (rc == 0)
+			apnas_error_clear(err);
+	}
 	if (rc)
 		goto out;
-	if (!a->quiet && a->msg) {
+	if (!a->quiet && a->msg && t.rank == 0) {
 		char desc[256], from[64] = "";
 		apnas_data_describe(t.ds, desc, sizeof desc);
 		if (t.done)
 			snprintf(from, sizeof from, " from epoch %ld", t.done + 1);
+		char ranks[64] = "";
+		if (t.nranks > 1)
+			snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks "
+			         "(data parallel)", t.nranks);
 		fprintf(a->msg, "apnas: train %s for %ld epochs%s on %s, batch "
-		        "%d, %d threads -> %s\n", t.a.path, t.epochs, from, desc,
-		        (int)t.batch, t.threads, t.rd.dir);
+		        "%d, %d threads%s -> %s\n", t.a.path, t.epochs, from,
+		        desc, (int)t.batch, t.threads, ranks, t.rd.dir);
 		fflush(a->msg);
 	}
 	apnas_test_hook_init(&t.hook);
 	rc = apnas_train_epochs(&t, err);
+	/* a diverged loss and a rank mismatch are seen by every rank; any
+	 * other failure in the epochs is this rank's alone */
+	res->lone_failure = t.nranks > 1 && rc < 0 && !t.agreed_error;
+	if (t.rank > 0) {
+		/* rank 0 reports and writes the outputs */
+		if (rc == APNAS_TRAIN_STOPPED) {
+			res->stopped_by = t.stop_sig;
+			rc = APNAS_EINTR;
+		}
+		res->quiet = 1;
+		goto out;
+	}
 	if (rc == APNAS_TRAIN_STOPPED) {
-		int sig = (int)*a->stop;
+		int sig = t.stop_sig ? t.stop_sig : (int)*a->stop;
 		res->stopped_by = sig;
 		if (a->msg && t.done)
 			fprintf(a->msg, "apnas: train: stopped by signal %d in "

@@ -46,6 +46,10 @@ typedef struct apnas_train_result {
 	char dir[4096];            /* the run directory used */
 	int stopped_by;            /* the signal that stopped it, else 0 */
 	int threads;               /* engine threads it trained with */
+	int quiet;                 /* MPI: another rank reports the outcome;
+	                              print nothing */
+	int lone_failure;          /* MPI: failed where the other ranks wait
+	                              in a collective: the caller aborts them */
 } apnas_train_result;
 
 /* Returns 0 when trained (or APNAS_EINTR when a signal stopped it: the

@@ -14,8 +14,11 @@ static int test_accuracy(apnas_trainer *t, double *acc, apnas_error *err)
 	int64_t right = 0, seen = 0;
 	while (apnas_batcher_next(t->test_b, &b)) {
 		int64_t c = 0;
-		int rc = t->a.ops->evaluate(t->a.space.self, t->a.tok, &b, &c,
-		                            err);
+		/* MPI: this rank's share; the count is the whole batch's */
+		apnas_batch mine;
+		apnas_train_share(t, &b, &mine);
+		int rc = t->a.ops->evaluate(t->a.space.self, t->a.tok, &mine,
+		                            &c, err);
 		if (rc)
 			return apnas_error_prefix(err, "space '%s' evaluate",
 			                          t->a.file.space);
@@ -26,11 +29,6 @@ static int test_accuracy(apnas_trainer *t, double *acc, apnas_error *err)
 	return 0;
 }
 
-static int stop_asked(const apnas_trainer *t)
-{
-	return t->args->stop && *t->args->stop;
-}
-
 static int train_epoch(apnas_trainer *t, long e, train_epoch_rec *r,
                        apnas_error *err)
 {
@@ -38,8 +36,9 @@ static int train_epoch(apnas_trainer *t, long e, train_epoch_rec *r,
 	double loss = 0;
 	int64_t right = 0, seen = 0;
 	for (int64_t i = 0; i < nb; i++) {
-		if (stop_asked(t))
-			return APNAS_TRAIN_STOPPED;
+		int stop = apnas_train_stop_now(t, err);
+		if (stop)
+			return stop < 0 ? stop : APNAS_TRAIN_STOPPED;
 		apnas_batch b;
 		int got = apnas_batcher_next(t->train_b, &b);
 		/* the previous epoch's end is reported once first */
@@ -53,7 +52,9 @@ static int train_epoch(apnas_trainer *t, long e, train_epoch_rec *r,
 		apnas_step_ctx sc = {t->step, (int32_t)e, (int32_t)t->epochs,
 		                     (double)e + (double)i / (double)nb};
 		apnas_train_stats st = {0, 0};
-		int rc = t->a.ops->train_step(t->a.space.self, t->a.tok, &b,
+		apnas_batch mine;
+		apnas_train_share(t, &b, &mine);
+		int rc = t->a.ops->train_step(t->a.space.self, t->a.tok, &mine,
 		                              &sc, &st, err);
 		if (rc == 0 && !isfinite(st.loss))
 			rc = apnas_error_set(err, APNAS_ENUM,
@@ -64,6 +65,9 @@ static int train_epoch(apnas_trainer *t, long e, train_epoch_rec *r,
 			return apnas_error_prefix(err, "train: epoch %ld",
 			                          e + 1);
 		if (rc) {
+			/* a non-finite loss is the global batch's: every
+			 * rank stops here */
+			t->agreed_error = rc == APNAS_ENUM;
 			apnas_error_prefix(err, "training diverged or failed "
 			                   "at epoch %ld, step %lld", e + 1,
 			                   (long long)t->step);
@@ -119,7 +123,7 @@ int apnas_train_epochs(apnas_trainer *t, apnas_error *err)
 	double tt = 0;
 	int64_t images0 = t->images;
 	long first = t->done;
-	FILE *msg = t->args->quiet ? NULL : t->args->msg;
+	FILE *msg = t->args->quiet || t->rank > 0 ? NULL : t->args->msg;
 	while (t->done < t->epochs) {
 		long e = t->done;
 		double a = apnas_clock_now();
@@ -136,7 +140,11 @@ int apnas_train_epochs(apnas_trainer *t, apnas_error *err)
 		train_progress p = {t->done, t->step, t->images, t->wall,
 		                    t->hist};
 		train_ckpt_parts parts = ckpt_parts(t);
-		if ((rc = train_ckpt_save(t->ckpt, &p, &parts, err)))
+		if ((rc = apnas_train_check_ranks(t, err)))
+			return rc;
+		/* rank 0 writes what every rank holds */
+		if (t->rank == 0 &&
+		    (rc = train_ckpt_save(t->ckpt, &p, &parts, err)))
 			return rc;
 		if (msg) {
 			char eta[32], el[32];

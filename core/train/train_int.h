@@ -38,6 +38,11 @@ typedef struct apnas_trainer {
 	char *resume_arch;     /* owned: DIR/arch.arch when resuming (a.path
 	                          borrows it) */
 	apnas_test_hook hook;  /* events: optimiser steps (testhook.h) */
+
+	/* MPI ranks (train_dist.c); 0 and 1 when the process runs alone */
+	int rank, nranks;
+	int stop_sig;          /* the signal the ranks agreed to stop on */
+	int agreed_error;      /* every rank failed the same way */
 } apnas_trainer;
 
 /* A signal stopped the training (not an APNAS_E* code). */
@@ -59,5 +64,23 @@ int apnas_train_write_start(apnas_trainer *t, int resuming,
 int apnas_train_write_outputs(apnas_trainer *t, apnas_error *err);
 /* The result lines on args->out. */
 void apnas_train_print_result(const apnas_trainer *t);
+
+/* ---- MPI ranks (train_dist.c) ---- */
+
+/* Refusals of a distributed training known before the first step: a
+ * space built before ABI 2.2, batches smaller than the rank count. */
+int apnas_train_dist_check(apnas_trainer *t, apnas_error *err);
+/* After setup, every rank: *failed becomes whether any rank failed; the
+ * lowest failing rank keeps its message, *quiet is set on the others. */
+int apnas_train_dist_agree(apnas_trainer *t, int *failed, int *quiet,
+                           apnas_error *err);
+/* Whether to stop now (a signal on any rank), agreed over the ranks. */
+int apnas_train_stop_now(apnas_trainer *t, apnas_error *err);
+/* This rank's contiguous share of a global batch. */
+void apnas_train_share(const apnas_trainer *t, const apnas_batch *full,
+                       apnas_batch *mine);
+/* Whether every rank's space state is rank 0's; APNAS_EPLUGIN naming the
+ * first rank that differs (agreed_error set). */
+int apnas_train_check_ranks(apnas_trainer *t, apnas_error *err);
 
 #endif

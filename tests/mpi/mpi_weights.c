@@ -10,27 +10,54 @@
  * byte for byte equal (the whole trainable state: weights, batch-norm
  * statistics, momentum, the dropout stream).
  *
- * --list: every tensor's difference and norms first.
+ * A file that is not a search checkpoint is read whole (apnas train's
+ * weights.bin).  --list: every tensor's difference and norms first.
  *
  * usage: mpi_weights [--same | --list] A/checkpoint/state.ckpt
  *                    B/checkpoint/state.ckpt */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "export/export.h"
 #include "search/ckpt.h"
 
+/* A search checkpoint's SPAC section, or (any other file: apnas train's
+ * weights.bin) the whole file. */
 static int spac(const char *path, apnas_ckpt *ck, const unsigned char **d,
                 size_t *n)
 {
 	apnas_error err;
 	apnas_error_clear(&err);
-	if (apnas_ckpt_read(path, ck, &err) < 0 ||
-	    apnas_ckpt_get(ck, "SPAC", d, n, &err) < 0) {
-		fprintf(stderr, "mpi_weights: %s: %s\n", path, err.msg);
+	memset(ck, 0, sizeof *ck);
+	if (apnas_ckpt_read(path, ck, &err) == 0)
+		return apnas_ckpt_get(ck, "SPAC", d, n, &err) == 0 ? 0 : -1;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "mpi_weights: cannot read %s\n", path);
 		return -1;
 	}
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+	do {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 1 << 16;
+			unsigned char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -1;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0);
+	fclose(f);
+	ck->buf = buf; /* freed by apnas_ckpt_free */
+	*d = buf;
+	*n = len;
 	return 0;
 }
 

@@ -12,7 +12,10 @@
 #     uninterrupted run ends; a 2-rank checkpoint resumes in one process
 #     without mpirun;
 #  4. a diverged loss stops every rank with one message;
-#  5. more ranks than images in a batch are refused with the numbers.
+#  5. more ranks than images in a batch are refused with the numbers;
+#  6. `mpirun -np 2 apnas train` (the retraining): twice the same weights,
+#     the weights of one process up to the order of the sums, a stop by
+#     SIGTERM with one message, resumed in one process without mpirun.
 # Skips (77) only in a build without MPI.
 #
 # usage: test_mpi_search.sh APNAS MPI_WEIGHTS yes|no
@@ -121,4 +124,34 @@ grep -q "3 ranks exceed the 2 images" "$tmp/many.err" ||
 n=$(grep -c "ranks exceed" "$tmp/many.err")
 [ "$n" -eq 1 ] || fail "3 ranks, batch 2: $n messages, expected one"
 [ ! -e "$tmp/many" ] || fail "3 ranks, batch 2: the refused run left $tmp/many"
+
+# 6. apnas train on the best architecture of run a
+arch="$tmp/a/best.arch"
+for r in ta tb; do
+	mpi 2 "$apnas" train "$tmp/run.cfg" --arch "$arch" --epochs 2 \
+		--out "$tmp/$r" --quiet >/dev/null 2>"$tmp/$r.err" ||
+		fail "np 2 train $r: $(cat "$tmp/$r.err")"
+done
+"$weights" --same "$tmp/ta/weights.bin" "$tmp/tb/weights.bin" >/dev/null ||
+	fail "two np-2 trainings trained different weights"
+"$apnas" train "$tmp/run.cfg" --arch "$arch" --epochs 2 --out "$tmp/t1" \
+	--quiet >/dev/null 2>"$tmp/t1.err" || fail "train alone: $(cat "$tmp/t1.err")"
+d=$("$weights" "$tmp/ta/weights.bin" "$tmp/t1/weights.bin") || fail "mpi_weights: $d"
+echo "train, np 2 vs one process after 2 epochs: $d"
+rel=$(echo "$d" | awk '{print $2}')
+awk -v r="$rel" 'BEGIN { exit !(r < 1e-3) }' ||
+	fail "train: np 2 and one process differ by $rel: $d"
+#    SIGTERM on every rank at step 30 (epoch 2: 21 steps an epoch)
+APNAS_TEST_TERM_AT=30 mpi 2 "$apnas" train "$tmp/run.cfg" --arch "$arch" \
+	--epochs 2 --out "$tmp/tt" >/dev/null 2>"$tmp/tt.err"
+st=$?
+[ "$st" -eq 143 ] || fail "train SIGTERM: exit $st, expected 143: $(cat "$tmp/tt.err")"
+n=$(grep -c "stopped by signal 15" "$tmp/tt.err")
+[ "$n" -eq 1 ] || fail "train SIGTERM: $n stop messages, expected one: $(cat "$tmp/tt.err")"
+"$apnas" train --resume "$tmp/tt" --quiet >/dev/null 2>"$tmp/tt2.err" ||
+	fail "np-2 training resumed alone: $(cat "$tmp/tt2.err")"
+d=$("$weights" "$tmp/ta/weights.bin" "$tmp/tt/weights.bin") || fail "mpi_weights: $d"
+rel=$(echo "$d" | awk '{print $2}')
+awk -v r="$rel" 'BEGIN { exit !(r < 1e-3) }' ||
+	fail "np-2 training resumed alone drifted: $d"
 exit 0
