@@ -12,7 +12,8 @@
  * against the update's mean reward: what long decision lists need to be
  * learned (docs/controllers.md, the 20-layer toy).  Works on any decision
  * list: a space without skip decisions gets a plain categorical sampler
- * per step. */
+ * per step, and a co-search's hardware (CHOICE decisions, ABI 2.2) one
+ * head of its own per choice, stepped after the network (lstm.h). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -296,7 +297,10 @@ static int rl_update(void *self, const int32_t *toks, const double *rewards,
  * the head layouts above it.  With the default heads it is plain hidden,
  * so states of ENAS's layout are the same bytes as before the head
  * options existed, and a state of another layout is refused even when its
- * parameter count happens to match. */
+ * parameter count happens to match.  The choices' heads need no bit: they
+ * are one per CHOICE decision in every layout, so the decision list (the
+ * header's fingerprint) fixes them, and a list without choices has none,
+ * leaving its states' bytes as they were. */
 static uint64_t shape_word(const rl_ctl *c)
 {
 	return (uint64_t)c->hidden |
