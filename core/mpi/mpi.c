@@ -41,6 +41,12 @@ int apnas_mpi_start(const char *what, apnas_error *err)
 	(void)what;
 	if (started || apnas_mpi_launched() == 0)
 		return 0;
+	/* A rank waiting in a collective gives its core away instead of
+	 * spinning (Open MPI polls by default): the ranks share the cores
+	 * with their own engine threads, and on a busy machine a spinning
+	 * rank holds the core the rank it waits for needs.  The user's own
+	 * setting wins. */
+	setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
 	int provided = 0;
 	/* Only the main thread calls MPI; the engine's threads never do. */
 	if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) !=
