@@ -241,6 +241,96 @@ START_TEST(save_load_continues_identically)
 }
 END_TEST
 
+/* States written before CHOICE decisions existed (tests/controller/data,
+ * saved by the plugins of commit 9f1751b: seed 5 on the toy, three
+ * updates of AGG EVAL samples, then the EVAL samples of three more
+ * updates in *.next) load into today's plugins, save back to the same
+ * bytes, and continue with the same samples. */
+typedef struct fixture {
+	const char *base;
+	const char *name;
+	const char *const *set;
+	size_t n_set;
+} fixture;
+
+static const char *const fx_rl[] = {"hidden=4", "lr=0.01"};
+static const char *const fx_nni[] = {"hidden=4", "lr=0.01",
+                                     "op_heads=per_decision",
+                                     "skip_heads=per_layer",
+                                     "advantage=batch_mean"};
+static const fixture fixtures[] = {
+	{"rl_enas", "reinforce_lstm", fx_rl, 2},
+	{"rl_nni", "reinforce_lstm", fx_nni, 5},
+	{"evolution", "evolution", evo_set, 2},
+	{"random", "random", NULL, 0},
+};
+
+static unsigned char *slurp(FILE *f, size_t *len)
+{
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	unsigned char *b = malloc(*len + 1);
+	ck_assert_ptr_nonnull(b);
+	rewind(f);
+	ck_assert_uint_eq(fread(b, 1, *len, f), *len);
+	return b;
+}
+
+START_TEST(states_from_before_choices_load_unchanged)
+{
+	const fixture *fx = &fixtures[_i];
+	cth space, c;
+	const apnas_decision *d;
+	size_t nd;
+	cth_toy(&space, toy6, 3, &d, &nd);
+	cth_controller(&c, fx->name, fx->set, fx->n_set, d, nd, 99);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s.state", CTL_DATA, fx->base);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f, "cannot open %s", path);
+	size_t len, len2;
+	unsigned char *old = slurp(f, &len);
+	rewind(f);
+	apnas_error err;
+	ck_assert_msg(cth_ctl(&c)->load(c.self, f, &err) == 0, "%s: %s",
+	              fx->base, err.msg);
+	fclose(f);
+	f = saved(&c);
+	unsigned char *now = slurp(f, &len2);
+	fclose(f);
+	ck_assert_msg(len == len2 && !memcmp(old, now, len),
+	              "%s: saved again as other bytes", fx->base);
+	snprintf(path, sizeof path, "%s/%s.next", CTL_DATA, fx->base);
+	f = fopen(path, "rb");
+	ck_assert_msg(f, "cannot open %s", path);
+	unsigned char *next = slurp(f, &len);
+	fclose(f);
+	ck_assert_uint_eq(len, 3 * AGG * nd * sizeof(int32_t));
+	int32_t toks[AGG * MAX_DEC];
+	double rw[AGG];
+	for (int s = 0; s < 3; s++) {
+		for (int k = 0; k < AGG; k++) {
+			ck_assert_int_eq(cth_ctl(&c)->sample(c.self,
+			                                     APNAS_SAMPLE_EVAL,
+			                                     toks + k * nd, NULL,
+			                                     &err), 0);
+			rw[k] = score(&space, toks + k * nd, nd);
+		}
+		ck_assert_msg(!memcmp(toks, next + s * AGG * nd * 4,
+		                      AGG * nd * 4),
+		              "%s: update %d samples other tokens", fx->base,
+		              s);
+		ck_assert_int_eq(cth_ctl(&c)->update(c.self, toks, rw, AGG,
+		                                     NULL, &err), 0);
+	}
+	free(old);
+	free(now);
+	free(next);
+	cth_close(&c);
+	cth_close(&space);
+}
+END_TEST
+
 /* Loads `f` into a fresh instance, expects refusal mentioning `needle`,
  * then checks the instance still runs exactly like an untouched twin. */
 static void refuses(const kind *k, const apnas_decision *d, size_t nd,
@@ -996,6 +1086,8 @@ int main(void)
 	tcase_add_loop_test(tc, save_load_continues_identically, 0,
 	                    2 * N_KINDS);
 	tcase_add_loop_test(tc, bad_states_are_refused, 0, N_KINDS);
+	tcase_add_loop_test(tc, states_from_before_choices_load_unchanged, 0,
+	                    4);
 	tcase_add_test(tc, shape_mismatch_is_refused);
 	tcase_add_test(tc, impossible_states_are_refused);
 	tcase_add_loop_test(tc, bad_update_input_is_refused, 0, N_KINDS);
