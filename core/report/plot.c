@@ -61,6 +61,8 @@ typedef struct plot_ctx {
 	                     under a title of the keys */
 	paper_pt *paper;  /* owned: the paper plot's markers, by h then g */
 	size_t npaper;
+	size_t *method;   /* owned: each group's method, its colour and
+	                     marker in the paper plot's every panel */
 } plot_ctx;
 
 /* About this many legend characters fit across the plot at the font
@@ -354,6 +356,50 @@ static void bar(const double *v, size_t n, int use_range, double *mean,
 		}
 }
 
+/* A group's label without its hardware settings (the cost.* pairs of
+ * "cost.rows+cost.cols=8,controller.plugin=evolution"), written to buf:
+ * what the group's runs on the different arrays have in common. */
+static void method_of(const char *label, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (const char *p = label; p && *p;) {
+		size_t len = strcspn(p, ",");
+		if (strncmp(p, "cost.", 5) && n + len + 2 < cap) {
+			if (n)
+				buf[n++] = ',';
+			memcpy(buf + n, p, len);
+			buf[n += len] = '\0';
+		}
+		p += len + (p[len] == ',');
+	}
+}
+
+/* Groups that differ only in the hardware are one method: one colour and
+ * marker in every panel, so a reader follows a method across arrays. */
+static int methods(plot_ctx *c)
+{
+	const apnas_report *r = c->r;
+	c->method = calloc(r->ngroups ? r->ngroups : 1, sizeof *c->method);
+	if (!c->method)
+		return -1;
+	char a[1024], b[1024];
+	for (size_t g = 0; g < r->ngroups; g++) {
+		method_of(r->groups[g].label, a, sizeof a);
+		size_t m = 0;
+		for (size_t k = 0; k < g; k++) {
+			method_of(r->groups[k].label, b, sizeof b);
+			if (!strcmp(a, b)) {
+				m = c->method[k];
+				break;
+			}
+			m = m > c->method[k] + 1 ? m : c->method[k] + 1;
+		}
+		c->method[g] = m;
+	}
+	return 0;
+}
+
 /* The paper plot's markers: each group on each hardware setting, over
  * its runs that have both the x metric and the accuracy. */
 static int paper_points(plot_ctx *c)
@@ -369,6 +415,11 @@ static int paper_points(plot_ctx *c)
 		return -1;
 	}
 	int m = paper_y(c);
+	if (methods(c)) {
+		free(xs);
+		free(ys);
+		return -1;
+	}
 	for (size_t h = 0; h < nh; h++)
 		for (size_t g = 0; g < r->ngroups; g++) {
 			const apnas_report_group *gr = &r->groups[g];
@@ -614,8 +665,9 @@ static void paper_panel(FILE *f, const plot_ctx *c, size_t h, size_t nh)
 			continue;
 		fprintf(f, "%s  'plot_paper.dat' index %zu using 1:2:3:4:5:6 "
 		        "with xyerrorbars lt %zu pt %d ps 1.6 lw 1.5 title ",
-		        first ? "" : ", \\\n", k, p->g % N_COLOURS + 1,
-		        markers[p->g % N_MARKERS]);
+		        first ? "" : ", \\\n", k,
+		        c->method[p->g] % N_COLOURS + 1,
+		        markers[c->method[p->g] % N_MARKERS]);
 		gp_str(f, legend_name(c, p->g));
 		first = 0;
 	}
@@ -955,6 +1007,7 @@ int apnas_report_plot(const apnas_report *r, const char *out_dir,
 		names[want++] = "reward.png";
 	}
 	free(c.paper);
+	free(c.method);
 	char **list = calloc(want, sizeof *list);
 	if (!list && rc == 0)
 		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");

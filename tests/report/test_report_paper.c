@@ -1,7 +1,8 @@
 /* The report's pictures as a paper and a single run need them: the paper
  * plot's markers (mean of each group on each hardware setting, error bars
  * of the sample standard deviation or of min..max on both axes) against
- * values worked out by hand; a single run's front labelled by rank, its
+ * values worked out by hand, a method in one colour and marker across
+ * the hardware panels; a single run's front labelled by rank, its
  * best marked, every candidate behind it, a title of that run and axes
  * fitted to its data; the seeds of a group told apart in the reward plot;
  * the provenance table and the warning when runs ran on different
@@ -169,6 +170,62 @@ START_TEST(paper_plot_means_and_error_bars)
 	free(dat);
 	gp = in(out, "plots.gp");
 	ck_assert_ptr_nonnull(strstr(gp, "mean, bars min..max over seeds"));
+	free(gp);
+	fr_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* The style ("lt 2 pt 5") of the paper plot's marker titled `title`
+ * (within the SVG terminal's section). */
+static void paper_style(const char *gp, const char *title, char *out,
+                        size_t cap)
+{
+	const char *s = strstr(gp, "set output 'paper.svg'");
+	ck_assert_ptr_nonnull(s);
+	const char *end = strstr(s, "unset output");
+	char want[256];
+	snprintf(want, sizeof want, "title '%s'", title);
+	const char *t = strstr(s, want);
+	ck_assert_msg(t && t < end, "no marker titled %s", title);
+	const char *lt = t;
+	while (lt > s && strncmp(lt, " lt ", 4))
+		lt--;
+	const char *ps = strstr(lt, " ps ");
+	ck_assert(ps && ps < t);
+	snprintf(out, cap, "%.*s", (int)(ps - lt), lt);
+}
+
+/* An ablate grid over the array and the controller, grouped as apnas
+ * ablate lays it out (one group per array and controller): a controller
+ * keeps its colour and marker in both arrays' panels. */
+START_TEST(paper_plot_method_keeps_its_marker)
+{
+	char *root = fr_tempdir();
+	static const char *const dirs[] = {
+		"cost.rows=8,controller.plugin=a/seed-1",
+		"cost.rows=16,controller.plugin=a/seed-1",
+		"cost.rows=8,controller.plugin=b/seed-1",
+		"cost.rows=16,controller.plugin=b/seed-1",
+	};
+	for (int i = 0; i < 4; i++) {
+		fake_run f = {dirs[i], NULL, 1, 0.5, 0.7, 100 + i, 10, 100, 1,
+		              NULL, 0, NULL, 0, 0.5 + 0.1 * i,
+		              i % 2 ? "16x16 os" : "8x8 os"};
+		fr_write(root, &f);
+	}
+	char out[4096];
+	snprintf(out, sizeof out, "%s/rep", root);
+	report(root, out, NULL, 0, NULL);
+	char *gp = in(out, "plots.gp");
+	char a8[64], a16[64], b8[64], b16[64];
+	paper_style(gp, "cost.rows=8,controller.plugin=a", a8, sizeof a8);
+	paper_style(gp, "cost.rows=16,controller.plugin=a", a16, sizeof a16);
+	paper_style(gp, "cost.rows=8,controller.plugin=b", b8, sizeof b8);
+	paper_style(gp, "cost.rows=16,controller.plugin=b", b16, sizeof b16);
+	ck_assert_str_eq(a8, a16);
+	ck_assert_str_eq(b8, b16);
+	ck_assert_str_ne(a8, b8);
 	free(gp);
 	fr_rmtree(root);
 	free(root);
@@ -383,6 +440,7 @@ int main(void)
 	TCase *t = tcase_create("paper");
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, paper_plot_means_and_error_bars);
+	tcase_add_test(t, paper_plot_method_keeps_its_marker);
 	tcase_add_test(t, single_run_by_rank_best_and_cloud);
 	tcase_add_test(t, reward_seeds_told_apart);
 	tcase_add_test(t, provenance_shown_and_differences_warned);
