@@ -304,6 +304,8 @@ static int alloc_trace(ctl_lstm *m, apnas_error *err)
 	m->prob = calloc(nprob + 1, sizeof(double));
 	m->att_t = calloc(m->n_dec * H, sizeof(double));
 	m->att_q = calloc(m->n_dec, sizeof(double));
+	/* nb + 1: a list of choices alone has no block, and calloc(0) may
+	 * return NULL */
 	m->a1 = calloc((nb + 1) * H, sizeof(double));
 	m->hw2 = calloc(H, sizeof(double));
 	m->xnext = calloc(H, sizeof(double));
