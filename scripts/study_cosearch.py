@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Table of the co-search study (scripts/study_cosearch.sh).
+
+For every finished run (a retrained best network) of each arm: the test
+accuracy after retraining and the network's energy, latency and
+energy-delay product on the hardware it was found for (the retraining
+costs the trained network on that hardware: the fixed array of a fixed
+arm, the hardware section of a co-searched one).  The ENAS arm is
+hardware-blind: each of its networks is costed on every hardware of the
+budget (5 shapes x 3 dataflows x 21 SRAM splits, `apnas cost`) and the
+lowest EDP is kept ("sizing only").  Then mean and sample standard
+deviation over seeds per arm and per fixed array, the best fixed array
+(lowest mean EDP) picked afterwards, and co-search's EDP ratio and
+accuracy difference against it.  Standard library only; prints markdown.
+
+    python3 scripts/study_cosearch.py OUT [APNAS]"""
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+CFG = "configs/study/cosearch.cfg"
+SHAPES = [(4, 64), (8, 32), (16, 16), (32, 8), (64, 4)]
+DATAFLOWS = ["os", "ws", "is"]
+SRAM_KB = 192
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def mean_sd(xs):
+    if not xs:
+        return float("nan"), float("nan")
+    return statistics.mean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
+
+
+def runs_of(out):
+    """(arm, setting, seed dir) of every run whose retraining finished."""
+    found = []
+    for path in sorted(glob.glob(os.path.join(out, "**", "retrain",
+                                              "summary.json"),
+                                 recursive=True)):
+        seed_dir = os.path.dirname(os.path.dirname(path))
+        rel = os.path.relpath(seed_dir, out).split(os.sep)
+        arm = rel[0]
+        # apnas ablate names a grid without --vary "base"
+        setting = "/".join(x for x in rel[1:-1] if x != "base")
+        found.append((arm, setting, seed_dir))
+    return found
+
+
+def cost(apnas, arch, sets):
+    cmd = [apnas, "cost", CFG, "--arch", arch, "--format", "json",
+           "--set", "cost.search_pe_budget=0",
+           "--set", "cost.search_sram_kb_budget=0"]
+    for s in sets:
+        cmd += ["--set", s]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)["total"]
+
+
+def sized(apnas, arch):
+    """The hardware of the budget with the lowest EDP for arch."""
+    u = SRAM_KB // 8
+    best = None
+    for rows, cols in SHAPES:
+        for df in DATAFLOWS:
+            for a in range(1, 7):
+                for b in range(1, 8 - a):
+                    c = 8 - a - b
+                    sets = ["cost.rows=%d" % rows, "cost.cols=%d" % cols,
+                            "cost.dataflow=%s" % df,
+                            "cost.ifmap_sram_kb=%d" % (a * u),
+                            "cost.filter_sram_kb=%d" % (b * u),
+                            "cost.ofmap_sram_kb=%d" % (c * u)]
+                    t = cost(apnas, arch, sets)
+                    if best is None or t["edp"] < best[0]["edp"]:
+                        best = (t, "%dx%d %s %d/%d/%d" % (
+                            rows, cols, df, a * u, b * u, c * u))
+    return best
+
+
+def row(arm, setting, seed_dir, apnas):
+    r = load(os.path.join(seed_dir, "retrain", "summary.json"))
+    m = {"seed": r["seed"], "test": r["test_accuracy"]}
+    if arm == "enas":
+        t, hw = sized(apnas, os.path.join(seed_dir, "retrain", "arch.arch"))
+    else:
+        t, hw = r, r["hardware"].split(";")[0]
+    for k in ("edp", "energy_pj", "latency_cycles", "cycles"):
+        m[k] = t[k]
+    m["hw"] = hw
+    return m
+
+
+def fmt(ms, key, scale, digits):
+    m, sd = mean_sd([x[key] / scale for x in ms])
+    return "%.*f ± %.*f" % (digits, m, digits, sd)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "runs/study-cosearch"
+    apnas = sys.argv[2] if len(sys.argv) > 2 else "./build/core/cli/apnas"
+    groups = {}
+    for arm, setting, seed_dir in runs_of(out):
+        key = arm if not setting else "%s %s" % (arm, setting.replace(
+            "cost.dataflow=", ""))
+        groups.setdefault(key, []).append(row(arm, setting, seed_dir, apnas))
+    if not groups:
+        sys.exit("study_cosearch.py: no finished retraining under %s" % out)
+    tpath = os.path.join(out, "target")
+    if os.path.exists(tpath):
+        print("Target T = %.4g pJ*cycles (EDP; 0.7 x all-conv3x3 on 16x16 "
+              "os, 64/64/64 kB, 8 words/cycle).\n" % float(open(tpath).read()))
+    print("| arm | runs | test acc (± sd) | EDP 1e9 pJ*cyc (± sd) | "
+          "energy uJ (± sd) | latency cycles (± sd) | hardware per seed |")
+    print("|---|---|---|---|---|---|---|")
+    order = sorted(groups, key=lambda k: (not k.startswith("cosearch"),
+                                          not k.startswith("random"),
+                                          not k.startswith("enas"), k))
+    for k in order:
+        ms = sorted(groups[k], key=lambda x: x["seed"])
+        name = "enas + sizing" if k == "enas" else k
+        print("| %s | %d | %s | %s | %s | %s | %s |" % (
+            name, len(ms), fmt(ms, "test", 1, 4), fmt(ms, "edp", 1e9, 2),
+            fmt(ms, "energy_pj", 1e6, 2), fmt(ms, "latency_cycles", 1, 0),
+            "; ".join("%d: %s" % (x["seed"], x["hw"]) for x in ms)))
+    fixed = {k: v for k, v in groups.items() if k.startswith("fixed_")}
+    co = groups.get("cosearch")
+    if fixed and co:
+        best = min(fixed, key=lambda k: mean_sd([x["edp"] for x in
+                                                  fixed[k]])[0])
+        fe = mean_sd([x["edp"] for x in fixed[best]])[0]
+        ce = mean_sd([x["edp"] for x in co])[0]
+        fa = mean_sd([x["test"] for x in fixed[best]])[0]
+        ca = mean_sd([x["test"] for x in co])[0]
+        print("\nBest fixed array (lowest mean EDP, picked afterwards): %s."
+              " Co-search's mean EDP is %.2fx lower, at %+.2f points of "
+              "test accuracy." % (best, fe / ce, 100 * (ca - fa)))
+        if "enas" in groups:
+            se = mean_sd([x["edp"] for x in groups["enas"]])[0]
+            sa = mean_sd([x["test"] for x in groups["enas"]])[0]
+            print("Against sizing only (ENAS, then the best hardware for "
+                  "its network): %.2fx lower EDP, %+.2f points." % (
+                      se / ce, 100 * (ca - sa)))
+
+
+if __name__ == "__main__":
+    main()
