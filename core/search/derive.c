@@ -656,16 +656,25 @@ static void print_table(const derive *d)
 		        "the space's score):\n", np, d->n);
 	size_t x = d->s->front;
 	const char *xn = d->s->ms.decl[x].name;
-	fprintf(f, "%6s %9s %14s %14s %10s %10s\n", "rank", "accuracy", xn,
-	        "macs", "params", "reward");
+	fprintf(f, "%6s %9s %14s %14s %10s %10s%s\n", "rank", "accuracy", xn,
+	        "macs", "params", "reward",
+	        apnas_hwset_on(&d->s->hw) ? "  hardware" : "");
 	for (size_t k = 0; k < np; k++) {
 		const cand *c = &d->c[o[k]];
 		char xs[64];
 		apnas_metric_str(c->v[x], xs, sizeof xs);
-		fprintf(f, "%6zu %9.4f %14s %14.0f %10.0f %10.5f%s\n",
+		char hw[256] = "";
+		if (apnas_hwset_on(&d->s->hw)) {
+			hw[0] = ' ';
+			hw[1] = ' ';
+			apnas_hwset_label(&d->s->hw,
+			                  tok_of(d, c) + d->s->nd_space, hw + 2,
+			                  sizeof hw - 2);
+		}
+		fprintf(f, "%6zu %9.4f %14s %14.0f %10.0f %10.5f%s%s\n",
 		        o[k] + 1, c->v[APNAS_MX_ACCURACY], xs,
 		        c->v[APNAS_MX_MACS], c->v[APNAS_MX_PARAMS], c->reward,
-		        o[k] == 0 ? "  best" : "");
+		        hw, o[k] == 0 ? "  best" : "");
 	}
 	free(o);
 	const char *dir = d->s->dir;

@@ -590,9 +590,13 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 		char d[256] = "no data (the space scores architectures itself)";
 		if (s.ds)
 			apnas_data_describe(s.ds, d, sizeof d);
+		char hw[64] = "";
+		if (apnas_hwset_on(&s.hw))
+			snprintf(hw, sizeof hw, " + %zu of hardware",
+			         s.hw.n_tok);
 		apnas_progress_info(&s.prog,
-			"%s: space %s (%zu decisions), controller %s, reward "
-			"%s, cost %s; %s", s.dir, s.space_name, s.nd,
+			"%s: space %s (%zu decisions%s), controller %s, reward "
+			"%s, cost %s; %s", s.dir, s.space_name, s.nd_space, hw,
 			s.ctl.lib.desc->name, s.reward.lib.desc->name,
 			s.cost.lib.desc->name, d);
 	}
