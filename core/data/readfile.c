@@ -122,8 +122,9 @@ uint64_t apnas_file_data_bytes(const char *path)
 	if (f && fread(h, 1, 2, f) == 2 && h[0] == 0x1f && h[1] == 0x8b &&
 	    st.st_size >= 18 && fseek(f, -4, SEEK_END) == 0 &&
 	    fread(t, 1, 4, f) == 4)
-		/* ISIZE: the uncompressed size modulo 2^32, above the file
-		 * limit anyway when it has wrapped */
+		/* ISIZE: the uncompressed size modulo 2^32 (a stream of
+		 * 4 GiB or more is cut at the file limit while read, so
+		 * what it holds is at most that limit) */
 		n = (uint64_t)t[0] | (uint64_t)t[1] << 8 |
 		    (uint64_t)t[2] << 16 | (uint64_t)t[3] << 24;
 	if (f)
