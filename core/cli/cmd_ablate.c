@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mpi/mpi.h"
+#include "report/ablate_mpi.h"
 #include "report/ablate.h"
 
 static volatile sig_atomic_t stop_signal, stop_count;
@@ -64,6 +66,10 @@ static void help(void)
 	       "                 is a no-op; another grid into a DIR holding a\n"
 	       "                 plan is refused\n"
 	       "--json           with --plan or --dry-run: the list as JSON\n"
+	       "--mpi            under mpirun -np N (a build with -Dmpi):\n"
+	       "                 the runs handed out one at a time to the\n"
+	       "                 ranks that are free; plans DIR as --plan\n"
+	       "                 (docs/mpi.md)\n"
 	       "--run K          run exactly run K (0-based) of the grid\n"
 	       "                 planned in DIR, and nothing else: its search\n"
 	       "                 (or resume) and retraining.  A finished run\n"
@@ -180,7 +186,7 @@ int cmd_ablate(int argc, char **argv)
 	const char *seeds_s = NULL, *base_s = NULL, *jobs_s = NULL;
 	const char *epochs_s = NULL, *v = NULL, *run_s = NULL;
 	int retrain = 0, dry = 0, no_report = 0, no_plots = 0, plan = 0;
-	int json = 0;
+	int json = 0, mpi = 0;
 	int code = CLI_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
 		int r;
@@ -218,6 +224,8 @@ int cmd_ablate(int argc, char **argv)
 			plan = 1;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
+		} else if (!strcmp(argv[i], "--mpi")) {
+			mpi = 1;
 		} else if (!strcmp(argv[i], "--no-report")) {
 			no_report = 1;
 		} else if (!strcmp(argv[i], "--no-plots")) {
@@ -233,7 +241,7 @@ int cmd_ablate(int argc, char **argv)
 		code = run_one(run_s, configs, nconfigs, out,
 		               sets.n || nvary || seeds_s || base_s || jobs_s ||
 		               epochs_s || retrain || dry || plan || json ||
-		               no_report || no_plots);
+		               no_report || no_plots || mpi);
 		goto done;
 	}
 	if (json && !plan && !dry) {
@@ -268,6 +276,18 @@ int cmd_ablate(int argc, char **argv)
 		goto done;
 	}
 
+	apnas_error err;
+	apnas_error_clear(&err);
+	if (mpi && !apnas_mpi_built()) {
+		cli_errorf("ablate --mpi: this apnas was built without MPI: "
+		           "rebuild with -Dmpi=enabled");
+		goto done;
+	}
+	if (mpi && apnas_mpi_start("ablate", &err) < 0) {
+		cli_error(&err);
+		code = cli_exit_code(err.code);
+		goto done;
+	}
 	catch_signals();
 
 	apnas_ablate_args a = {
@@ -295,12 +315,17 @@ int cmd_ablate(int argc, char **argv)
 		.stop_count = &stop_count,
 	};
 	apnas_ablate_result res;
-	apnas_error err;
-	apnas_error_clear(&err);
-	int rc = apnas_ablate_run(&a, &res, &err);
+	int quiet = 0;
+	/* --mpi: the runs as a queue over mpirun's ranks (docs/mpi.md) */
+	int rc = mpi ? apnas_ablate_mpi(&a, &res, &quiet, &err)
+	             : apnas_ablate_run(&a, &res, &err);
+	if (mpi)
+		apnas_mpi_finish();
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (rc < 0) {
+	if (quiet) {
+		code = rc < 0 ? cli_exit_code(rc) : CLI_EXIT_OK;
+	} else if (rc < 0) {
 		cli_error(&err);
 		code = cli_exit_code(rc);
 	} else if (res.stopped_by) {

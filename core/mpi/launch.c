@@ -4,11 +4,19 @@
 
 #include <stdlib.h>
 
+/* Open MPI's mpirun, Hydra and Slurm's PMI, Intel MPI */
+static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+                                   "MPI_LOCALNRANKS"};
+
+void apnas_mpi_hide_launch(void)
+{
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+		unsetenv(vars[i]);
+	unsetenv("PMIX_RANK");
+}
+
 int apnas_mpi_launched(void)
 {
-	/* Open MPI's mpirun, Hydra and Slurm's PMI, Intel MPI */
-	static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
-	                                   "MPI_LOCALNRANKS"};
 	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
 		const char *v = getenv(vars[i]);
 		if (v && *v)

@@ -303,3 +303,44 @@ int apnas_mpi_same(const void *buf, size_t n, int *bad, apnas_error *err)
 	free(v);
 	return rc;
 }
+
+/* ---- point to point ----------------------------------------------------- */
+
+#define QUEUE_TAG 7
+
+int apnas_mpi_send(int to, const int64_t *v, int n, apnas_error *err)
+{
+	if (!started || world_size <= 1)
+		return 0;
+	if (MPI_Send(v, n, MPI_INT64_T, to, QUEUE_TAG, MPI_COMM_WORLD) !=
+	    MPI_SUCCESS)
+		return apnas_error_set(err, APNAS_EIO, "mpi: MPI_Send failed");
+	return 0;
+}
+
+int apnas_mpi_recv(int from, int64_t *v, int n, apnas_error *err)
+{
+	if (!started || world_size <= 1)
+		return 0;
+	if (MPI_Recv(v, n, MPI_INT64_T, from, QUEUE_TAG, MPI_COMM_WORLD,
+	             MPI_STATUS_IGNORE) != MPI_SUCCESS)
+		return apnas_error_set(err, APNAS_EIO, "mpi: MPI_Recv failed");
+	return 0;
+}
+
+int apnas_mpi_poll(int64_t *v, int n, int *from, apnas_error *err)
+{
+	*from = -1;
+	if (!started || world_size <= 1)
+		return 0;
+	int flag = 0;
+	MPI_Status st;
+	if (MPI_Iprobe(MPI_ANY_SOURCE, QUEUE_TAG, MPI_COMM_WORLD, &flag, &st) !=
+	    MPI_SUCCESS)
+		return apnas_error_set(err, APNAS_EIO,
+		                       "mpi: MPI_Iprobe failed");
+	if (!flag)
+		return 0;
+	*from = st.MPI_SOURCE;
+	return apnas_mpi_recv(st.MPI_SOURCE, v, n, err);
+}

@@ -9,6 +9,7 @@
 #define APNAS_CORE_MPI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <apnas/batch.h>
 #include <apnas/collective.h>
@@ -59,6 +60,19 @@ int apnas_mpi_sum_doubles(double *v, int n, apnas_error *err);
  * FNV-1a hash of each): *bad = the first rank that differs, or -1.  A
  * collective; without MPI *bad = -1. */
 int apnas_mpi_same(const void *buf, size_t n, int *bad, apnas_error *err);
+
+/* Point to point, for a work queue (apnas ablate --mpi): n int64 values
+ * to rank `to`; a blocking receive from rank `from`; and a non-blocking
+ * look for a message from any rank (*from = its rank, or -1 when none
+ * waits).  No-ops without MPI (*from = -1). */
+int apnas_mpi_send(int to, const int64_t *v, int n, apnas_error *err);
+int apnas_mpi_recv(int from, int64_t *v, int n, apnas_error *err);
+int apnas_mpi_poll(int64_t *v, int n, int *from, apnas_error *err);
+
+/* Removes the launcher's variables from the environment, so that the
+ * apnas processes this rank starts (a grid's runs) run alone rather than
+ * take themselves for ranks of this job. */
+void apnas_mpi_hide_launch(void);
 
 /* After a setup every rank went through: the lowest rank whose `failed`
  * is set, or -1 when none (a collective; without MPI: this process's). */
