@@ -69,12 +69,12 @@ int apnas_report_front(apnas_report *r, apnas_error *err)
 		}
 		if (!run->npareto) {
 			p[k++] = (apnas_report_point){run->m[APNAS_RM_VAL_ACC],
-				run->m[APNAS_RM_X], i, hw};
+				run->m[APNAS_RM_X], i, hw, SIZE_MAX};
 			continue;
 		}
 		for (size_t j = 0; j < run->npareto; j++)
 			p[k++] = (apnas_report_point){run->pareto_acc[j],
-				run->pareto_x[j], i, hw};
+				run->pareto_x[j], i, hw, j};
 	}
 	qsort(p, n, sizeof *p, by_hw_x);
 	/* One front per hardware setting, over its contiguous points. */

@@ -87,6 +87,9 @@ typedef struct apnas_report_extra {
 	char **pareto_arch;      /* owned: that point's architecture file
 	                            relative to the run (best.arch,
 	                            top/03.arch), NULL when none was written */
+	char **pareto_hw;        /* owned: that point's own hardware in a
+	                            co-search ("8x32 ws 48/48/96"), NULL
+	                            when the run's hardware is fixed */
 	double *cand_acc;        /* owned: candidates.csv accuracy */
 	double *cand_x;          /* owned: candidates.csv x metric */
 	size_t ncand;
@@ -100,6 +103,8 @@ typedef struct apnas_report_point {
 	double accuracy, x;      /* x: the report's x metric */
 	size_t run;              /* index into apnas_report.runs */
 	size_t hw;               /* index into apnas_report.hardware */
+	size_t k;                /* index into the run's Pareto points, or
+	                            SIZE_MAX for a run without them */
 } apnas_report_point;
 
 typedef struct apnas_report {

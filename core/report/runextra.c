@@ -62,12 +62,20 @@ static int load_summary(const apnas_report_run *run, apnas_report_extra *x,
 	size_t n = run->npareto;
 	x->pareto_rank = calloc(n ? n : 1, sizeof *x->pareto_rank);
 	x->pareto_arch = calloc(n ? n : 1, sizeof *x->pareto_arch);
-	if (!x->pareto_rank || !x->pareto_arch ||
+	x->pareto_hw = calloc(n ? n : 1, sizeof *x->pareto_hw);
+	if (!x->pareto_rank || !x->pareto_arch || !x->pareto_hw ||
 	    read_provenance(sum, &x->commit, &x->cpu, &x->blas))
 		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	/* runs.c read the same array into pareto_acc/pareto_x, in order */
 	for (size_t k = 0; rc == 0 && p && p->type == APNAS_JSON_ARRAY &&
 	                   k < n && k < p->n; k++) {
+		/* a co-search names each point's hardware */
+		const char *hw = apnas_json_str_at(&p->items[k], "hardware");
+		if (hw && !(x->pareto_hw[k] = strdup(hw))) {
+			rc = apnas_error_set(err, APNAS_ENOMEM,
+			                     "out of memory");
+			break;
+		}
 		double rank = apnas_json_num_at(&p->items[k], "rank");
 		if (!(rank >= 1 && rank < 1e15 && rank == floor(rank)))
 			continue;
@@ -176,7 +184,10 @@ void apnas_report_extras_free(apnas_report *r)
 		for (size_t k = 0; x->pareto_arch && k < r->runs[i].npareto;
 		     k++)
 			free(x->pareto_arch[k]);
+		for (size_t k = 0; x->pareto_hw && k < r->runs[i].npareto; k++)
+			free(x->pareto_hw[k]);
 		free(x->pareto_arch);
+		free(x->pareto_hw);
 		free(x->pareto_rank);
 		free(x->cand_acc);
 		free(x->cand_x);

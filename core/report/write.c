@@ -100,7 +100,12 @@ static void tab_print(FILE *f, const tab *t, int md, unsigned num)
 			fputs(md ? (c ? " | " : "| ") : (c ? "  " : ""), f);
 			if (right)
 				fprintf(f, "%*s", (int)pad, "");
-			fputs(s, f);
+			/* a '|' in a cell (a label "os|ws|is") would end it */
+			for (; *s; s++)
+				if (md && *s == '|')
+					fputs("\\|", f);
+				else
+					fputc(*s, f);
 			if (!right && (md || c + 1 < t->cols))
 				fprintf(f, "%*s", (int)pad, "");
 		}
@@ -270,9 +275,17 @@ static void groups_tab(const apnas_report *r, tab *t, const char *pm)
 	}
 }
 
+static const char *point_hw(const apnas_report *r,
+                            const apnas_report_point *p);
+
 static void front_tab(const apnas_report *r, tab *t)
 {
-	tab_init(t, 5);
+	int any = 0;
+	for (size_t k = 0; k < r->nfront && !any; k++)
+		any = point_hw(r, &r->front[k]) != NULL;
+	tab_init(t, any ? 6 : 5);
+	if (any)
+		tab_cell(t, 0, 5, "point's hardware");
 	tab_cell(t, 0, 0, "hardware");
 	tab_cell(t, 0, 1, "%s", apnas_report_metric_name(r, APNAS_RM_X));
 	tab_cell(t, 0, 2, "val acc");
@@ -285,6 +298,9 @@ static void front_tab(const apnas_report *r, tab *t)
 		tab_cell(t, k + 1, 2, "%.4f", p->accuracy);
 		tab_cell(t, k + 1, 3, "%s", r->runs[p->run].name);
 		tab_cell(t, k + 1, 4, "%s", group_label(r, p->run));
+		if (any)
+			tab_cell(t, k + 1, 5, "%s", point_hw(r, p) ?
+			                            point_hw(r, p) : "");
 	}
 }
 
@@ -474,10 +490,23 @@ int apnas_report_write_csv(FILE *f, const apnas_report *r)
 	return ferror(f) ? -1 : 0;
 }
 
+/* A co-search point's own hardware, or NULL. */
+static const char *point_hw(const apnas_report *r, const apnas_report_point *p)
+{
+	const apnas_report_extra *x = r->extra ? &r->extra[p->run] : NULL;
+	if (!x || !x->pareto_hw || p->k == SIZE_MAX)
+		return NULL;
+	return x->pareto_hw[p->k];
+}
+
 int apnas_report_write_front_csv(FILE *f, const apnas_report *r)
 {
-	fprintf(f, "hardware,%s,accuracy,run,group,seed\n",
-	        apnas_report_metric_name(r, APNAS_RM_X));
+	int any = 0;
+	for (size_t k = 0; k < r->nfront && !any; k++)
+		any = point_hw(r, &r->front[k]) != NULL;
+	fprintf(f, "hardware,%s,accuracy,run,group,seed%s\n",
+	        apnas_report_metric_name(r, APNAS_RM_X),
+	        any ? ",point_hardware" : "");
 	for (size_t k = 0; k < r->nfront; k++) {
 		const apnas_report_point *p = &r->front[k];
 		apnas_csv_str(f, r->hardware[p->hw]);
@@ -492,6 +521,11 @@ int apnas_report_write_front_csv(FILE *f, const apnas_report *r)
 		fputc(',', f);
 		if (r->runs[p->run].seed >= 0)
 			fprintf(f, "%lld", (long long)r->runs[p->run].seed);
+		if (any) {
+			const char *hw = point_hw(r, p);
+			fputc(',', f);
+			apnas_csv_str(f, hw ? hw : "");
+		}
 		fputc('\n', f);
 	}
 	return ferror(f) ? -1 : 0;

@@ -98,6 +98,17 @@ rec=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "edp") c = i }
 [ -n "$edp" ] && [ -n "$rec" ] || fail "no edp (cost '$edp', search '$rec')"
 awk -v a="$edp" -v b="$rec" 'BEGIN { exit !(a == b) }' ||
 	fail "best.arch costs edp $edp, the search recorded $rec"
+# apnas report names each front point's own hardware
+"$APNAS" report "$T/run" --no-plots > /dev/null 2>&1 || fail "report failed"
+head -1 "$T/run/report/front.csv" | grep -q ",point_hardware$" ||
+	fail "front.csv has no point_hardware column"
+for hw in $(awk -F, 'NR > 1 { print $(NF - 1) }' "$T/run/pareto.csv" |
+	tr ' ' '_'); do
+	grep -q "$(echo "$hw" | tr '_' ' ')\$" "$T/run/report/front.csv" ||
+		fail "front.csv lacks the point on $hw"
+done
+grep -q 'os\\|ws\\|is' "$T/run/report/report.md" ||
+	fail "a '|' in a label is not escaped in report.md"
 
 # 3. apnas train trains the network alone and keeps the section
 cat > "$T/tr.cfg" <<'CFG'
