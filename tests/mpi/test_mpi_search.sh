@@ -15,12 +15,17 @@
 #  5. more ranks than images in a batch are refused with the numbers;
 #  6. `mpirun -np 2 apnas train` (the retraining): twice the same weights,
 #     the weights of one process up to the order of the sums, a stop by
-#     SIGTERM with one message, resumed in one process without mpirun.
+#     SIGTERM with one message, resumed in one process without mpirun;
+#  7. search.time_limit stops every rank at one step, one message, and
+#     rank 0 derives;
+#  8. a space that does not sum its gradients over the ranks (the search
+#     tests' fixture_mlp ignores apnas_plugin_ctx.coll) is stopped after
+#     the first epoch, naming it.
 # Skips (77) only in a build without MPI.
 #
-# usage: test_mpi_search.sh APNAS MPI_WEIGHTS yes|no
+# usage: test_mpi_search.sh APNAS MPI_WEIGHTS yes|no FIXTURE_DIR
 set -u
-apnas=$1 weights=$2 built=$3
+apnas=$1 weights=$2 built=$3 fixture_dir=$4
 if [ "$built" != yes ]; then
 	echo "SKIP: this build has no MPI (meson -Dmpi=enabled, Debian libopenmpi-dev)" >&2
 	exit 77
@@ -154,4 +159,32 @@ d=$("$weights" "$tmp/ta/weights.bin" "$tmp/tt/weights.bin") || fail "mpi_weights
 rel=$(echo "$d" | awk '{print $2}')
 awk -v r="$rel" 'BEGIN { exit !(r < 1e-3) }' ||
 	fail "np-2 training resumed alone drifted: $d"
+
+# 7. the time limit
+mpi 2 "$apnas" search "$tmp/run.cfg" --out "$tmp/tl" --set search.epochs=50 \
+	--set search.time_limit=1 >/dev/null 2>"$tmp/tl.err" ||
+	fail "time limit: $(cat "$tmp/tl.err")"
+n=$(grep -c "time limit of 1 s reached" "$tmp/tl.err")
+[ "$n" -eq 1 ] || fail "time limit: $n messages, expected one: $(cat "$tmp/tl.err")"
+[ -f "$tmp/tl/summary.json" ] || fail "time limit: rank 0 did not derive"
+
+# 8. a space that ignores the collective
+cat >"$tmp/fx.cfg" <<CFG
+run = { seed = 3; threads = 1; };
+data = { dataset = "synthetic"; synthetic_n = 600;
+  synthetic_test_n = 50; synthetic_classes = 4;
+  synthetic_c = 1; synthetic_h = 6; synthetic_w = 6;
+  val_size = 200; batch_size = 32; eval_batch_size = 50; };
+search = { epochs = 2; controller_steps = 2; aggregate = 2; };
+space = { plugin = "fixture_mlp"; path = "$fixture_dir"; };
+controller = { plugin = "reinforce_lstm"; hidden = 8; };
+reward = { plugin = "mnas"; target = 0.6; reference = "largest"; };
+cost = { plugin = "systolic"; rows = 4; cols = 4; };
+CFG
+mpi 2 "$apnas" search "$tmp/fx.cfg" --out "$tmp/fx" --quiet >/dev/null \
+	2>"$tmp/fx.err"
+st=$?
+[ "$st" -ne 0 ] || fail "a space that ignores the ranks ran to the end"
+n=$(grep -c "space 'fixture_mlp' differ between rank 0 and rank 1" "$tmp/fx.err")
+[ "$n" -eq 1 ] || fail "ignored collective: $n messages: $(cat "$tmp/fx.err")"
 exit 0
