@@ -5,8 +5,9 @@
 # data: URIs (no other file, no network); then Debian's chromium, headless,
 # loads it: every picture shown (the page marks each), the tables in the
 # DOM, and a screenshot that is not blank.  A copy with one picture broken
-# is caught.  Without chromium (Debian package chromium): exit 77, saying
-# so.
+# is caught; a network that cannot be drawn leaves the reason on the page;
+# a bad --error-bars is refused.  Without chromium (Debian package
+# chromium): exit 77, saying so, after the checks that need no browser.
 #   test_report_html.sh APNAS SOURCE_ROOT
 set -eu
 apnas=$1
@@ -61,6 +62,23 @@ for i in p.imgs:
     assert "<svg" in svg and "</svg>" in svg, i["alt"]
 print("structure ok: %d pictures" % len(p.imgs))
 PY
+
+# A network that cannot be drawn (the toy space describes no data flow):
+# the page is written all the same and says why, as does stderr.
+"$apnas" search "$src/configs/toy.cfg" --set search.epochs=3 \
+	--out "$tmp/toy" >/dev/null 2>&1 || fail "toy search"
+"$apnas" report "$tmp/toy" --html --out "$tmp/toyrep" >/dev/null \
+	2>"$tmp/err.txt" || fail "report of the toy run: $(cat "$tmp/err.txt")"
+grep -q "note: .*best.arch of run toy .*not drawn: .*data flow" \
+	"$tmp/err.txt" || fail "no note on the drawing: $(cat "$tmp/err.txt")"
+grep -q "not drawn: .*data flow" "$tmp/toyrep/report.html" ||
+	fail "the page does not say why the drawing is missing"
+# Bad input: one line, exit 2.
+rc=0
+"$apnas" report "$tmp/toy" --error-bars wide --out "$tmp/x" \
+	>/dev/null 2>"$tmp/err.txt" || rc=$?
+[ "$rc" = 2 ] && grep -q "expected sd or range" "$tmp/err.txt" ||
+	fail "--error-bars wide: exit $rc: $(cat "$tmp/err.txt")"
 
 if ! command -v chromium >/dev/null 2>&1; then
 	echo "SKIP: chromium is not installed (Debian package chromium):" \
