@@ -63,6 +63,33 @@ static const char *skip_blank(const char *p, const char *end)
 	return p;
 }
 
+/* Walks a text line by line: `at` the line's start, `q` its first
+ * non-blank character, `end` its end without trailing blanks, `ln` its
+ * 1-based number (counting from the `ln` the walk starts with). */
+typedef struct lines {
+	const char *next; /* the start of the next line */
+	const char *at, *q, *end;
+	int ln;
+} lines;
+
+static int lines_next(lines *w)
+{
+	if (!*w->next)
+		return 0;
+	w->ln++;
+	w->at = w->next;
+	w->end = w->at + line_len(w->at);
+	w->q = skip_blank(w->at, w->end);
+	w->next = w->at + strcspn(w->at, "\n");
+	w->next += *w->next == '\n';
+	return 1;
+}
+
+static int is_blank_or_comment(const lines *w)
+{
+	return w->q == w->end || *w->q == '#';
+}
+
 static int is_key_char(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -159,15 +186,12 @@ static int read_hardware(apnas_archfile *a, const char *path, int ln,
                          const char *p, apnas_error *err)
 {
 	setlist l = {&a->hw_settings, &a->n_hw, "cost"};
-	while (*p) {
-		ln++;
-		size_t n = line_len(p);
-		const char *end = p + n;
-		const char *q = skip_blank(p, end);
-		const char *next = p + strcspn(p, "\n");
-		next += *next == '\n';
+	lines w = {.next = p, .ln = ln};
+	while (lines_next(&w)) {
+		const char *q = w.q, *end = w.end;
+		ln = w.ln;
 		int rc = 0;
-		if (q == end || *q == '#')
+		if (is_blank_or_comment(&w))
 			;
 		else if (starts_word(q, end, "cost")) {
 			if (a->cost)
@@ -189,7 +213,6 @@ static int read_hardware(apnas_archfile *a, const char *path, int ln,
 		}
 		if (rc)
 			return rc;
-		p = next;
 	}
 	if (!a->cost)
 		return apnas_error_set(err, APNAS_EINVAL,
@@ -201,24 +224,16 @@ static int read_hardware(apnas_archfile *a, const char *path, int ln,
 /* The body runs to the hardware mark or the end; cuts it there. */
 static int split_body(apnas_archfile *a, const char *path, apnas_error *err)
 {
-	int ln = a->body_line - 1;
-	for (char *p = a->body; *p;) {
-		ln++;
-		size_t n = line_len(p);
-		char *q = p;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		char *next = p + strcspn(p, "\n");
-		next += *next == '\n';
-		size_t ml = strlen(APNAS_ARCH_HW_MARK);
-		if ((size_t)(p + n - q) == ml &&
-		    !memcmp(q, APNAS_ARCH_HW_MARK, ml)) {
-			a->hw_line = ln;
-			int rc = read_hardware(a, path, ln, next, err);
-			*p = '\0';
+	size_t ml = strlen(APNAS_ARCH_HW_MARK);
+	lines w = {.next = a->body, .ln = a->body_line - 1};
+	while (lines_next(&w)) {
+		if ((size_t)(w.end - w.q) == ml &&
+		    !memcmp(w.q, APNAS_ARCH_HW_MARK, ml)) {
+			a->hw_line = w.ln;
+			int rc = read_hardware(a, path, w.ln, w.next, err);
+			a->body[w.at - a->body] = '\0';
 			return rc;
 		}
-		p = next;
 	}
 	return 0;
 }
@@ -233,19 +248,13 @@ static int starts_word(const char *p, const char *end, const char *w)
 static int read_text(const char *path, const char *text, apnas_archfile *a,
                      apnas_error *err)
 {
-	const char *p = text;
-	int ln = 0, seen_magic = 0;
-	while (*p) {
-		ln++;
-		size_t n = line_len(p);
-		const char *end = p + n;
-		const char *q = skip_blank(p, end);
-		const char *next = p + strcspn(p, "\n");
-		next += *next == '\n';
-		if (q == end || *q == '#') {
-			p = next;
+	lines w = {.next = text, .ln = 0};
+	int seen_magic = 0;
+	while (lines_next(&w)) {
+		const char *q = w.q, *end = w.end, *next = w.next;
+		int ln = w.ln;
+		if (is_blank_or_comment(&w))
 			continue;
-		}
 		if (!seen_magic) {
 			/* the text runs on past this line: parse only it */
 			char vbuf[32] = "";
@@ -333,7 +342,6 @@ static int read_text(const char *path, const char *text, apnas_archfile *a,
 			                       path, ln, ARCH_BODY_MARK,
 			                       (int)(end - q), q);
 		}
-		p = next;
 	}
 	if (!seen_magic)
 		return apnas_error_set(err, APNAS_EINVAL,
@@ -341,7 +349,7 @@ static int read_text(const char *path, const char *text, apnas_archfile *a,
 		                       "architecture file", path);
 	return apnas_error_set(err, APNAS_EINVAL,
 	                       "%s:%d: no '%s' line before the architecture "
-	                       "body", path, ln, ARCH_BODY_MARK);
+	                       "body", path, w.ln, ARCH_BODY_MARK);
 }
 
 int apnas_archfile_parse(const char *path, const char *text, size_t len,
