@@ -87,6 +87,17 @@ static const char *ext_of(const char *p)
 
 /* ---- per-layer cost ------------------------------------------------------ */
 
+/* A list "a, b, c, ..." on lines of `per` items (the space after every
+ * per-th comma becomes a line break): a cost model with many metrics
+ * would otherwise make each box, and the picture, as wide as the list. */
+static void wrap_list(char *s, int per)
+{
+	int n = 0;
+	for (char *p = s; (p = strstr(p, ", ")); p += 2)
+		if (++n % per == 0)
+			p[1] = '\n';
+}
+
 /* The config's cost model on net: a note per layer ("1234 cycles, ...")
  * and a title line (the hardware, the totals).  Without a cost group,
  * nothing.  The one place `apnas draw` talks to a cost model. */
@@ -121,7 +132,7 @@ static int layer_costs(apnas_config *cfg, const apnas_net *net, char ***notes,
 	if ((rc = apnas_metricset_cost(&ms, net, total, per, &err)))
 		goto fail;
 	for (size_t i = 0; i < net->n; i++) {
-		char line[256] = "";
+		char line[1024] = "";
 		for (size_t j = APNAS_MX_COST; j < ms.n; j++) {
 			double v = per[i * ms.n + j];
 			if (!apnas_metricset_layer(&ms, j) || isnan(v))
@@ -139,15 +150,17 @@ static int layer_costs(apnas_config *cfg, const apnas_net *net, char ***notes,
 				         ms.decl[j].unit[0] ? " " : "",
 				         ms.decl[j].unit);
 		}
+		wrap_list(line, 3);
 		nt[i] = strdup(line);
 		if (!nt[i]) {
 			rc = apnas_error_set(&err, APNAS_ENOMEM, "out of memory");
 			goto fail;
 		}
 	}
-	char tot[256];
+	char tot[1024];
 	apnas_metricset_hardware(&ms, &inst, title, cap);
 	apnas_metrics_text(tot, sizeof tot, &ms, total);
+	wrap_list(tot, 4);
 	size_t u = strlen(title);
 	snprintf(title + u, cap - u, ": %s", tot);
 	*notes = nt;
@@ -319,7 +332,7 @@ int cmd_draw(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	char title[512];
+	char title[1536];
 	if ((rc = layer_costs(a.cfg, &net, &notes, title, sizeof title)))
 		goto out;
 	if (args.out)

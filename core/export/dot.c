@@ -7,10 +7,15 @@
 
 #include <string.h>
 
-/* Graphviz record labels treat these as syntax. */
+/* Graphviz record labels treat these as syntax; a line break in a note
+ * becomes Graphviz's own (\n, a centred line). */
 static void esc(FILE *f, const char *s)
 {
 	for (; *s; s++) {
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
 		if (strchr("{}|<>\"\\", *s))
 			fputc('\\', f);
 		fputc(*s, f);

@@ -55,11 +55,19 @@ for name in ("pareto.svg", "paper.svg", "reward.svg"):
     assert name in alts, alts
 drawings = [a for a in alts if "best.arch" in a or "top/" in a]
 assert len(drawings) == 2, alts                      # one per array
+drawings_imgs = [i for i in p.imgs if i["alt"] in drawings]
 for i in p.imgs:
     prefix = "data:image/svg+xml;base64,"
     assert i["src"].startswith(prefix), i["src"][:40]
     svg = base64.b64decode(i["src"][len(prefix):]).decode("utf-8")
     assert "<svg" in svg and "</svg>" in svg, i["alt"]
+    if i in drawings_imgs:
+        # the cost model's 17 metrics per layer wrapped on lines, not
+        # one line that makes the picture thousands of points wide
+        import re
+        w = float(re.search(r'<svg width="([0-9.]+)pt"', svg).group(1))
+        assert w < 1200, (i["alt"], w)
+        assert "cycles" in svg, i["alt"]
 print("structure ok: %d pictures" % len(p.imgs))
 PY
 
