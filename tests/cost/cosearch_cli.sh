@@ -68,6 +68,22 @@ grep -q "bad.arch:[0-9]*: hardware section: .*unknown key 'colz'" \
 	"$T/bad.err" ||
 	fail "bad section: $(cat "$T/bad.err")"
 
+# impossible budgets: `apnas config check` says so in one line, exit 2
+for bad in "cost.search_pe_budget=8" "cost.search_dataflows=[]" \
+	'cost.search_sram_split="64/64/32"'; do
+	set +e
+	"$APNAS" config check "$CFG" --set cost.search_pe_budget=256 \
+		--set cost.search_sram_kb_budget=192 --set "$bad" \
+		> "$T/chk.out" 2> "$T/chk.err"
+	rc=$?
+	set -e
+	[ "$rc" = 2 ] || fail "config check with $bad: exit $rc, expected 2"
+	[ "$(wc -l < "$T/chk.err")" = 1 ] ||
+		fail "config check with $bad: not one line: $(cat "$T/chk.err")"
+	grep -q "cost 'systolic': search_" "$T/chk.err" ||
+		fail "config check with $bad: $(cat "$T/chk.err")"
+done
+
 # 2. a co-search on the toy space (no data: seconds)
 cat > "$T/co.cfg" <<'CFG'
 run = { seed = 3; threads = 1; };
