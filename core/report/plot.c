@@ -259,9 +259,11 @@ static int64_t point_rank(const apnas_report *r, const apnas_report_point *p)
 	return best;
 }
 
-/* One line per distinct point: runs that reached the same point share a
- * label ("a/seed-1 +2") instead of printing over each other.  A report of
- * one run labels its points by rank ("#3"): the name would only repeat. */
+/* One line per distinct point, labelled by the seed of its run and its
+ * rank there ("s2 #1": the group is the marker's colour and shape; the
+ * run's long name is in front.csv and the tables); runs that reached the
+ * same point share a label ("s2 #1 +2") instead of printing over each
+ * other.  A report of one run labels by rank alone ("#3"). */
 static int write_front(FILE *f, void *ud, apnas_error *err)
 {
 	const plot_ctx *c = ud;
@@ -280,16 +282,21 @@ static int write_front(FILE *f, void *ud, apnas_error *err)
 			same++;
 		fprintf(f, "%.17g %.17g ", r->front[k].x,
 		        r->front[k].accuracy);
-		char label[1024];
-		int64_t rank = c->single ? point_rank(r, &r->front[k]) : 0;
+		char label[1024], id[128] = "";
+		const apnas_report_run *run = &r->runs[r->front[k].run];
+		int64_t rank = point_rank(r, &r->front[k]);
+		size_t u = 0;
+		if (!c->single && run->seed >= 0)
+			u = (size_t)snprintf(id, sizeof id, "s%lld",
+			                     (long long)run->seed);
 		if (rank > 0)
-			snprintf(label, sizeof label, "#%lld", (long long)rank);
-		else if (same > 1)
-			snprintf(label, sizeof label, "%s +%zu",
-			         r->runs[r->front[k].run].name, same - 1);
+			snprintf(id + u, sizeof id - u, "%s#%lld", u ? " " : "",
+			         (long long)rank);
+		const char *name = id[0] ? id : run->name;
+		if (same > 1)
+			snprintf(label, sizeof label, "%s +%zu", name, same - 1);
 		else
-			snprintf(label, sizeof label, "%s",
-			         r->runs[r->front[k].run].name);
+			snprintf(label, sizeof label, "%s", name);
 		dat_str(f, label);
 		fputc('\n', f);
 		k += same;
@@ -376,7 +383,9 @@ static void method_of(const char *label, char *buf, size_t cap)
 }
 
 /* Groups that differ only in the hardware are one method: one colour and
- * marker in every panel, so a reader follows a method across arrays. */
+ * marker in every panel of the Pareto and paper plots, so a reader
+ * follows a method across arrays.  (The reward plot, one axis for all
+ * runs, keeps a colour per group.) */
 static int methods(plot_ctx *c)
 {
 	const apnas_report *r = c->r;
@@ -415,11 +424,6 @@ static int paper_points(plot_ctx *c)
 		return -1;
 	}
 	int m = paper_y(c);
-	if (methods(c)) {
-		free(xs);
-		free(ys);
-		return -1;
-	}
 	for (size_t h = 0; h < nh; h++)
 		for (size_t g = 0; g < r->ngroups; g++) {
 			const apnas_report_group *gr = &r->groups[g];
@@ -585,7 +589,8 @@ static void pareto_panel(FILE *f, const plot_ctx *c, size_t h)
 			continue;
 		fprintf(f, "  'plot_points.dat' index %zu using 1:2 with points "
 		        "lt %zu pt %d ps 1.2 title ", block_index(r, h, g),
-		        g % N_COLOURS + 1, markers[g % N_MARKERS]);
+		        c->method[g] % N_COLOURS + 1,
+		        markers[c->method[g] % N_MARKERS]);
 		gp_str(f, c->single ? "Pareto points" : legend_name(c, g));
 		fputs(", \\\n", f);
 	}
@@ -975,8 +980,12 @@ int apnas_report_plot(const apnas_report *r, const char *out_dir,
 	 * below that it only squeezes the interesting part. */
 	c.logx = lo > 0 && hi / lo > 20;
 	int rc = 0;
+	/* a method keeps its colour in every panel of the Pareto and the
+	 * paper plots */
+	if (methods(&c))
+		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	/* One run has no spread over seeds to show. */
-	if (!c.single && paper_points(&c))
+	if (rc == 0 && !c.single && paper_points(&c))
 		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = write_in(out_dir, "plot_points.dat", write_points, &c, err);

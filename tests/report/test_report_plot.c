@@ -59,9 +59,12 @@ START_TEST(plots_drawn)
 	snprintf(p, sizeof p, "%s/pareto.svg", out);
 	char *svg = fr_read(p);
 	ck_assert_ptr_nonnull(strstr(svg, "<svg"));
-	/* Labels in the picture: the groups and the front's runs. */
+	/* Labels in the picture: the groups, and the front's points by
+	 * their run's seed and rank there (the long names are in the
+	 * tables). */
 	ck_assert_ptr_nonnull(strstr(svg, "reward.plugin=mnas"));
-	ck_assert_ptr_nonnull(strstr(svg, "accuracy-run"));
+	ck_assert_ptr_nonnull(strstr(svg, "s1 #1"));
+	ck_assert_ptr_null(strstr(svg, "accuracy-run"));
 	free(svg);
 	/* The cycles span a factor of 200: a log axis. */
 	snprintf(p, sizeof p, "%s/plots.gp", out);
