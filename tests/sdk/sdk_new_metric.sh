@@ -117,7 +117,7 @@ grep -q "\"toy_energy\":$total[,}]" "$run/summary.json" ||
 	{ cat "$tmp/rep.txt" >&2; fail "apnas report --x toy_energy"; }
 head -n 1 "$tmp/rep/front.csv" | tr ',' '\n' | grep -qx toy_energy ||
 	fail "front.csv's header lacks toy_energy"
-grep -q "set xlabel 'toy_energy'" "$tmp/rep/plots.gp" ||
+grep -q "set xlabel 'toy_energy[' ]" "$tmp/rep/plots.gp" ||
 	fail "the Pareto plot's x axis is not toy_energy"
 if command -v gnuplot >/dev/null 2>&1; then
 	[ -s "$tmp/rep/pareto.svg" ] || fail "no pareto.svg drawn"
