@@ -53,7 +53,7 @@ def main():
             "stall": r["stall_cycles"], "latency": r["latency_cycles"],
             "dram": r["dram_bytes"], "macs": r["macs"],
             "target": s["reward_target"], "hw": r["hardware"],
-            "search_s": s["wall_seconds"]})
+            "search_s": s["wall_seconds"], "train_s": r["wall_seconds"]})
     if not runs:
         sys.exit("study_energy.py: no finished retraining under %s" % out)
     hw = next(iter(runs.values()))[0]["hw"]
@@ -97,6 +97,15 @@ def main():
                else "%.0f" % target)
         print("| %s | %d | %s | %s | %s |" % (metric, len(rs), tgt,
                                               " | ".join(cells), chosen))
+    every = [r for rs in runs.values() for r in rs]
+    print("\nWall time per run (one thread each, two runs at a time): "
+          "search %.0f s (%.0f to %.0f), retraining %.0f s (%.0f to %.0f)."
+          % (statistics.mean(r["search_s"] for r in every),
+             min(r["search_s"] for r in every),
+             max(r["search_s"] for r in every),
+             statistics.mean(r["train_s"] for r in every),
+             min(r["train_s"] for r in every),
+             max(r["train_s"] for r in every)))
 
 
 if __name__ == "__main__":
