@@ -98,6 +98,7 @@ def main():
         print("| %s | %d | %s | %s | %s |" % (metric, len(rs), tgt,
                                               " | ".join(cells), chosen))
     every = [r for rs in runs.values() for r in rs]
+    sampled(out, {m: rs[0]["target"] for m, rs in runs.items()})
     print("\nWall time per run (one thread each, two runs at a time): "
           "search %.0f s (%.0f to %.0f), retraining %.0f s (%.0f to %.0f)."
           % (statistics.mean(r["search_s"] for r in every),
@@ -106,6 +107,58 @@ def main():
              statistics.mean(r["train_s"] for r in every),
              min(r["train_s"] for r in every),
              max(r["train_s"] for r in every)))
+
+
+def ranks(xs):
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    r = [0.0] * len(xs)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            r[order[k]] = (i + j) / 2.0
+        i = j + 1
+    return r
+
+
+def sampled(out, targets):
+    """Every distinct architecture the searches rewarded: how far energy
+    and cycles agree, and which ops each target admits."""
+    seen = {}
+    for path in glob.glob(os.path.join(out, "*", "seed-*", "samples.jsonl")):
+        with open(path) as f:
+            for line in f:
+                d = json.loads(line)
+                seen[tuple(d["arch"])] = (d["energy_pj"], d["cycles"],
+                                          ops_of(d["text"]))
+    if len(seen) < 3 or len(targets) < 2:
+        return
+    e = [v[0] for v in seen.values()]
+    c = [v[1] for v in seen.values()]
+    re_, rc = ranks(e), ranks(c)
+    rho = statistics.correlation(re_, rc) if hasattr(
+        statistics, "correlation") else float("nan")
+    te, tc = targets["energy_pj"], targets["cycles"]
+    print("\nThe %d distinct architectures the searches rewarded: Spearman "
+          "rank correlation of energy and cycles %.3f." % (len(seen), rho))
+    for name, ok in (("energy_pj", lambda v: v[0] <= te),
+                     ("cycles", lambda v: v[1] <= tc)):
+        inside = [v for v in seen.values() if ok(v)]
+        other = [v for v in inside if not (v[1] <= tc if name ==
+                                           "energy_pj" else v[0] <= te)]
+        counts = {}
+        for v in inside:
+            for o in v[2]:
+                counts[o] = counts.get(o, 0) + 1
+        n = sum(counts.values()) or 1
+        print("- within the %s target: %d, of which %d over the other "
+              "metric's target; their layers: %s" % (
+                  name, len(inside), len(other),
+                  ", ".join("%s %.0f%%" % (SHORT.get(o, o),
+                                           100.0 * counts[o] / n)
+                            for o in OPS if o in counts)))
 
 
 if __name__ == "__main__":
