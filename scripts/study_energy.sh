@@ -3,10 +3,10 @@
 # APNAS rewarded on the energy of one inference against APNAS rewarded on
 # the array's cycles, on a 16x16 output-stationary array with 64 kB SRAMs
 # and a DRAM port of 8 words per cycle (configs/study-energy.cfg), 3 seeds
-# each, every best architecture retrained.  About 40 minutes of CPU; two
-# runs at a time at nice 10.  Resumable: run it again after an
-# interruption and finished runs are skipped (apnas ablate).  Then
-# scripts/study_energy.py prints the table.
+# each, every best architecture retrained.  About 15 minutes of CPU (an hour
+# of wall time on a busy 2-core machine), two runs at a time at nice 10.
+# Resumable: run it again after an interruption and finished runs are
+# skipped (apnas ablate).  Then scripts/study_energy.py prints the table.
 #
 #   sh scripts/study_energy.sh [OUT]      # default OUT: runs/study-energy
 set -eu
