@@ -139,13 +139,15 @@ def main():
         fa = mean_sd([x["test"] for x in fixed[best]])[0]
         ca = mean_sd([x["test"] for x in co])[0]
         print("\nBest fixed array (lowest mean EDP, picked afterwards): %s."
-              " Co-search's mean EDP is %.2fx lower, at %+.2f points of "
-              "test accuracy." % (best, fe / ce, 100 * (ca - fa)))
+              " Its mean EDP over co-search's: %.2f (above 1: co-search "
+              "lower); co-search's test accuracy %+.2f points against it."
+              % (best, fe / ce, 100 * (ca - fa)))
         if "enas" in groups:
             se = mean_sd([x["edp"] for x in groups["enas"]])[0]
             sa = mean_sd([x["test"] for x in groups["enas"]])[0]
-            print("Against sizing only (ENAS, then the best hardware for "
-                  "its network): %.2fx lower EDP, %+.2f points." % (
+            print("Sizing only (ENAS, then the best hardware of the budget "
+                  "for its network): its mean EDP over co-search's %.2f; "
+                  "co-search's test accuracy %+.2f points against it." % (
                       se / ce, 100 * (ca - sa)))
 
 
