@@ -9,6 +9,7 @@
 #define APNAS_CORE_MPI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <apnas/batch.h>
@@ -60,6 +61,14 @@ int apnas_mpi_sum_doubles(double *v, int n, apnas_error *err);
  * FNV-1a hash of each): *bad = the first rank that differs, or -1.  A
  * collective; without MPI *bad = -1. */
 int apnas_mpi_same(const void *buf, size_t n, int *bad, apnas_error *err);
+
+/* apnas_mpi_same over what save(self, f, err) writes (a space's whole
+ * state).  When save fails on this rank it returns its error, prefixed
+ * with `what` when not NULL, without taking part: the caller stops every
+ * rank. */
+int apnas_mpi_same_saved(int (*save)(void *self, FILE *f, apnas_error *err),
+                         void *self, const char *what, int *bad,
+                         apnas_error *err);
 
 /* Point to point, for a work queue (apnas ablate --mpi): n int64 values
  * to rank `to`; a blocking receive from rank `from`; and a non-blocking

@@ -4,6 +4,7 @@
 #include "mpi/mpi.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 int apnas_mpi_first_failed(int failed, int *first, apnas_error *err)
@@ -22,6 +23,26 @@ int apnas_mpi_first_failed(int failed, int *first, apnas_error *err)
 		if (v[r] > 0)
 			*first = r;
 	free(v);
+	return rc;
+}
+
+int apnas_mpi_same_saved(int (*save)(void *self, FILE *f, apnas_error *err),
+                         void *self, const char *what, int *bad,
+                         apnas_error *err)
+{
+	*bad = -1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc = f ? save(self, f, err)
+	           : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = apnas_mpi_same(buf, len, bad, err);
+	else if (rc < 0 && what)
+		apnas_error_prefix(err, "%s", what);
+	free(buf);
 	return rc;
 }
 

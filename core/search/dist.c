@@ -136,22 +136,11 @@ int apnas_search_check_ranks(apnas_search *s, apnas_error *err)
 {
 	if (s->nranks <= 1)
 		return 0;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int rc = f ? s->sops->save(s->space.self, f, err)
-	           : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	if (f && fclose(f) != 0 && rc == 0)
-		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
+	char what[96];
+	snprintf(what, sizeof what, "space '%s' save", s->space_name);
 	int bad = -1;
-	if (rc < 0) {
-		/* this rank alone cannot take part */
-		free(buf);
-		apnas_error_prefix(err, "space '%s' save", s->space_name);
-		return rc;
-	}
-	rc = apnas_mpi_same(buf, len, &bad, err);
-	free(buf);
+	int rc = apnas_mpi_same_saved(s->sops->save, s->space.self, what, &bad,
+	                              err);
 	if (rc < 0 || bad < 0)
 		return rc;
 	s->agreed_error = 1;

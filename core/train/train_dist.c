@@ -113,17 +113,9 @@ int apnas_train_check_ranks(apnas_trainer *t, apnas_error *err)
 {
 	if (t->nranks <= 1)
 		return 0;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int rc = f ? t->a.ops->save(t->a.space.self, f, err)
-	           : apnas_error_set(err, APNAS_ENOMEM, "out of memory");
-	if (f && fclose(f) != 0 && rc == 0)
-		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	int bad = -1;
-	if (rc == 0)
-		rc = apnas_mpi_same(buf, len, &bad, err);
-	free(buf);
+	int rc = apnas_mpi_same_saved(t->a.ops->save, t->a.space.self, NULL,
+	                              &bad, err);
 	if (rc < 0 || bad < 0)
 		return rc;
 	t->agreed_error = 1;
