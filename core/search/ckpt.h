@@ -99,6 +99,30 @@ int apnas_ckpt_load_batcher(const apnas_ckpt *ck, const char *tag,
                             apnas_batcher *b, const char *who,
                             apnas_error *err);
 
+/* ---- the rank count that wrote a checkpoint (ckpt_ranks.c) ------------- */
+
+/* Section RANK: u32, the MPI ranks of the run that wrote the checkpoint
+ * (1 without MPI).  A checkpoint resumes under any count, but a step's
+ * sums then run in another order, so the resume says when it changed.
+ * The search's and the training's checkpoints both carry it; those
+ * written before it existed lack it and still load. */
+#define APNAS_CKPT_RANKS_TAG "RANK"
+/* data.batch_size's largest value: every rank takes at least one image
+ * of every batch, so no run had more ranks (docs/limits.md). */
+#define APNAS_CKPT_MAX_RANKS 65536u
+
+int apnas_ckpt_save_ranks(apnas_ckpt_writer *w, int nranks,
+                          apnas_error *err);
+/* *nranks = the recorded count, 0 when the checkpoint predates the
+ * section; a count outside 1 .. APNAS_CKPT_MAX_RANKS or a section of
+ * another size is refused. */
+int apnas_ckpt_load_ranks(const apnas_ckpt *ck, int *nranks,
+                          apnas_error *err);
+/* The remark a resume appends to its progress line (it starts with a
+ * space), "" when there is nothing to say: the same count, or a count
+ * the checkpoint does not record resumed in one process. */
+void apnas_ckpt_ranks_remark(char *buf, size_t n, int written, int now);
+
 /* ---- fixed little-endian fields inside a section ----------------------- */
 
 void apnas_put_u32(FILE *f, uint32_t v);

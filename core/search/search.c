@@ -17,6 +17,7 @@
 #include <apnas/nn.h>
 
 #include "atomic.h"
+#include "ckpt.h"
 #include "mpi/mpi.h"
 #include "memcap.h"
 #include "rundir/rundir.h"
@@ -572,16 +573,17 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 		rc = 0;
 		goto out;
 	}
-	if (s.resumed)
+	if (s.resumed) {
+		char ranks[256];
+		apnas_ckpt_ranks_remark(ranks, sizeof ranks, s.ckpt_nranks,
+		                        s.nranks);
 		apnas_progress_info(&s.prog,
 			"resuming %s at epoch %lld, %s step %lld%s", s.dir,
 			(long long)s.ct.epoch + 1,
 			s.ct.phase == APNAS_PHASE_SHARED ? "shared-weight"
 			                                 : "controller",
-			(long long)s.ct.phase_step,
-			s.nranks > 1 ? " (a checkpoint resumes on any number "
-			               "of MPI ranks: only the last bits of the "
-			               "weights depend on it)" : "");
+			(long long)s.ct.phase_step, ranks);
+	}
 	if (s.nranks > 1)
 		apnas_progress_info(&s.prog,
 			"data parallel over %d MPI ranks: each takes its share "

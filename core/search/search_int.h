@@ -64,6 +64,8 @@ typedef struct apnas_search {
 	apnas_config *cfg;             /* owned */
 	char *dir;                     /* owned: the run directory */
 	int resumed;                   /* continuing from a checkpoint */
+	int ckpt_nranks;               /* the MPI ranks that wrote it, 0 if
+	                                  it does not say (older apnas) */
 	int lock_fd;                   /* holds DIR/lock; -1 if none */
 
 	/* options, read once */

@@ -1,8 +1,9 @@
 /* Saving and restoring a whole run: the core's counters and stream (CORE),
- * the two batchers (TRNB, VALB), the space (SPAC) and the controller
- * (CTRL), as sections of one checkpoint file.  The append-only logs are
- * synced first and their lengths recorded, so a resumed run cuts off
- * whatever was logged after this state and logs it again identically. */
+ * the rank count that wrote it (RANK), the two batchers (TRNB, VALB), the
+ * space (SPAC) and the controller (CTRL), as sections of one checkpoint
+ * file.  The append-only logs are synced first and their lengths
+ * recorded, so a resumed run cuts off whatever was logged after this
+ * state and logs it again identically. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -253,7 +254,8 @@ int apnas_search_checkpoint(apnas_search *s, apnas_error *err)
 	if ((rc = apnas_ckpt_section_begin(&w, "CORE", &f, err)) < 0)
 		goto out;
 	write_core(s, f);
-	if ((rc = apnas_ckpt_section_end(&w, err)) < 0)
+	if ((rc = apnas_ckpt_section_end(&w, err)) < 0 ||
+	    (rc = apnas_ckpt_save_ranks(&w, s->nranks, err)) < 0)
 		goto out;
 	if (s->trains) {
 		char who[300];
@@ -298,6 +300,8 @@ int apnas_search_restore(apnas_search *s, apnas_error *err)
 	rc = apnas_ckpt_get(&ck, "CORE", &d, &n, err);
 	if (rc == 0)
 		rc = read_core(s, d, n, err);
+	if (rc == 0)
+		rc = apnas_ckpt_load_ranks(&ck, &s->ckpt_nranks, err);
 	if (rc == 0 && s->trains) {
 		rc = apnas_ckpt_load_batcher(&ck, "TRNB", s->train_b,
 		                             "training batcher", err);

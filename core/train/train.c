@@ -14,6 +14,7 @@
 #include "atomic.h"
 #include "memcap.h"
 #include "mpi/mpi.h"
+#include "search/ckpt.h"
 #include "train/train_int.h"
 #include "util/threads.h"
 
@@ -253,13 +254,16 @@ int apnas_train_run(const apnas_train_args *a, apnas_train_result *res,
 		apnas_data_describe(t.ds, desc, sizeof desc);
 		if (t.done)
 			snprintf(from, sizeof from, " from epoch %ld", t.done + 1);
-		char ranks[64] = "";
+		char ranks[64] = "", remark[256] = "";
 		if (t.nranks > 1)
 			snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks "
 			         "(data parallel)", t.nranks);
+		if (t.done)
+			apnas_ckpt_ranks_remark(remark, sizeof remark,
+			                        t.ckpt_nranks, t.nranks);
 		fprintf(a->msg, "apnas: train %s for %ld epochs%s on %s, batch "
-		        "%d, %d threads%s -> %s\n", t.a.path, t.epochs, from,
-		        desc, (int)t.batch, t.threads, ranks, t.rd.dir);
+		        "%d, %d threads%s -> %s%s\n", t.a.path, t.epochs, from,
+		        desc, (int)t.batch, t.threads, ranks, t.rd.dir, remark);
 		fflush(a->msg);
 	}
 	apnas_test_hook_init(&t.hook);

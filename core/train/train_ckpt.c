@@ -41,6 +41,7 @@ int train_ckpt_save(const char *path, const train_progress *p,
 		goto out;
 	write_tran(f, p, parts);
 	if ((rc = apnas_ckpt_section_end(&w, err)) < 0 ||
+	    (rc = apnas_ckpt_save_ranks(&w, p->nranks, err)) < 0 ||
 	    (rc = apnas_ckpt_save_batcher(&w, "TRNB", parts->train_b,
 	                                  "training batcher", err)) < 0 ||
 	    (rc = apnas_ckpt_save_batcher(&w, "TSTB", parts->test_b,
@@ -150,6 +151,8 @@ int train_ckpt_load(const char *path, train_progress *p, long cap,
 	rc = apnas_ckpt_get(&ck, "TRAN", &d, &n, err);
 	if (rc == 0)
 		rc = read_tran(d, n, p, cap, parts, err);
+	if (rc == 0)
+		rc = apnas_ckpt_load_ranks(&ck, &p->nranks, err);
 	if (rc == 0)
 		rc = apnas_ckpt_load_batcher(&ck, "TRNB", parts->train_b,
 		                             "training batcher", err);

@@ -3,9 +3,10 @@
  * the end of a session goes on from its last finished epoch with `apnas
  * train --resume DIR`, with the same weights bit for bit as if it had not
  * stopped.  It uses the search's checkpoint container (search/ckpt.h):
- * TRAN (progress, per-epoch records, the architecture's tokens), TRNB and
- * TSTB (the batchers), SPAC (the space's save()).  Removed once the
- * training finished: weights.bin then holds the weights. */
+ * TRAN (progress, per-epoch records, the architecture's tokens), RANK (the
+ * MPI ranks that wrote it), TRNB and TSTB (the batchers), SPAC (the
+ * space's save()).  Removed once the training finished: weights.bin then
+ * holds the weights. */
 #ifndef APNAS_TRAIN_TRAIN_CKPT_H
 #define APNAS_TRAIN_TRAIN_CKPT_H
 
@@ -26,6 +27,9 @@ typedef struct train_progress {
 	int64_t images;         /* training images seen */
 	double wall;            /* seconds trained, over every session */
 	train_epoch_rec *hist;  /* [done] on save; room for `cap` on load */
+	int nranks;             /* MPI ranks training (1 without MPI); on
+	                           load those that wrote the checkpoint, 0
+	                           when it predates the record */
 } train_progress;
 
 /* What the checkpoint is of: the space, its tokens and the batchers. */

@@ -101,7 +101,7 @@ int apnas_train_restore(apnas_trainer *t, apnas_error *err)
 		return apnas_error_set(err, APNAS_EINVAL,
 			"train: space '%s' cannot load its state (no load)",
 			t->a.file.space);
-	train_progress p = {0, 0, 0, 0, t->hist};
+	train_progress p = {0, 0, 0, 0, t->hist, 0};
 	train_ckpt_parts parts = ckpt_parts(t);
 	int rc = train_ckpt_load(t->ckpt, &p, t->epochs, &parts, err);
 	if (rc)
@@ -111,6 +111,7 @@ int apnas_train_restore(apnas_trainer *t, apnas_error *err)
 	t->step = p.step;
 	t->images = p.images;
 	t->wall = p.wall;
+	t->ckpt_nranks = p.nranks;
 	return 0;
 }
 
@@ -138,7 +139,7 @@ int apnas_train_epochs(apnas_trainer *t, apnas_error *err)
 		t->done++;
 		t->wall = apnas_run_clock_wall(&clock);
 		train_progress p = {t->done, t->step, t->images, t->wall,
-		                    t->hist};
+		                    t->hist, t->nranks};
 		train_ckpt_parts parts = ckpt_parts(t);
 		if ((rc = apnas_train_check_ranks(t, err)))
 			return rc;

@@ -33,6 +33,8 @@ typedef struct apnas_trainer {
 	int64_t test_n;        /* images of the test split */
 	long done;             /* epochs finished (a resumed run starts
 	                          there) */
+	int ckpt_nranks;       /* the MPI ranks that wrote the checkpoint
+	                          resumed, 0 if it does not say */
 	int64_t step;          /* optimiser steps taken */
 	char *ckpt;            /* owned: DIR/checkpoint.ckpt */
 	char *resume_arch;     /* owned: DIR/arch.arch when resuming (a.path

@@ -1,12 +1,14 @@
 /* `apnas train --resume`'s checkpoint (core/train/train_ckpt.c): the
  * container, TRAN (progress, per-epoch records, the architecture's
- * tokens), the two batchers and enas_macro's state, read into what `apnas
+ * tokens), RANK (the MPI ranks that wrote it; absent from the older
+ * seeds), the two batchers and enas_macro's state, read into what `apnas
  * train` opens for the config and architecture below (the same calls:
  * apnas_arch_config, apnas_data_open, apnas_arch_space).  The input is the
  * file without its CRC: the harness appends a valid one.  A checkpoint
  * that loads must hold a training that can go on: epochs within the
  * total, the steps and images of that many epochs, every record finite
- * and in its range, a batch from each batcher and a space that saves. */
+ * and in its range, a rank count that a run can have had (or none), a
+ * batch from each batcher and a space that saves. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +21,12 @@
 
 #include "arch/arch_open.h"
 #include "fuzz_util.h"
+#include "search/ckpt.h"
 #include "train/train_ckpt.h"
 
 /* The seed corpus is checkpoints of `apnas train` with these two files
- * (tests/fuzz/README.md says how to make them again). */
+ * (tests/fuzz/README.md says how to make them again; the -ranks1 and
+ * -ranks2 seeds the same, in one process and under mpirun -np 2). */
 static const char cfg_text[] =
 	"run = { seed = 2; threads = 1; };\n"
 	"data = { dataset = \"synthetic\"; synthetic_n = 40;\n"
@@ -93,6 +97,8 @@ static void check_loaded(const train_progress *p,
 		        "the epochs done");
 	if (!isfinite(p->wall) || p->wall < 0)
 		fz_fail("train checkpoint", "wall time out of range");
+	if (p->nranks < 0 || p->nranks > (int)APNAS_CKPT_MAX_RANKS)
+		fz_fail("train checkpoint", "a rank count no run can have had");
 	for (long e = 0; e < p->done; e++) {
 		const train_epoch_rec *r = &p->hist[e];
 		if (!isfinite(r->loss) || r->loss < 0 || !in01(r->train_acc) ||
@@ -127,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		b[size + i] = (unsigned char)(crc >> (8 * i));
 	const char *path = fz_file(b, size + 4);
 	free(b);
-	train_progress p = {0, 0, 0, 0, hist};
+	train_progress p = {0, 0, 0, 0, hist, 0};
 	train_ckpt_parts parts = {arch.ops, arch.space.self, arch.tok,
 	                          arch.nd, train_b, test_b};
 	apnas_error err;
