@@ -496,6 +496,28 @@ static void teardown(apnas_search *s)
 	free(s->dir);
 }
 
+/* Under several ranks, whether any failed (rc < 0 on this one): then
+ * every rank fails, and only the lowest failing one speaks (res->quiet
+ * on the others). */
+static int agree_failure(apnas_search *s, int rc, apnas_search_result *res,
+                         apnas_error *err)
+{
+	if (s->nranks <= 1)
+		return rc;
+	int failed = rc < 0;
+	if (!failed)
+		apnas_error_set(err, APNAS_EINVAL, "another rank failed");
+	int arc = apnas_search_dist_agree(s, &failed, err);
+	if (arc < 0)
+		rc = arc;
+	else if (failed && rc == 0)
+		rc = APNAS_EINVAL;
+	res->quiet = s->quiet_error;
+	if (rc == 0)
+		apnas_error_clear(err);
+	return rc;
+}
+
 int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
                      apnas_error *err)
 {
@@ -523,23 +545,11 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	int rc = setup(&s, &have_ckpt, err);
 	if (s.dir)
 		snprintf(res->dir, sizeof res->dir, "%s", s.dir);
-	if (s.nranks > 1) {
-		/* every rank learns whether setup failed anywhere */
-		int failed = rc < 0;
-		if (!failed)
-			apnas_error_set(err, APNAS_EINVAL, "another rank failed");
-		int arc = apnas_search_dist_agree(&s, &failed, err);
-		if (arc < 0)
-			rc = arc;
-		else if (failed && rc == 0)
-			rc = APNAS_EINVAL;
-		res->quiet = s.quiet_error;
-		if (rc == 0)
-			apnas_error_clear(err);
-		/* rank 0 claimed the directory: whether it holds a checkpoint */
-		if (rc == 0)
-			rc = apnas_mpi_bcast(&have_ckpt, sizeof have_ckpt, err);
-	}
+	/* every rank learns whether setup failed anywhere */
+	rc = agree_failure(&s, rc, res, err);
+	/* rank 0 claimed the directory: whether it holds a checkpoint */
+	if (rc == 0 && s.nranks > 1)
+		rc = apnas_mpi_bcast(&have_ckpt, sizeof have_ckpt, err);
 	if (rc < 0)
 		goto out;
 
@@ -549,7 +559,9 @@ int apnas_search_run(const apnas_search_args *a, apnas_search_result *res,
 	apnas_rng_derive(&s.ct.sampler, s.seed, "search.train_sampler");
 	apnas_search_reset_epoch(&s.ct, 0);
 	if (have_ckpt) {
-		rc = apnas_search_restore(&s, err);
+		/* every rank reads the checkpoint, and refuses a damaged one
+		 * alike: one message, rank 0's */
+		rc = agree_failure(&s, apnas_search_restore(&s, err), res, err);
 		if (rc < 0)
 			goto out;
 		s.resumed = 1;

@@ -8,7 +8,9 @@
 #     np 2 does not; the checkpoint the one-process resume wrote, resumed
 #     under np 2, names 1 and 2 (the count is that of the last writer);
 #  2. a training stopped by SIGTERM in its second epoch under np 2, the
-#     same three ways.
+#     same three ways;
+#  3. a damaged search checkpoint resumed under np 2 is refused with one
+#     message (every rank reads it; rank 0 speaks), exit 2.
 # Skips (77) only in a build without MPI.
 #
 # usage: test_mpi_resume_ranks.sh APNAS yes|no
@@ -108,4 +110,14 @@ mpi 2 "$apnas" train --resume "$tmp/t" >/dev/null 2>"$tmp/t.np2" ||
 	fail "one-process training checkpoint on np 2: $(cat "$tmp/t.np2")"
 expect "$tmp/t.np2" "one-process training checkpoint resumed on np 2" \
 	"from epoch 3 .*$(other 1 2)"
+
+# 3. one byte of s2's checkpoint changed: the CRC no longer matches
+printf 'X' | dd of="$tmp/s2/checkpoint/state.ckpt" bs=1 seek=100 \
+	conv=notrunc 2>/dev/null || fail "dd"
+mpi 2 "$apnas" search --resume "$tmp/s2" --set search.epochs=3 >/dev/null \
+	2>"$tmp/bad.err"
+st=$?
+[ "$st" -eq 2 ] || fail "damaged checkpoint on np 2: exit $st: $(cat "$tmp/bad.err")"
+n=$(grep -c "checkpoint damaged" "$tmp/bad.err")
+[ "$n" -eq 1 ] || fail "damaged checkpoint on np 2: $n messages, expected one: $(cat "$tmp/bad.err")"
 exit 0
