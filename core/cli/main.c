@@ -2,6 +2,7 @@
  * Adding a command is one line in `commands` below, one prototype in
  * cli.h and its cmd_<name>.c. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <apnas/version.h>
@@ -55,6 +56,13 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
+	/* The engine reads it where it cannot complain (core/nn/isa.c). */
+	const char *isa = getenv("APNAS_NN_ISA");
+	if (isa && *isa && strcmp(isa, "auto") && strcmp(isa, "avx2")) {
+		cli_errorf("environment: APNAS_NN_ISA='%s': expected 'auto' (the "
+		           "widest kernels the CPU runs) or 'avx2'", isa);
+		return CLI_EXIT_USAGE;
+	}
 	if (cli_is_help(cmd) || !strcmp(cmd, "help")) {
 		usage(stdout);
 		return CLI_EXIT_OK;

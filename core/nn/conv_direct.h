@@ -25,6 +25,20 @@ void nn_conv_direct_bwd(apnas_graph *g, nn_node *nd, const float *x,
                         const float *w, const float *dy, float *dx,
                         int acc_x, int need_db);
 
+#ifdef NN_HAVE_V4
+/* The same for AVX-512 (x86-64-v4), 16 floats a vector: call only when
+ * nn_isa_wide() says the CPU runs them. */
+int nn_conv_direct_ok_v4(const apnas_graph *g, const nn_node *nd);
+size_t nn_conv_direct_ws_v4(const apnas_graph *g, const nn_node *nd);
+size_t nn_conv_direct_partial_v4(const apnas_graph *g, const nn_node *nd,
+                                 size_t *bias_off);
+void nn_conv_direct_fwd_v4(apnas_graph *g, nn_node *nd, const float *x,
+                           const float *w, const nn_epi *e, float *y);
+void nn_conv_direct_bwd_v4(apnas_graph *g, nn_node *nd, const float *x,
+                           const float *w, const float *dy, float *dx,
+                           int acc_x, int need_db);
+#endif
+
 #pragma GCC visibility pop
 
 #endif

@@ -8,6 +8,7 @@
  * Weight gradients accumulate per thread and are summed in thread order. */
 #include "nn/conv_direct.h"
 #include "nn/conv_wino.h"
+#include "nn/isa.h"
 #include "nn/ops.h"
 
 #include <cblas.h>
@@ -64,12 +65,58 @@ static int use_wino(const apnas_graph *g, const nn_node *nd)
 	return g->mode != APNAS_MODE_TRAIN && nn_conv_wino_ok(g, nd);
 }
 
+/* The direct kernels of the widest build the CPU runs (nn/isa.h); the
+ * plan's workspace and the run use the same one. */
+static size_t direct_ws(const apnas_graph *g, const nn_node *nd)
+{
+#ifdef NN_HAVE_V4
+	if (nn_isa_wide())
+		return nn_conv_direct_ws_v4(g, nd);
+#endif
+	return nn_conv_direct_ws(g, nd);
+}
+
+static size_t direct_partial(const apnas_graph *g, const nn_node *nd,
+                             size_t *bias_off)
+{
+#ifdef NN_HAVE_V4
+	if (nn_isa_wide())
+		return nn_conv_direct_partial_v4(g, nd, bias_off);
+#endif
+	return nn_conv_direct_partial(g, nd, bias_off);
+}
+
+static void direct_fwd(apnas_graph *g, nn_node *nd, const float *x,
+                       const float *w, const nn_epi *e, float *y)
+{
+#ifdef NN_HAVE_V4
+	if (nn_isa_wide()) {
+		nn_conv_direct_fwd_v4(g, nd, x, w, e, y);
+		return;
+	}
+#endif
+	nn_conv_direct_fwd(g, nd, x, w, e, y);
+}
+
+static void direct_bwd(apnas_graph *g, nn_node *nd, const float *x,
+                       const float *w, const float *dy, float *dx, int acc_x,
+                       int need_db)
+{
+#ifdef NN_HAVE_V4
+	if (nn_isa_wide()) {
+		nn_conv_direct_bwd_v4(g, nd, x, w, dy, dx, acc_x, need_db);
+		return;
+	}
+#endif
+	nn_conv_direct_bwd(g, nd, x, w, dy, dx, acc_x, need_db);
+}
+
 size_t nn_conv_ws(const apnas_graph *g, const nn_node *nd)
 {
 	if (use_wino(g, nd))
 		return nn_conv_wino_ws(g, nd);
 	if (nn_conv_direct_ok(g, nd))
-		return nn_conv_direct_ws(g, nd);
+		return direct_ws(g, nd);
 	geom q = geom_of(g, nd);
 	return col_bytes(&q) + dw_bytes(&q) +
 	       nn_round_up((size_t)q.cout * sizeof(float));
@@ -281,7 +328,7 @@ void nn_conv_fwd(apnas_graph *g, nn_node *nd)
 		return;
 	}
 	if (nn_conv_direct_ok(g, nd)) {
-		nn_conv_direct_fwd(g, nd, nn_in(g, nd, 0)->data, nd->w->value, ep, y);
+		direct_fwd(g, nd, nn_in(g, nd, 0)->data, nd->w->value, ep, y);
 		return;
 	}
 	struct conv_ctx c = {0};
@@ -352,10 +399,9 @@ void nn_conv_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc)
 {
 	apnas_tensor *x = nn_in(g, nd, 0);
 	if (nn_conv_direct_ok(g, nd)) {
-		size_t boff, woff = nn_conv_direct_partial(g, nd, &boff);
-		nn_conv_direct_bwd(g, nd, x->data, nd->w->value, nd->out->grad,
-		                   x->needs_grad ? x->grad : NULL, acc[0],
-		                   nd->b != NULL);
+		size_t boff, woff = direct_partial(g, nd, &boff);
+		direct_bwd(g, nd, x->data, nd->w->value, nd->out->grad,
+		           x->needs_grad ? x->grad : NULL, acc[0], nd->b != NULL);
 		nn_reduce_partials(g, nd->w->grad, nd->w->numel, woff,
 		                   nn_param_acc(nd->w));
 		if (nd->b)

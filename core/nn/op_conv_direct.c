@@ -13,20 +13,73 @@
  * outputs is three vector loads per tap.  The flat columns past each
  * row's end (p of every w + p) are computed and dropped.
  *
- * Kernels (GCC vector extension, AVX2 + FMA in this library's build):
- *   forward      4 output channels x 16 positions, 8 accumulators;
+ * Kernels (GCC vector extension of NN_VW floats):
+ *   forward      4 output channels x 3 vectors of positions, 12
+ *                accumulators;
  *   input grad   the same kernel over the output gradient padded by
  *                k-1-p, with weights transposed and flipped;
  *   weight grad  4 output channels x 2 (input channel, tap) pairs,
  *                reduced along the flat positions.
- * Per-thread weight-gradient partials are summed in thread order. */
+ * Per-thread weight-gradient partials are summed in thread order.
+ *
+ * This file is built twice (core/nn/meson.build): for x86-64-v3 with
+ * NN_VW = 8 (AVX2, what valgrind can run) and, on x86-64, for x86-64-v4
+ * with NN_VW = 16 under the names ending in _v4, which op_conv.c calls
+ * when the CPU has AVX-512 (nn/isa.h).  The forward and the input
+ * gradient sum every output in the same order at either width, so they
+ * agree bit for bit; the weight gradient's lane sums differ in order. */
+#ifndef NN_VW
+#define NN_VW 8
+#endif
+#if NN_VW == 16
+#define nn_conv_direct_ok nn_conv_direct_ok_v4
+#define nn_conv_direct_ws nn_conv_direct_ws_v4
+#define nn_conv_direct_partial nn_conv_direct_partial_v4
+#define nn_conv_direct_fwd nn_conv_direct_fwd_v4
+#define nn_conv_direct_bwd nn_conv_direct_bwd_v4
+#elif NN_VW != 8
+#error "NN_VW must be 8 or 16"
+#endif
 #include "nn/conv_direct.h"
-#include "nn/vec.h"
 
 #include <string.h>
 
+typedef float vf __attribute__((vector_size(NN_VW * sizeof(float))));
+
+/* Loads and stores through memcpy: no alignment is assumed. */
+static inline vf vf_ld(const float *p)
+{
+	vf v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void vf_st(float *p, vf v)
+{
+	memcpy(p, &v, sizeof v);
+}
+
+static inline vf vf_set1(float x)
+{
+	return (vf){0} + x;
+}
+
+/* Lane sum in a fixed order, so the result never depends on how the
+ * compiler schedules it. */
+static inline float vf_hsum(vf v)
+{
+	float h[8];
+	for (int i = 0; i < 8; i++)
+#if NN_VW == 16
+		h[i] = v[i] + v[i + 8];
+#else
+		h[i] = v[i];
+#endif
+	return ((h[0] + h[4]) + (h[1] + h[5])) + ((h[2] + h[6]) + (h[3] + h[7]));
+}
+
 #define CB 4    /* output channels per tile */
-#define PT 24   /* flat positions per tile: three vectors */
+#define PT (3 * NN_VW) /* flat positions per tile: three vectors */
 
 typedef struct dgeom {
 	int n, cin, h, w, cout, k, p, ho, wo;
@@ -64,14 +117,14 @@ static dgeom dgeom_of(const apnas_graph *g, const nn_node *nd)
 	q.hp = q.h + 2 * q.p;
 	q.lf = round_pt((size_t)q.ho * q.wp);
 	/* reads reach lf - 1 + (k-1) wp + (k-1) */
-	q.plane = q.lf + (size_t)(q.k - 1) * (q.wp + 1) + 8;
+	q.plane = q.lf + (size_t)(q.k - 1) * (q.wp + 1) + NN_VW;
 	if (q.plane < (size_t)q.hp * q.wp + q.p)
 		q.plane = (size_t)q.hp * q.wp + q.p;
 	q.bp = q.k - 1 - q.p;
 	q.bwp = q.wo + q.bp;
 	q.bhp = q.ho + 2 * q.bp;
 	q.lb = round_pt((size_t)q.h * q.bwp);
-	q.bplane = q.lb + (size_t)(q.k - 1) * (q.bwp + 1) + 8;
+	q.bplane = q.lb + (size_t)(q.k - 1) * (q.bwp + 1) + NN_VW;
 	if (q.bplane < (size_t)q.bhp * q.bwp + q.bp)
 		q.bplane = (size_t)q.bhp * q.bwp + q.bp;
 	q.cop = (q.cout + CB - 1) / CB * CB;
@@ -203,49 +256,50 @@ static void direct_tiles(const float *xp, size_t plane, int nc,
 {
 	for (size_t e0 = 0; e0 < len; e0 += PT) {
 		for (int cb = 0; cb < ncb; cb++) {
-			v8f a00 = v8_set1(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00;
-			v8f a12 = a00, a20 = a00, a21 = a00, a22 = a00, a30 = a00;
-			v8f a31 = a00, a32 = a00;
+			vf a00 = vf_set1(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00;
+			vf a12 = a00, a20 = a00, a21 = a00, a22 = a00, a30 = a00;
+			vf a31 = a00, a32 = a00;
 			const float *wc = wpk + (size_t)cb * nc * kk * CB;
 			for (int c = 0; c < nc; c++) {
 				const float *xc = xp + (size_t)c * plane + e0;
 				for (int t = 0; t < kk; t++, wc += CB) {
 					const float *xt = xc + off[t];
-					v8f x0 = v8_ld(xt), x1 = v8_ld(xt + 8), x2 = v8_ld(xt + 16);
-					v8f w = v8_set1(wc[0]);
+					vf x0 = vf_ld(xt), x1 = vf_ld(xt + NN_VW),
+					   x2 = vf_ld(xt + 2 * NN_VW);
+					vf w = vf_set1(wc[0]);
 					a00 += w * x0;
 					a01 += w * x1;
 					a02 += w * x2;
-					w = v8_set1(wc[1]);
+					w = vf_set1(wc[1]);
 					a10 += w * x0;
 					a11 += w * x1;
 					a12 += w * x2;
-					w = v8_set1(wc[2]);
+					w = vf_set1(wc[2]);
 					a20 += w * x0;
 					a21 += w * x1;
 					a22 += w * x2;
-					w = v8_set1(wc[3]);
+					w = vf_set1(wc[3]);
 					a30 += w * x0;
 					a31 += w * x1;
 					a32 += w * x2;
 				}
 			}
 			float *o = out + (size_t)cb * CB * ostride + e0;
-			v8_st(o, a00);
-			v8_st(o + 8, a01);
-			v8_st(o + 16, a02);
+			vf_st(o, a00);
+			vf_st(o + NN_VW, a01);
+			vf_st(o + 2 * NN_VW, a02);
 			o += ostride;
-			v8_st(o, a10);
-			v8_st(o + 8, a11);
-			v8_st(o + 16, a12);
+			vf_st(o, a10);
+			vf_st(o + NN_VW, a11);
+			vf_st(o + 2 * NN_VW, a12);
 			o += ostride;
-			v8_st(o, a20);
-			v8_st(o + 8, a21);
-			v8_st(o + 16, a22);
+			vf_st(o, a20);
+			vf_st(o + NN_VW, a21);
+			vf_st(o + 2 * NN_VW, a22);
 			o += ostride;
-			v8_st(o, a30);
-			v8_st(o + 8, a31);
-			v8_st(o + 16, a32);
+			vf_st(o, a30);
+			vf_st(o + NN_VW, a31);
+			vf_st(o + 2 * NN_VW, a32);
 		}
 	}
 }
@@ -358,34 +412,34 @@ static void wgrad(const dgeom *q, const float *xp, const float *dyf,
 				x[u] = xp + (size_t)(pu / q->kk) * q->plane + off[pu % q->kk];
 			}
 			const float *x0 = x[0], *x1 = x[1], *x2 = x[2];
-			v8f s00 = v8_set1(0), s01 = s00, s02 = s00, s10 = s00, s11 = s00;
-			v8f s12 = s00, s20 = s00, s21 = s00, s22 = s00, s30 = s00;
-			v8f s31 = s00, s32 = s00;
-			for (size_t e = 0; e < len; e += 8) {
-				v8f a = v8_ld(x0 + e), b = v8_ld(x1 + e), c = v8_ld(x2 + e);
-				v8f g = v8_ld(d0 + e);
+			vf s00 = vf_set1(0), s01 = s00, s02 = s00, s10 = s00, s11 = s00;
+			vf s12 = s00, s20 = s00, s21 = s00, s22 = s00, s30 = s00;
+			vf s31 = s00, s32 = s00;
+			for (size_t e = 0; e < len; e += NN_VW) {
+				vf a = vf_ld(x0 + e), b = vf_ld(x1 + e), c = vf_ld(x2 + e);
+				vf g = vf_ld(d0 + e);
 				s00 += g * a;
 				s01 += g * b;
 				s02 += g * c;
-				g = v8_ld(d1 + e);
+				g = vf_ld(d1 + e);
 				s10 += g * a;
 				s11 += g * b;
 				s12 += g * c;
-				g = v8_ld(d2 + e);
+				g = vf_ld(d2 + e);
 				s20 += g * a;
 				s21 += g * b;
 				s22 += g * c;
-				g = v8_ld(d3 + e);
+				g = vf_ld(d3 + e);
 				s30 += g * a;
 				s31 += g * b;
 				s32 += g * c;
 			}
-			v8f s[4][3] = {{s00, s01, s02}, {s10, s11, s12},
+			vf s[4][3] = {{s00, s01, s02}, {s10, s11, s12},
 			               {s20, s21, s22}, {s30, s31, s32}};
 			for (int r = 0; r < nco; r++)
 				for (int u = 0; u < np; u++) {
 					size_t i = (size_t)(co0 + r) * pairs + pr + u;
-					float v = v8_hsum(s[r][u]);
+					float v = vf_hsum(s[r][u]);
 					dw[i] = first ? v : dw[i] + v;
 				}
 		}
