@@ -72,6 +72,19 @@ START_TEST(test_usage_errors)
 	          "--set", NULL);
 	ck_assert_int_eq(r.status, 2);
 	run_free(&r);
+
+	/* the engine's kernel choice: a typo is refused, not ignored */
+	setenv("APNAS_NN_ISA", "avx1024", 1);
+	run_apnas(&r, fx_plugins, "--version", NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_int_eq(count_lines(r.err), 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "APNAS_NN_ISA='avx1024'"));
+	run_free(&r);
+	setenv("APNAS_NN_ISA", "avx2", 1);
+	run_apnas(&r, fx_plugins, "--version", NULL);
+	ck_assert_int_eq(r.status, 0);
+	run_free(&r);
+	unsetenv("APNAS_NN_ISA");
 }
 END_TEST
 
