@@ -497,6 +497,44 @@ START_TEST(memory_limit_refused_before_allocating)
 }
 END_TEST
 
+/* The cost cache remembers every architecture a search costs; its
+ * doubling is asked of the limit like any large allocation.  The toy
+ * space's 36 decisions, a random controller: 1,200 distinct samples
+ * need a table of 2,048 slots, over 1 MiB while it is copied. */
+static const char cache_cfg[] =
+	"run = { seed = 1; threads = 1; };\n"
+	"search = { epochs = 1; controller_steps = 120; aggregate = 10;\n"
+	"  derive_samples = 5; top_k = 1; };\n"
+	"space = { plugin = \"toy\"; layers = 8; ops = 6; skips = true;\n"
+	"  target_seed = 1; };\n"
+	"controller = { plugin = \"random\"; };\n"
+	"reward = { plugin = \"accuracy\"; };\n"
+	"cost = { plugin = \"macs\"; };\n";
+
+START_TEST(cost_cache_growth_refused_by_limit)
+{
+	char cfg[4300], out[4300];
+	snprintf(cfg, sizeof cfg, "%s", put_text("cache.cfg", cache_cfg));
+	snprintf(out, sizeof out, "%s/cache1", dir);
+	run_result r;
+	run_apnas(&r, getenv("APNAS_PLUGIN_PATH"), "search", cfg, "--out", out,
+	          "--quiet", "--set", "run.memory_limit=1", NULL);
+	ck_assert_msg(r.status == 2 &&
+	              strstr(r.err, "the search's cost cache: an estimated") &&
+	              strstr(r.err, "memory limit of 1 MiB") &&
+	              strstr(r.err, "run.memory_limit raises it") &&
+	              count_lines(r.err) == 1,
+	              "exit %d: %s", r.status, r.err);
+	run_free(&r);
+	/* without a limit the same search ends */
+	snprintf(out, sizeof out, "%s/cache0", dir);
+	run_apnas(&r, getenv("APNAS_PLUGIN_PATH"), "search", cfg, "--out", out,
+	          "--quiet", "--set", "run.memory_limit=0", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	run_free(&r);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
@@ -513,6 +551,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, arch_version_overflow);
 	tcase_add_test(tc, train_checkpoint_impossible_progress_refused);
 	tcase_add_test(tc, memory_limit_refused_before_allocating);
+	tcase_add_test(tc, cost_cache_growth_refused_by_limit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
