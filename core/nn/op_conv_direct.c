@@ -65,17 +65,24 @@ static inline vf vf_set1(float x)
 }
 
 /* Lane sum in a fixed order, so the result never depends on how the
- * compiler schedules it. */
+ * compiler schedules it: halves folded in vector registers (16 -> 8 ->
+ * 4 lanes), then ((b0 + b1) + (b2 + b3)), the order of v8_hsum in
+ * nn/vec.h.  (Through an array of lanes GCC spilled the 12 accumulators
+ * of wgrad and summed them one float at a time.) */
+typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
+typedef float vf4 __attribute__((vector_size(4 * sizeof(float))));
+
 static inline float vf_hsum(vf v)
 {
-	float h[8];
-	for (int i = 0; i < 8; i++)
 #if NN_VW == 16
-		h[i] = v[i] + v[i + 8];
+	vf8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+	        __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
 #else
-		h[i] = v[i];
+	vf8 a = v;
 #endif
-	return ((h[0] + h[4]) + (h[1] + h[5])) + ((h[2] + h[6]) + (h[3] + h[7]));
+	vf4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) +
+	        __builtin_shufflevector(a, a, 4, 5, 6, 7);
+	return (b[0] + b[1]) + (b[2] + b[3]);
 }
 
 #define CB 4    /* output channels per tile */
