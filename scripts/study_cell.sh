@@ -54,7 +54,7 @@ field() { # file key
 	/usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
 }
 where() { # summary.json
-	/usr/bin/python3 -c 'import json,sys; p=json.load(open(sys.argv[1])).get("provenance") or {}; print("commit %s, CPU %s, OpenBLAS %s" % tuple(p.get(k, "not recorded") for k in ("commit", "cpu", "openblas_core")))' "$1"
+	/usr/bin/python3 -c 'import json,sys; p=json.load(open(sys.argv[1])).get("provenance") or {}; print("commit %s, CPU %s, OpenBLAS %s, engine kernels %s" % tuple(p.get(k, "not recorded") for k in ("commit", "cpu", "openblas_core", "engine_kernels")))' "$1"
 }
 differs() { # what recorded rerun message
 	echo "DIFFERS: $2 ($1): $4"

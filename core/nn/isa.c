@@ -49,5 +49,9 @@ int nn_isa_wide(void)
 
 const char *nn_isa_name(void)
 {
+#if defined(__x86_64__) || defined(__i386__)
 	return nn_isa_wide() ? "avx512" : "avx2";
+#else
+	return "generic"; /* the 8-float kernels, compiled for this CPU */
+#endif
 }

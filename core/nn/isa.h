@@ -12,7 +12,8 @@
 
 /* 1 when the 16-float kernels run; decided once per process. */
 int nn_isa_wide(void);
-/* "avx512" or "avx2": what nn_isa_wide() chose, for reports. */
+/* "avx512" or "avx2" (x86-64: what nn_isa_wide() chose), "generic"
+ * elsewhere; for reports. */
 const char *nn_isa_name(void);
 /* 1 when this build and CPU can run the 16-float kernels at all. */
 int nn_isa_wide_possible(void);

@@ -1,12 +1,13 @@
 /* The provenance of a run (provenance.h).  The commit is fixed when the
  * library is built (meson's vcs_tag regenerates provenance_vcs.h on every
- * build, so a rebuild after a commit records the new one); the CPU and
- * the OpenBLAS kernels are read when the run writes its summary, as they
- * belong to the machine, not the build. */
+ * build, so a rebuild after a commit records the new one); the CPU, the
+ * OpenBLAS kernels and the engine's are read when the run writes its
+ * summary, as they belong to the machine, not the build. */
 #include <cblas.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "nn/isa.h"
 #include "provenance.h"
 #include "provenance_vcs.h"
 #include "search/json_out.h"
@@ -52,6 +53,7 @@ void apnas_provenance_get(apnas_provenance *p)
 	size_t n = strlen(p->blas_config);
 	while (n && p->blas_config[n - 1] == ' ')
 		p->blas_config[--n] = '\0';
+	copy(p->engine, sizeof p->engine, nn_isa_name());
 }
 
 void apnas_provenance_json(FILE *f, const char *prefix, const char *suffix)
@@ -67,6 +69,8 @@ void apnas_provenance_json(FILE *f, const char *prefix, const char *suffix)
 	apnas_json_str(f, p.blas_core);
 	fputs(", \"openblas_config\": ", f);
 	apnas_json_str(f, p.blas_config);
+	fputs(", \"engine_kernels\": ", f);
+	apnas_json_str(f, p.engine);
 	fputc('}', f);
 	fputs(suffix, f);
 }

@@ -1,5 +1,5 @@
-/* Where a run ran: the apnas commit it was built from, the CPU model and
- * the OpenBLAS kernel set, recorded in every search's and training's
+/* Where a run ran: the apnas commit it was built from, the CPU model, the
+ * OpenBLAS kernel set and the engine's kernel build, recorded in every search's and training's
  * summary.json so that a result that does not reproduce can be traced to
  * a change of code or machine (docs/reports.md).  Internal to libapnas. */
 #ifndef APNAS_UTIL_PROVENANCE_H
@@ -16,14 +16,17 @@ typedef struct apnas_provenance {
 	char blas_core[64];     /* openblas_get_corename(): the kernels
 	                           OpenBLAS chose on this CPU */
 	char blas_config[256];  /* openblas_get_config(): version and build */
+	char engine[16];        /* the engine's direct-convolution build this
+	                           process runs: "avx512" or "avx2"
+	                           (core/nn/isa.h) */
 } apnas_provenance;
 
 /* Fills p (each field NUL-terminated, "unknown" when not known). */
 void apnas_provenance_get(apnas_provenance *p);
 
 /* Writes prefix, then "provenance": {"commit": ..., "cpu": ...,
- * "openblas_core": ..., "openblas_config": ...}, then suffix: one call in
- * each summary writer. */
+ * "openblas_core": ..., "openblas_config": ..., "engine_kernels": ...},
+ * then suffix: one call in each summary writer. */
 void apnas_provenance_json(FILE *f, const char *prefix, const char *suffix);
 
 #endif

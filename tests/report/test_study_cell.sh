@@ -42,6 +42,18 @@ for fn, key in (("openblas_get_corename", "openblas_core"),
     getattr(lib, fn).restype = ctypes.c_char_p
     want = getattr(lib, fn)().decode().strip()
     assert p[key] == want, (key, p[key], want)
+# the engine's kernels: AVX-512 where the CPU has F, BW, DQ and VL,
+# unless APNAS_NN_ISA=avx2 (core/nn/isa.h)
+import os
+flags = set()
+for line in open("/proc/cpuinfo"):
+    if line.startswith("flags"):
+        flags = set(line.split(":", 1)[1].split())
+        break
+wide = {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags and \
+    os.environ.get("APNAS_NN_ISA", "auto") != "avx2"
+assert p["engine_kernels"] == ("avx512" if wide else "avx2"), \
+    (p["engine_kernels"], wide)
 print(p["commit"])
 PY
 ) || fail "$f: provenance"
