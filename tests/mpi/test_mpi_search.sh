@@ -30,26 +30,11 @@ if [ "$built" != yes ]; then
 	echo "SKIP: this build has no MPI (meson -Dmpi=enabled, Debian libopenmpi-dev)" >&2
 	exit 77
 fi
-command -v mpirun >/dev/null 2>&1 || {
-	echo "SKIP: mpirun is not installed (Debian openmpi-bin)" >&2; exit 77; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/apnas-mpi.XXXXXX") || fail mktemp
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# The ASan build (.ci/run): Open MPI's own allocations left to the exit
-# are suppressed (lsan-openmpi.supp, full stacks, MCA components kept
-# loaded so that frames name them); apnas's own stay checked.
-export OMPI_MCA_mca_base_component_disable_dlclose=1
-if [ -n "${LSAN_OPTIONS:-}" ]; then
-	supp=$(echo "$LSAN_OPTIONS" | sed -n 's/.*suppressions=\([^:]*\).*/\1/p')
-	cat ${supp:+"$supp"} "$(dirname "$0")/lsan-openmpi.supp" >"$tmp/lsan.supp"
-	export LSAN_OPTIONS="$LSAN_OPTIONS:suppressions=$tmp/lsan.supp:fast_unwind_on_malloc=0"
-fi
-# loopback only: shared memory between the ranks of this machine
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_tcp_if_include=lo
-export OMPI_MCA_oob_tcp_if_include=lo
-mpi() { mpirun -q --oversubscribe -np "$@"; }
+. "$(dirname "$0")/mpi_env.sh"
 
 cat >"$tmp/run.cfg" <<'CFG'
 run = { seed = 5; threads = 1; };
