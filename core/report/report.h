@@ -93,9 +93,11 @@ typedef struct apnas_report_extra {
 	double *cand_acc;        /* owned: candidates.csv accuracy */
 	double *cand_x;          /* owned: candidates.csv x metric */
 	size_t ncand;
-	char *commit, *cpu, *blas;  /* owned: summary.json "provenance"
-	                               (commit, cpu, openblas_core) */
-	char *rt_commit, *rt_cpu, *rt_blas; /* owned: the retraining's */
+	char *commit, *cpu, *blas, *kern; /* owned: summary.json
+	                               "provenance" (commit, cpu,
+	                               openblas_core, engine_kernels) */
+	char *rt_commit, *rt_cpu, *rt_blas, *rt_kern; /* owned: the
+	                               retraining's */
 } apnas_report_extra;
 
 /* A point of a combined front: one run's Pareto point. */

@@ -21,16 +21,19 @@ static char *dup_or_null(const char *s)
 
 /* The provenance strings of summary j; absent ones stay NULL. */
 static int read_provenance(const apnas_json *j, char **commit, char **cpu,
-                           char **blas)
+                           char **blas, char **kern)
 {
 	const apnas_json *p = apnas_json_get(j, "provenance");
 	const char *c = apnas_json_str_at(p, "commit");
 	const char *u = apnas_json_str_at(p, "cpu");
 	const char *b = apnas_json_str_at(p, "openblas_core");
+	const char *k = apnas_json_str_at(p, "engine_kernels");
 	*commit = dup_or_null(c);
 	*cpu = dup_or_null(u);
 	*blas = dup_or_null(b);
-	return (c && !*commit) || (u && !*cpu) || (b && !*blas) ? -1 : 0;
+	*kern = dup_or_null(k);
+	return (c && !*commit) || (u && !*cpu) || (b && !*blas) ||
+	       (k && !*kern) ? -1 : 0;
 }
 
 /* The architecture file of candidate `rank`: best.arch for the best,
@@ -64,7 +67,8 @@ static int load_summary(const apnas_report_run *run, apnas_report_extra *x,
 	x->pareto_arch = calloc(n ? n : 1, sizeof *x->pareto_arch);
 	x->pareto_hw = calloc(n ? n : 1, sizeof *x->pareto_hw);
 	if (!x->pareto_rank || !x->pareto_arch || !x->pareto_hw ||
-	    read_provenance(sum, &x->commit, &x->cpu, &x->blas))
+	    read_provenance(sum, &x->commit, &x->cpu, &x->blas,
+	                    &x->kern))
 		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	/* runs.c read the same array into pareto_acc/pareto_x, in order */
 	for (size_t k = 0; rc == 0 && p && p->type == APNAS_JSON_ARRAY &&
@@ -103,7 +107,7 @@ static int load_retrain(const apnas_report_run *run, apnas_report_extra *x,
 	int rc = apnas_json_read_file(path, &j, err);
 	free(path);
 	if (rc == 0 && read_provenance(j, &x->rt_commit, &x->rt_cpu,
-	                               &x->rt_blas))
+	                               &x->rt_blas, &x->rt_kern))
 		rc = apnas_error_set(err, APNAS_ENOMEM, "out of memory");
 	apnas_json_free(j);
 	return rc;
@@ -194,9 +198,11 @@ void apnas_report_extras_free(apnas_report *r)
 		free(x->commit);
 		free(x->cpu);
 		free(x->blas);
+		free(x->kern);
 		free(x->rt_commit);
 		free(x->rt_cpu);
 		free(x->rt_blas);
+		free(x->rt_kern);
 	}
 	free(r->extra);
 	r->extra = NULL;
@@ -241,5 +247,8 @@ size_t apnas_report_provenance_notes(FILE *f, const apnas_report *r)
 	              offsetof(apnas_report_extra, rt_cpu)) +
 	       differ(f, r, "OpenBLAS cores",
 	              offsetof(apnas_report_extra, blas),
-	              offsetof(apnas_report_extra, rt_blas));
+	              offsetof(apnas_report_extra, rt_blas)) +
+	       differ(f, r, "engine kernels",
+	              offsetof(apnas_report_extra, kern),
+	              offsetof(apnas_report_extra, rt_kern));
 }

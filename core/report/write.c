@@ -306,33 +306,41 @@ static void front_tab(const apnas_report *r, tab *t)
 
 /* Where each run ran (summary.json "provenance"; its retraining's when
  * that differs), "-" for runs older than the record. */
+static int same(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
 static void provenance_tab(const apnas_report *r, tab *t)
 {
-	tab_init(t, 5);
+	tab_init(t, 6);
 	tab_cell(t, 0, 0, "run");
 	tab_cell(t, 0, 1, "commit");
 	tab_cell(t, 0, 2, "CPU");
 	tab_cell(t, 0, 3, "OpenBLAS core");
-	tab_cell(t, 0, 4, "retraining");
+	tab_cell(t, 0, 4, "engine kernels");
+	tab_cell(t, 0, 5, "retraining");
 	for (size_t i = 0; i < r->nruns; i++) {
 		const apnas_report_extra *x = r->extra ? &r->extra[i] : NULL;
 		tab_cell(t, i + 1, 0, "%s", r->runs[i].name);
 		tab_cell(t, i + 1, 1, "%s", x && x->commit ? x->commit : "-");
 		tab_cell(t, i + 1, 2, "%s", x && x->cpu ? x->cpu : "-");
 		tab_cell(t, i + 1, 3, "%s", x && x->blas ? x->blas : "-");
-		if (!x || !(x->rt_commit || x->rt_cpu || x->rt_blas))
-			tab_cell(t, i + 1, 4, "-");
-		else if ((x->commit && x->rt_commit &&
-		          !strcmp(x->commit, x->rt_commit)) &&
-		         (x->cpu && x->rt_cpu && !strcmp(x->cpu, x->rt_cpu)) &&
-		         (x->blas && x->rt_blas &&
-		          !strcmp(x->blas, x->rt_blas)))
-			tab_cell(t, i + 1, 4, "same");
+		tab_cell(t, i + 1, 4, "%s", x && x->kern ? x->kern : "-");
+		if (!x || !(x->rt_commit || x->rt_cpu || x->rt_blas ||
+		            x->rt_kern))
+			tab_cell(t, i + 1, 5, "-");
+		else if (same(x->commit, x->rt_commit) &&
+		         same(x->cpu, x->rt_cpu) &&
+		         same(x->blas, x->rt_blas) &&
+		         (x->kern == x->rt_kern || same(x->kern, x->rt_kern)))
+			tab_cell(t, i + 1, 5, "same");
 		else
-			tab_cell(t, i + 1, 4, "%s, %s, %s",
+			tab_cell(t, i + 1, 5, "%s, %s, %s, %s",
 			         x->rt_commit ? x->rt_commit : "-",
 			         x->rt_cpu ? x->rt_cpu : "-",
-			         x->rt_blas ? x->rt_blas : "-");
+			         x->rt_blas ? x->rt_blas : "-",
+			         x->rt_kern ? x->rt_kern : "-");
 	}
 }
 
@@ -399,8 +407,9 @@ int apnas_report_write_md(FILE *f, const apnas_report *r,
 	front_tab(r, &t);
 	rc |= finish_tab(&t, f, 1, NUM_COLS(1, 3));
 	fputs("\n## Where the runs ran\n\nThe apnas commit (a trailing + "
-	      "marks uncommitted edits), the CPU and the OpenBLAS kernels of "
-	      "each search, and of its retraining when those differ.\n\n", f);
+	      "marks uncommitted edits), the CPU, the OpenBLAS kernels and the "
+	      "build of the engine's convolution kernels of each search, and "
+	      "of its retraining when those differ.\n\n", f);
 	provenance_tab(r, &t);
 	rc |= finish_tab(&t, f, 1, 0);
 	if (nplots) {
@@ -669,9 +678,10 @@ int apnas_report_write_html_tables(FILE *f, const apnas_report *r)
 	front_tab(r, &t);
 	rc |= finish_tab(&t, f, 2, NUM_COLS(1, 3));
 	fputs("<h2 id=\"provenance\">Where the runs ran</h2>\n<p>The apnas "
-	      "commit (a trailing + marks uncommitted edits), the CPU and the "
-	      "OpenBLAS kernels of each search, and of its retraining when "
-	      "those differ.</p>\n", f);
+	      "commit (a trailing + marks uncommitted edits), the CPU, the "
+	      "OpenBLAS kernels and the build of the engine's convolution "
+	      "kernels of each search, and of its retraining when those "
+	      "differ.</p>\n", f);
 	provenance_tab(r, &t);
 	rc |= finish_tab(&t, f, 2, 0);
 	return rc || ferror(f) ? -1 : 0;

@@ -373,7 +373,7 @@ END_TEST
 
 /* Adds a "provenance" record to a fake run's summary.json. */
 static void provenance(const char *root, const char *rel, const char *commit,
-                       const char *cpu)
+                       const char *cpu, const char *kern)
 {
 	char p[4096];
 	snprintf(p, sizeof p, "%s/%s/summary.json", root, rel);
@@ -382,8 +382,9 @@ static void provenance(const char *root, const char *rel, const char *commit,
 	char *t = NULL;
 	ck_assert(asprintf(&t, "{\"provenance\": {\"commit\": \"%s\", "
 	                   "\"cpu\": \"%s\", \"openblas_core\": \"Haswell\", "
-	                   "\"openblas_config\": \"OpenBLAS 0.3.21\"},%s",
-	                   commit, cpu, s + 1) > 0);
+	                   "\"openblas_config\": \"OpenBLAS 0.3.21\", "
+	                   "\"engine_kernels\": \"%s\"},%s",
+	                   commit, cpu, kern, s + 1) > 0);
 	snprintf(p, sizeof p, "%s/summary.json", rel);
 	fr_write_file(root, p, t);
 	free(s);
@@ -400,8 +401,8 @@ START_TEST(provenance_shown_and_differences_warned)
 	              NULL, 0, -1, "8x8 os"};
 	fr_write(root, &a);
 	fr_write(root, &b);
-	provenance(root, "a/seed-1", "abc1234", "Test CPU 1");
-	provenance(root, "a/seed-2", "abc1234", "Test CPU 1");
+	provenance(root, "a/seed-1", "abc1234", "Test CPU 1", "avx512");
+	provenance(root, "a/seed-2", "abc1234", "Test CPU 1", "avx512");
 	char out[4096], *msg = NULL;
 	snprintf(out, sizeof out, "%s/rep", root);
 	report(root, out, NULL, 0, &msg);
@@ -411,14 +412,28 @@ START_TEST(provenance_shown_and_differences_warned)
 	ck_assert_ptr_nonnull(strstr(md, "## Where the runs ran"));
 	ck_assert_ptr_nonnull(strstr(md, "| a/seed-2 | abc1234 | Test CPU 1 "
 	                                 "| Haswell "));
+	ck_assert_ptr_nonnull(strstr(md, "| engine kernels |"));
+	ck_assert_ptr_nonnull(strstr(md, "| avx512         | -"));
 	free(md);
-	provenance(root, "a/seed-2", "def5678+", "Test CPU 1");
+	provenance(root, "a/seed-2", "def5678+", "Test CPU 1", "avx512");
 	report(root, out, NULL, 0, &msg);
 	ck_assert_msg(strstr(msg, "warning: runs ran on different commits: "
 	                     "abc1234 (a/seed-1) and def5678+ (a/seed-2)"),
 	              "%s", msg);
 	ck_assert_msg(!strstr(msg, "different CPUs"), "%s", msg);
+	ck_assert_msg(!strstr(msg, "different engine kernels"), "%s", msg);
 	free(msg);
+	/* the same commit and CPU, but one run under APNAS_NN_ISA=avx2 */
+	provenance(root, "a/seed-2", "abc1234", "Test CPU 1", "avx2");
+	report(root, out, NULL, 0, &msg);
+	ck_assert_msg(strstr(msg, "warning: runs ran on different engine "
+	                     "kernels: avx512 (a/seed-1) and avx2 (a/seed-2)"),
+	              "%s", msg);
+	ck_assert_msg(!strstr(msg, "different commits"), "%s", msg);
+	free(msg);
+	md = in(out, "report.md");
+	ck_assert_ptr_nonnull(strstr(md, "| avx2           | -"));
+	free(md);
 	fr_rmtree(root);
 	free(root);
 }
