@@ -14,11 +14,11 @@
  * row's end (p of every w + p) are computed and dropped.
  *
  * Kernels (GCC vector extension of NN_VW floats):
- *   forward      4 output channels x 3 vectors of positions, 12
- *                accumulators;
+ *   forward      CB output channels (4 for AVX2, 8 for AVX-512) x 3
+ *                vectors of positions, 12 or 24 accumulators;
  *   input grad   the same kernel over the output gradient padded by
  *                k-1-p, with weights transposed and flipped;
- *   weight grad  4 output channels x 2 (input channel, tap) pairs,
+ *   weight grad  CB output channels x 3 (input channel, tap) pairs,
  *                reduced along the flat positions.
  * Per-thread weight-gradient partials are summed in thread order.
  *
@@ -59,9 +59,20 @@ static inline void vf_st(float *p, vf v)
 	memcpy(p, &v, sizeof v);
 }
 
+/* x - 0 is x for every x, -0 included, so GCC emits a bare broadcast;
+ * 0 + x is +0 for x = -0 and cost an add per weight in the kernel. */
 static inline vf vf_set1(float x)
 {
-	return (vf){0} + x;
+	return x - (vf){0};
+}
+
+/* Keeps v in a register: without it GCC folds the load of a value that
+ * three FMAs use into each of them, three loads where one does, and the
+ * kernels are bound by loads. */
+static inline vf vf_reg(vf v)
+{
+	__asm__("" : "+v"(v));
+	return v;
 }
 
 /* Lane sum in a fixed order, so the result never depends on how the
@@ -85,8 +96,18 @@ static inline float vf_hsum(vf v)
 	return (b[0] + b[1]) + (b[2] + b[3]);
 }
 
-#define CB 4    /* output channels per tile */
-#define PT (3 * NN_VW) /* flat positions per tile: three vectors */
+/* Output channels per tile: 4 x 3 vectors of accumulators fill AVX2's 16
+ * registers with the 3 inputs and a broadcast weight; AVX-512's 32 hold
+ * 8 x 3, which halves the loads per FMA.  Every output and every weight
+ * gradient lane is still summed in the same order, so the tile's size
+ * never changes a bit. */
+#if NN_VW == 16
+#define CB 8
+#else
+#define CB 4
+#endif
+#define NV 3    /* vectors of positions per tile */
+#define PT (NV * NN_VW) /* flat positions per tile */
 
 typedef struct dgeom {
 	int n, cin, h, w, cout, k, p, ho, wo;
@@ -255,58 +276,45 @@ static void pack_bwd(const float *w, int co, int ci, int kk, int cip,
 
 /* out[cb*CB + r][e] for e in [0, len) (len a multiple of PT):
  *   sum over c < nc, tap t of wpk[cb][c][t][r] * xp[c][e + off[t]].
- * 12 accumulators, 3 input vectors and one broadcast weight: the 16
- * AVX registers, 7 loads per 12 FMAs. */
+ * CB x NV accumulators, NV input vectors and one broadcast weight: NV + CB
+ * loads per CB x NV FMAs.  The loops over r and v are unrolled so that
+ * the accumulators live in registers. */
 static void direct_tiles(const float *xp, size_t plane, int nc,
                          const int *off, int kk, const float *wpk, int ncb,
                          float *out, size_t ostride, size_t len)
 {
 	for (size_t e0 = 0; e0 < len; e0 += PT) {
 		for (int cb = 0; cb < ncb; cb++) {
-			vf a00 = vf_set1(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00;
-			vf a12 = a00, a20 = a00, a21 = a00, a22 = a00, a30 = a00;
-			vf a31 = a00, a32 = a00;
+			vf a[CB][NV];
+#pragma GCC unroll 8
+			for (int r = 0; r < CB; r++)
+#pragma GCC unroll 3
+				for (int v = 0; v < NV; v++)
+					a[r][v] = vf_set1(0);
 			const float *wc = wpk + (size_t)cb * nc * kk * CB;
 			for (int c = 0; c < nc; c++) {
 				const float *xc = xp + (size_t)c * plane + e0;
 				for (int t = 0; t < kk; t++, wc += CB) {
 					const float *xt = xc + off[t];
-					vf x0 = vf_ld(xt), x1 = vf_ld(xt + NN_VW),
-					   x2 = vf_ld(xt + 2 * NN_VW);
-					vf w = vf_set1(wc[0]);
-					a00 += w * x0;
-					a01 += w * x1;
-					a02 += w * x2;
-					w = vf_set1(wc[1]);
-					a10 += w * x0;
-					a11 += w * x1;
-					a12 += w * x2;
-					w = vf_set1(wc[2]);
-					a20 += w * x0;
-					a21 += w * x1;
-					a22 += w * x2;
-					w = vf_set1(wc[3]);
-					a30 += w * x0;
-					a31 += w * x1;
-					a32 += w * x2;
+					vf x[NV];
+#pragma GCC unroll 3
+					for (int v = 0; v < NV; v++)
+						x[v] = vf_ld(xt + v * NN_VW);
+#pragma GCC unroll 8
+					for (int r = 0; r < CB; r++) {
+						vf w = vf_reg(vf_set1(wc[r]));
+#pragma GCC unroll 3
+						for (int v = 0; v < NV; v++)
+							a[r][v] += w * x[v];
+					}
 				}
 			}
 			float *o = out + (size_t)cb * CB * ostride + e0;
-			vf_st(o, a00);
-			vf_st(o + NN_VW, a01);
-			vf_st(o + 2 * NN_VW, a02);
-			o += ostride;
-			vf_st(o, a10);
-			vf_st(o + NN_VW, a11);
-			vf_st(o + 2 * NN_VW, a12);
-			o += ostride;
-			vf_st(o, a20);
-			vf_st(o + NN_VW, a21);
-			vf_st(o + 2 * NN_VW, a22);
-			o += ostride;
-			vf_st(o, a30);
-			vf_st(o + NN_VW, a31);
-			vf_st(o + 2 * NN_VW, a32);
+#pragma GCC unroll 8
+			for (int r = 0; r < CB; r++, o += ostride)
+#pragma GCC unroll 3
+				for (int v = 0; v < NV; v++)
+					vf_st(o + v * NN_VW, a[r][v]);
 		}
 	}
 }
@@ -398,8 +406,9 @@ void nn_conv_direct_fwd(apnas_graph *g, nn_node *nd, const float *x,
 }
 
 /* dw[co][c][t] (+)= sum_e dyf[co][e] * xp[c][e + off[t]] over e < len,
- * for 4 output channels and 3 (c, t) pairs at a time: 12 accumulators,
- * 7 loads per 12 FMAs. */
+ * for CB output channels and WP (c, t) pairs at a time: CB x WP
+ * accumulators, WP + CB loads per CB x WP FMAs. */
+#define WP 3
 static void wgrad(const dgeom *q, const float *xp, const float *dyf,
                   const int *off, float *dw, int first)
 {
@@ -407,47 +416,46 @@ static void wgrad(const dgeom *q, const float *xp, const float *dyf,
 	const int pairs = q->cin * q->kk;
 	for (int co0 = 0; co0 < q->cout; co0 += CB) {
 		int nco = q->cout - co0 < CB ? q->cout - co0 : CB;
-		const float *d0 = dyf + (size_t)co0 * q->plane;
-		const float *d1 = nco > 1 ? d0 + q->plane : d0;
-		const float *d2 = nco > 2 ? d0 + 2 * q->plane : d0;
-		const float *d3 = nco > 3 ? d0 + 3 * q->plane : d0;
-		for (int pr = 0; pr < pairs; pr += 3) {
-			int np = pairs - pr < 3 ? pairs - pr : 3;
-			const float *x[3];
-			for (int u = 0; u < 3; u++) {
+		const float *d[CB];
+		for (int r = 0; r < CB; r++)
+			d[r] = dyf + (size_t)(co0 + (r < nco ? r : 0)) * q->plane;
+		for (int pr = 0; pr < pairs; pr += WP) {
+			int np = pairs - pr < WP ? pairs - pr : WP;
+			const float *x[WP];
+			for (int u = 0; u < WP; u++) {
 				int pu = pr + (u < np ? u : 0);
 				x[u] = xp + (size_t)(pu / q->kk) * q->plane + off[pu % q->kk];
 			}
-			const float *x0 = x[0], *x1 = x[1], *x2 = x[2];
-			vf s00 = vf_set1(0), s01 = s00, s02 = s00, s10 = s00, s11 = s00;
-			vf s12 = s00, s20 = s00, s21 = s00, s22 = s00, s30 = s00;
-			vf s31 = s00, s32 = s00;
+			vf s[CB][WP];
+#pragma GCC unroll 8
+			for (int r = 0; r < CB; r++)
+#pragma GCC unroll 3
+				for (int u = 0; u < WP; u++)
+					s[r][u] = vf_set1(0);
 			for (size_t e = 0; e < len; e += NN_VW) {
-				vf a = vf_ld(x0 + e), b = vf_ld(x1 + e), c = vf_ld(x2 + e);
-				vf g = vf_ld(d0 + e);
-				s00 += g * a;
-				s01 += g * b;
-				s02 += g * c;
-				g = vf_ld(d1 + e);
-				s10 += g * a;
-				s11 += g * b;
-				s12 += g * c;
-				g = vf_ld(d2 + e);
-				s20 += g * a;
-				s21 += g * b;
-				s22 += g * c;
-				g = vf_ld(d3 + e);
-				s30 += g * a;
-				s31 += g * b;
-				s32 += g * c;
+				vf a[WP];
+#pragma GCC unroll 3
+				for (int u = 0; u < WP; u++)
+					a[u] = vf_ld(x[u] + e);
+#pragma GCC unroll 8
+				for (int r = 0; r < CB; r++) {
+					vf g = vf_reg(vf_ld(d[r] + e));
+#pragma GCC unroll 3
+					for (int u = 0; u < WP; u++)
+						s[r][u] += g * a[u];
+				}
 			}
-			vf s[4][3] = {{s00, s01, s02}, {s10, s11, s12},
-			               {s20, s21, s22}, {s30, s31, s32}};
+			/* constant indices only, or s would live in memory */
+			float h[CB][WP];
+#pragma GCC unroll 8
+			for (int r = 0; r < CB; r++)
+#pragma GCC unroll 3
+				for (int u = 0; u < WP; u++)
+					h[r][u] = vf_hsum(s[r][u]);
 			for (int r = 0; r < nco; r++)
 				for (int u = 0; u < np; u++) {
 					size_t i = (size_t)(co0 + r) * pairs + pr + u;
-					float v = vf_hsum(s[r][u]);
-					dw[i] = first ? v : dw[i] + v;
+					dw[i] = first ? h[r][u] : dw[i] + h[r][u];
 				}
 		}
 	}
