@@ -7,11 +7,19 @@
 # Compares summary.json (all but timings and provenance), pareto.csv,
 # candidates.csv, epochs.csv (all but timings) and retrain/summary.json
 # (scripts/study_compare.py).  Prints MATCH, or the first difference and
-# where each side ran (commit, CPU, OpenBLAS core).
+# where each side ran (commit, CPU, OpenBLAS core, engine kernels).
 #
-#   sh scripts/study_cell.sh STUDY_DIR RUN_NAME [WORK_DIR]
+#   sh scripts/study_cell.sh [--recorded-commit] STUDY_DIR RUN_NAME [WORK_DIR]
 #   e.g. sh scripts/study_cell.sh runs/study \
 #            'apnas_hard/cost.rows+cost.cols=16,reward.target=1.0/seed-1'
+#
+# --recorded-commit reruns with the code the cell was run with instead of
+# today's: the commit its summary.json records is checked out beside this
+# clone (git worktree, in WORK_DIR) and built there.  A commit with
+# uncommitted edits (a trailing +) or one this clone does not have is
+# refused.  Today's code may legitimately differ from the recorded one in
+# the last bits (docs/engine.md, Determinism); this tells that apart from
+# a run that cannot be reproduced at all.
 #
 # RUN_NAME is the run's directory under STUDY_DIR (the name `apnas report`
 # gives it).  APNAS names the apnas binary (default ./build/core/cli/apnas,
@@ -20,8 +28,14 @@
 # arguments or a failed rerun.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+atrec=0
+if [ "${1:-}" = --recorded-commit ]; then
+	atrec=1
+	shift
+fi
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
-	echo "usage: sh scripts/study_cell.sh STUDY_DIR RUN_NAME [WORK_DIR]" >&2
+	echo "usage: sh scripts/study_cell.sh [--recorded-commit] STUDY_DIR" \
+	     "RUN_NAME [WORK_DIR]" >&2
 	exit 2
 fi
 run="$1/$2"
@@ -32,12 +46,6 @@ for f in summary.json config.cfg; do
 		exit 2
 	fi
 done
-if [ -z "${APNAS:-}" ]; then
-	(cd "$here/.." && sh scripts/build.sh build >/dev/null)
-	APNAS="$here/../build/core/cli/apnas"
-fi
-: "${APNAS_PLUGIN_PATH:=$(cd "$(dirname "$APNAS")/../.." && pwd)/plugins}"
-export APNAS_PLUGIN_PATH
 if [ $# -eq 3 ]; then
 	work=$3
 	mkdir -p "$work"
@@ -46,8 +54,53 @@ else
 	work=$(mktemp -d "${TMPDIR:-/tmp}/study_cell.XXXXXX")
 	keep=0
 fi
-cleanup() { [ "$keep" = 1 ] || rm -rf "$work"; }
+tree=
+cleanup() {
+	[ -z "$tree" ] || git -C "$here/.." worktree remove --force "$tree" \
+		>/dev/null 2>&1 || true
+	[ "$keep" = 1 ] || rm -rf "$work"
+}
 trap cleanup EXIT
+
+if [ "$atrec" = 1 ]; then
+	commit=$(/usr/bin/python3 -c 'import json,sys; print((json.load(open(sys.argv[1])).get("provenance") or {}).get("commit", ""))' "$run/summary.json")
+	case $commit in
+	"" | unknown)
+		echo "study_cell: $run/summary.json records no commit (a run" \
+		     "older than the provenance record, or built outside git):" \
+		     "nothing to check out" >&2
+		exit 2 ;;
+	*+)
+		echo "study_cell: $run/summary.json: commit $commit was built" \
+		     "with uncommitted edits (the trailing +): that code cannot" \
+		     "be checked out again" >&2
+		exit 2 ;;
+	esac
+	if ! git -C "$here/.." rev-parse -q --verify "$commit^{commit}" \
+		>/dev/null 2>&1; then
+		echo "study_cell: $run/summary.json: commit $commit is not in" \
+		     "this clone ($here/..); fetch it first" >&2
+		exit 2
+	fi
+	tree=$work/src
+	echo "study_cell: building commit $commit in $tree" >&2
+	if ! git -C "$here/.." worktree add -q --detach "$tree" "$commit" \
+		>"$work/build.log" 2>&1 ||
+	   ! (cd "$tree" && sh scripts/build.sh build) >>"$work/build.log" 2>&1
+	then
+		echo "study_cell: building commit $commit failed; see" \
+		     "$work/build.log" >&2
+		keep=1
+		exit 2
+	fi
+	APNAS=$tree/build/core/cli/apnas
+	APNAS_PLUGIN_PATH=$tree/build/plugins
+elif [ -z "${APNAS:-}" ]; then
+	(cd "$here/.." && sh scripts/build.sh build >/dev/null)
+	APNAS="$here/../build/core/cli/apnas"
+fi
+: "${APNAS_PLUGIN_PATH:=$(cd "$(dirname "$APNAS")/../.." && pwd)/plugins}"
+export APNAS_PLUGIN_PATH
 
 # A number of summary.json, as the run recorded it.
 field() { # file key

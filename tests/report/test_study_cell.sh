@@ -114,6 +114,23 @@ d['provenance']['commit']='0000000'; json.dump(d,open(p,'w'))"
 grep -q "warning: runs ran on different commits" "$tmp/err.txt" ||
 	fail "no warning: $(cat "$tmp/err.txt")"
 
+# ---- --recorded-commit refuses what cannot be checked out again (the
+# full rebuild of a commit takes minutes: docs/reports.md shows it run)
+recorded() { # commit, expected words
+	"$py" -c "import json; p='$tmp/t/$cell/summary.json'; d=json.load(open(p)); \
+d['provenance']['commit']='$1'; json.dump(d,open(p,'w'))"
+	rc=0
+	sh "$src/scripts/study_cell.sh" --recorded-commit "$tmp/t" "$cell" \
+		>/dev/null 2>"$tmp/cell.err" || rc=$?
+	[ "$rc" = 2 ] && grep -q "$2" "$tmp/cell.err" ||
+		fail "--recorded-commit $1: exit $rc: $(cat "$tmp/cell.err")"
+}
+recorded 'abc1234+' 'commit abc1234+ was built with uncommitted edits'
+recorded unknown 'records no commit'
+[ "$ingit" = 0 ] || recorded 0000000 'commit 0000000 is not in this clone'
+[ -z "$(git -C "$src" worktree list 2>/dev/null | grep study_cell)" ] ||
+	fail "a refused --recorded-commit left a worktree behind"
+
 # ---- bad input: a run that is not there
 rc=0
 APNAS=$apnas sh "$src/scripts/study_cell.sh" "$tmp/grid" nothing/seed-1 \
