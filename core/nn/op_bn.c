@@ -3,8 +3,10 @@
  * thread in double, then over threads in thread order, then (a sharded
  * graph, shard.c) over the ranks in rank order: one fixed reduction tree,
  * so the result is the same every run for a given thread and rank
- * count.  The fused form stores only relu(bn(x)); its backward recovers
- * the ReLU mask from that output and x-hat from the kept input. */
+ * count.  The fused form stores only relu(bn(x)); its backward recomputes
+ * bn(x) from the kept input, with the forward's own factors and
+ * expressions, for the ReLU mask: the same mask bit for bit, one tensor
+ * fewer to read in these memory-bound passes. */
 #include "nn/ops.h"
 #include "nn/vec.h"
 
@@ -14,11 +16,12 @@ struct bn_ctx {
 	apnas_graph *g;
 	const nn_node *nd;
 	int n, c, hw, relu;
-	const float *x, *y, *dy;
+	const float *x, *dy;
 	float *out, *dx;
 	const float *mean, *invstd;  /* aux: [c] each */
 	const float *sa, *sb;        /* phase 2: per-channel factors */
 	const float *sc;
+	const float *fa, *fb;        /* backward: the forward's sa, sb */
 	const float *pst;            /* plane sums from the conv before, or
 	                                NULL (nn_node.bnstat) */
 	int acc_x;
@@ -27,9 +30,10 @@ struct bn_ctx {
 size_t nn_bn_ws(const apnas_graph *g, const nn_node *nd)
 {
 	(void)g;
-	/* [2c] double partial sums, then [3c] float per-channel factors */
+	/* [2c] double partial sums, then [5c] float per-channel factors
+	 * (forward: sa, sb; backward: sa, sb, sc, then the forward's) */
 	return 2 * (size_t)nd->out->d.c * sizeof(double) +
-	       3 * (size_t)nd->out->d.c * sizeof(float);
+	       5 * (size_t)nd->out->d.c * sizeof(float);
 }
 
 /* Thread 0's factor area, after its partial sums. */
@@ -87,6 +91,34 @@ static void stats_task(void *vc, int tid, int nt)
 	}
 }
 
+/* bn(x) = x sa + sb, in one place: the backward's ReLU mask must be the
+ * forward's bit for bit. */
+static inline v8f bn_pre8(v8f x, v8f va, v8f vb)
+{
+	return x * va + vb;
+}
+
+static inline float bn_pre1(float x, float ka, float kb)
+{
+	return x * ka + kb;
+}
+
+/* The forward's per-channel factors from gamma, beta and the statistics
+ * in aux; noinline so that the forward and the backward run the very
+ * same code. */
+__attribute__((noinline)) static void fwd_factors(const apnas_bn *bn,
+                                                  const float *mean,
+                                                  const float *invstd, int c,
+                                                  float *sa, float *sb)
+{
+	for (int ch = 0; ch < c; ch++) {
+		float ga = bn->gamma ? bn->gamma->value[ch] : 1.0f;
+		float be = bn->beta ? bn->beta->value[ch] : 0.0f;
+		sa[ch] = ga * invstd[ch];
+		sb[ch] = be - mean[ch] * sa[ch];
+	}
+}
+
 /* out = x * sa[c] + sb[c], then max(0, .) when fused. */
 static void apply_task(void *vc, int tid, int nt)
 {
@@ -103,11 +135,11 @@ static void apply_task(void *vc, int tid, int nt)
 			int e = 0;
 			if (c->relu) {
 				for (; e + 8 <= c->hw; e += 8) {
-					v8f v = v8_ld(x + e) * va + vb;
+					v8f v = bn_pre8(v8_ld(x + e), va, vb);
 					v8_st(y + e, v8_relu(v));
 				}
 				for (; e < c->hw; e++) {
-					float v = x[e] * ka + kb;
+					float v = bn_pre1(x[e], ka, kb);
 					y[e] = v > 0.0f ? v : 0.0f;
 				}
 			} else {
@@ -182,12 +214,7 @@ int nn_bn_fwd(apnas_graph *g, nn_node *nd, apnas_mode mode)
 		}
 	}
 	float *sa = factors(g, c.c), *sb = sa + c.c;
-	for (int ch = 0; ch < c.c; ch++) {
-		float ga = bn->gamma ? bn->gamma->value[ch] : 1.0f;
-		float be = bn->beta ? bn->beta->value[ch] : 0.0f;
-		sa[ch] = ga * invstd[ch];
-		sb[ch] = be - mean[ch] * sa[ch];
-	}
+	fwd_factors(bn, mean, invstd, c.c, sa, sb);
 	c.sa = sa;
 	c.sb = sb;
 	nn_par(g, apply_task, &c, (double)c.n * c.c * c.hw);
@@ -205,22 +232,25 @@ static void bwd_sums_task(void *vc, int tid, int nt)
 	for (int ch = 0; ch < c->c; ch++) {
 		double s = 0, sx = 0;
 		const float mu = c->mean[ch];
+		const float fa = c->fa[ch], fb = c->fb[ch];
 		const v8f vm = v8_set1(mu), z = v8_set1(0);
+		const v8f vfa = v8_set1(fa), vfb = v8_set1(fb);
 		for (int n = a; n < b; n++) {
 			size_t off = ((size_t)n * c->c + ch) * c->hw;
-			const float *x = c->x + off, *dy = c->dy + off, *y = c->y + off;
+			const float *x = c->x + off, *dy = c->dy + off;
 			v8f a0 = z, a1 = z;
 			int e = 0;
 			for (; e + 8 <= c->hw; e += 8) {
-				v8f d = v8_ld(dy + e);
+				v8f d = v8_ld(dy + e), xv = v8_ld(x + e);
 				if (c->relu)
-					d = v8_where_pos(v8_ld(y + e), d);
+					d = v8_where_pos(bn_pre8(xv, vfa, vfb), d);
 				a0 += d;
-				a1 += d * (v8_ld(x + e) - vm);
+				a1 += d * (xv - vm);
 			}
 			float t0 = v8_hsum(a0), t1 = v8_hsum(a1);
 			for (; e < c->hw; e++) {
-				float d = c->relu && !(y[e] > 0.0f) ? 0.0f : dy[e];
+				float d = c->relu && !(bn_pre1(x[e], fa, fb) > 0.0f)
+				          ? 0.0f : dy[e];
 				t0 += d;
 				t1 += d * (x[e] - mu);
 			}
@@ -241,24 +271,26 @@ static void bwd_dx_task(void *vc, int tid, int nt)
 	for (int n = a; n < b; n++)
 		for (int ch = 0; ch < c->c; ch++) {
 			size_t off = ((size_t)n * c->c + ch) * c->hw;
-			const float *x = c->x + off, *dy = c->dy + off, *y = c->y + off;
+			const float *x = c->x + off, *dy = c->dy + off;
 			float *dx = c->dx + off;
 			const float ka = c->sa[ch], kb = c->sb[ch], kc = c->sc[ch];
 			const float mu = c->mean[ch];
+			const float fa = c->fa[ch], fb = c->fb[ch];
 			v8f va = v8_set1(ka), vb = v8_set1(kb), vc8 = v8_set1(kc),
-			    vm = v8_set1(mu);
+			    vm = v8_set1(mu), vfa = v8_set1(fa), vfb = v8_set1(fb);
 			int e = 0;
 			for (; e + 8 <= c->hw; e += 8) {
-				v8f d = v8_ld(dy + e);
+				v8f d = v8_ld(dy + e), xv = v8_ld(x + e);
 				if (c->relu)
-					d = v8_where_pos(v8_ld(y + e), d);
-				v8f r = va * d + vb * (v8_ld(x + e) - vm) + vc8;
+					d = v8_where_pos(bn_pre8(xv, vfa, vfb), d);
+				v8f r = va * d + vb * (xv - vm) + vc8;
 				if (c->acc_x)
 					r += v8_ld(dx + e);
 				v8_st(dx + e, r);
 			}
 			for (; e < c->hw; e++) {
-				float d = c->relu && !(y[e] > 0.0f) ? 0.0f : dy[e];
+				float d = c->relu && !(bn_pre1(x[e], fa, fb) > 0.0f)
+				          ? 0.0f : dy[e];
 				float r = ka * d + kb * (x[e] - mu) + kc;
 				dx[e] = c->acc_x ? dx[e] + r : r;
 			}
@@ -277,10 +309,13 @@ void nn_bn_bwd(apnas_graph *g, nn_node *nd, const unsigned char *acc)
 	c.hw = x->d.h * x->d.w;
 	c.relu = nd->op == NN_BN_RELU;
 	c.x = x->data;
-	c.y = nd->out->data;
 	c.dy = nd->out->grad;
 	c.mean = nd->aux;
 	c.invstd = c.mean + c.c;
+	float *fa = factors(g, c.c) + 3 * (size_t)c.c, *fb = fa + c.c;
+	fwd_factors(bn, c.mean, c.invstd, c.c, fa, fb);
+	c.fa = fa;
+	c.fb = fb;
 	nn_par(g, bwd_sums_task, &c, (double)c.n * c.c * c.hw);
 	double m = (double)c.n * c.hw;
 	double *tot = nn_ws(g, 0);
