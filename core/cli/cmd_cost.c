@@ -4,7 +4,10 @@
  * network comes from a SCALE-Sim topology (--topology); a second source
  * (--arch, an architecture of a search space) plugs in beside
  * net_from_topology(), since everything after it takes an apnas_net.
- * With no config, the `systolic` plugin and its defaults are used. */
+ * With no config, the `systolic` plugin and its defaults are used.
+ * --sweep hands the network to cost_sweep.c instead, which costs it on
+ * every hardware setting of a co-search's budget. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +15,10 @@
 #include "arch_load.h"
 #include "cli.h"
 #include "config.h"
+#include "cost_sweep.h"
 #include "hw/scalesim_cfg.h"
 #include "hw/topology.h"
 #include "metrics/metrics.h"
-
-typedef enum cost_format {
-	COST_TABLE = 0,
-	COST_CSV,
-	COST_JSON
-} cost_format;
 
 typedef struct cost_args {
 	const char *config;        /* positional CONFIG, or NULL */
@@ -30,6 +28,9 @@ typedef struct cost_args {
 	const char *scalesim_cfg;  /* --scalesim-config */
 	cost_format fmt;
 	cli_sets sets;             /* --set, in command-line order */
+	int sweep;                 /* --sweep */
+	const char *sort;          /* --sort METRIC (with --sweep) */
+	size_t top;                /* --top N (with --sweep); 0: all */
 } cost_args;
 
 static void help(void)
@@ -39,6 +40,7 @@ static void help(void)
 	       "[--scalesim-config FILE.cfg]\n"
 	       "                  [--format table|csv|json] "
 	       "[--export-topology OUT.csv]\n"
+	       "                  [--sweep [--sort METRIC] [--top N]]\n"
 	       "\n"
 	       "Costs a network on the config's cost model (default: the\n"
 	       "`systolic` plugin with its defaults, a 32x32 os array) and\n"
@@ -68,6 +70,18 @@ static void help(void)
 	       "--format F             table (default), csv or json\n"
 	       "--export-topology OUT  writes the network as a SCALE-Sim\n"
 	       "                       topology that gives the same total\n"
+	       "--sweep                costs the network on every hardware\n"
+	       "                       setting of the cost model's co-search\n"
+	       "                       budget (cost.search_pe_budget, ...;\n"
+	       "                       docs/cosearch.md) and prints one row\n"
+	       "                       of totals per setting, best first; an\n"
+	       "                       --arch file's hardware section is\n"
+	       "                       ignored\n"
+	       "--sort METRIC          the metric --sweep ranks by (default\n"
+	       "                       edp, else cycles), in its declared\n"
+	       "                       direction; ties keep the order of\n"
+	       "                       enumeration (first decision slowest)\n"
+	       "--top N                prints the best N settings only\n"
 	       "\n"
 	       "Cycles follow SCALE-Sim v2 (docs/cost-models.md): the index of\n"
 	       "a layer's last busy cycle, layers summed.\n"
@@ -76,7 +90,9 @@ static void help(void)
 	       "  apnas cost --topology resnet50.csv --set cost.rows=16 "
 	       "--set cost.cols=16 --set cost.dataflow=ws\n"
 	       "  apnas cost --topology net.csv --scalesim-config google.cfg "
-	       "--format json\n");
+	       "--format json\n"
+	       "  apnas cost configs/study/cosearch.cfg --arch all-conv3x3 "
+	       "--sweep --top 5\n");
 }
 
 static int parse_args(int argc, char **argv, cost_args *a)
@@ -110,9 +126,32 @@ static int parse_args(int argc, char **argv, cost_args *a)
 			}
 			continue;
 		}
+		if (!strcmp(argv[i], "--sweep")) {
+			a->sweep = 1;
+			continue;
+		}
+		if ((r = cli_take_value(argc, argv, &i, "top", &v)) != 0) {
+			char *end;
+			long long n = 0;
+			if (r > 0) {
+				errno = 0;
+				n = strtoll(v, &end, 10);
+				if (errno || end == v || *end || n < 1)
+					n = 0;
+			}
+			if (r < 0 || !n) {
+				if (r > 0)
+					cli_errorf("cost: --top %s: expected a whole "
+					           "number of rows, 1 or more", v);
+				return CLI_EXIT_USAGE;
+			}
+			a->top = (size_t)n;
+			continue;
+		}
 		if ((r = cli_take_value(argc, argv, &i, "topology",
 		                        &a->topology)) ||
 		    (r = cli_take_value(argc, argv, &i, "arch", &a->arch)) ||
+		    (r = cli_take_value(argc, argv, &i, "sort", &a->sort)) ||
 		    (r = cli_take_value(argc, argv, &i, "export-topology",
 		                        &a->export_path)) ||
 		    (r = cli_take_value(argc, argv, &i, "scalesim-config",
@@ -128,6 +167,11 @@ static int parse_args(int argc, char **argv, cost_args *a)
 	if (!a->topology == !a->arch) {
 		cli_errorf("cost: expected --topology FILE.csv or --arch FILE "
 		           "(one of them; see apnas cost --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (!a->sweep && (a->sort || a->top)) {
+		cli_errorf("cost: --%s ranks the rows of --sweep; add --sweep",
+		           a->sort ? "sort" : "top");
 		return CLI_EXIT_USAGE;
 	}
 	return 0;
@@ -223,7 +267,8 @@ static int net_from_topology(const char *path, apnas_net *net)
 }
 
 /* The architecture's child network, and in *cfg the config with the
- * file's space settings applied (the cost model is read from it). */
+ * file's space settings applied (the cost model is read from it).  A
+ * sweep leaves the file's hardware section out: it costs every hardware. */
 static int net_from_arch(const cost_args *a, const char **sets, size_t n,
                          apnas_net *net, apnas_config **cfg)
 {
@@ -231,7 +276,13 @@ static int net_from_arch(const cost_args *a, const char **sets, size_t n,
 	apnas_data_info info;
 	apnas_error err;
 	apnas_error_clear(&err);
-	int rc = cli_arch_config_hw(&ca, a->config, a->arch, NULL, 0, sets, n);
+	int rc = a->sweep
+	         ? cli_arch_config(&ca, a->config, a->arch, NULL, 0, sets, n)
+	         : cli_arch_config_hw(&ca, a->config, a->arch, NULL, 0, sets,
+	                              n);
+	if (!rc && a->sweep && ca.file.n_hw)
+		cli_errorf("note: --sweep ignores the hardware section of %s: "
+		           "it costs every hardware of the budget", a->arch);
 	if (!rc)
 		rc = cli_data_geometry(ca.cfg, &info);
 	if (!rc)
@@ -253,7 +304,7 @@ static int net_from_arch(const cost_args *a, const char **sets, size_t n,
 
 /* ---- printing --------------------------------------------------------- */
 
-static void csv_field(FILE *f, const char *s)
+void cost_csv_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\n\r")) {
 		fputs(s, f);
@@ -325,14 +376,13 @@ static void text_options(FILE *f, const apnas_opts *o)
 	}
 }
 
-/* The columns: every metric but accuracy, which a cost has not. */
-static int column(const apnas_metricset *ms, size_t j)
+/* Every metric has per-layer or total values to show. */
+int cost_column(size_t j)
 {
-	(void)ms; /* every metric has per-layer or total values to show */
 	return j != APNAS_MX_ACCURACY;
 }
 
-static void table_cell(FILE *f, int w, double v)
+void cost_table_cell(FILE *f, int w, double v)
 {
 	char num[64] = "-";
 	if (!isnan(v))
@@ -357,7 +407,7 @@ static void print_table(FILE *f, const char *model, const apnas_opts *o,
 	fprintf(f, "; %s, %zu layers\n", source, net->n);
 	fprintf(f, "%-*s  %-10s", w, "layer", "type");
 	for (size_t j = 0; j < ms->n; j++) {
-		if (!column(ms, j))
+		if (!cost_column(j))
 			continue;
 		cw[j] = (int)strlen(ms->decl[j].name);
 		if (cw[j] < 12)
@@ -369,18 +419,18 @@ static void print_table(FILE *f, const char *model, const apnas_opts *o,
 		fprintf(f, "%-*s  %-10s", w, net->layers[i].name,
 		        apnas_layer_type_name(net->layers[i].type));
 		for (size_t j = 0; j < ms->n; j++)
-			if (column(ms, j))
-				table_cell(f, cw[j], per[i * ms->n + j]);
+			if (cost_column(j))
+				cost_table_cell(f, cw[j], per[i * ms->n + j]);
 		fputc('\n', f);
 	}
 	fprintf(f, "%-*s  %-10s", w, "total", "");
 	for (size_t j = 0; j < ms->n; j++)
-		if (column(ms, j))
-			table_cell(f, cw[j], total[j]);
+		if (cost_column(j))
+			cost_table_cell(f, cw[j], total[j]);
 	fputc('\n', f);
 	fputs("# units:", f);
 	for (size_t j = 0; j < ms->n; j++)
-		if (column(ms, j) && ms->decl[j].unit[0])
+		if (cost_column(j) && ms->decl[j].unit[0])
 			fprintf(f, " %s [%s]", ms->decl[j].name, ms->decl[j].unit);
 	fputc('\n', f);
 }
@@ -391,20 +441,20 @@ static void print_csv(FILE *f, const apnas_net *net,
 {
 	fputs("layer,type", f);
 	for (size_t j = 0; j < ms->n; j++)
-		if (column(ms, j))
+		if (cost_column(j))
 			fprintf(f, ",%s", ms->decl[j].name);
 	fputc('\n', f);
 	for (size_t i = 0; i <= net->n; i++) {
 		const double *v = i < net->n ? per + i * ms->n : total;
 		if (i < net->n) {
-			csv_field(f, net->layers[i].name);
+			cost_csv_field(f, net->layers[i].name);
 			fprintf(f, ",%s",
 			        apnas_layer_type_name(net->layers[i].type));
 		} else {
 			fputs("total,", f);
 		}
 		for (size_t j = 0; j < ms->n; j++) {
-			if (!column(ms, j))
+			if (!cost_column(j))
 				continue;
 			fputc(',', f);
 			if (!isnan(v[j]))
@@ -418,7 +468,7 @@ static void json_values(FILE *f, const apnas_metricset *ms, const double *v)
 {
 	int first = 1;
 	for (size_t j = 0; j < ms->n; j++) {
-		if (!column(ms, j) || isnan(v[j]))
+		if (!cost_column(j) || isnan(v[j]))
 			continue;
 		fprintf(f, "%s", first ? "" : ", ");
 		cli_json_string(f, ms->decl[j].name);
@@ -539,8 +589,14 @@ int cmd_cost(int argc, char **argv)
 	} else if ((rc = net_from_topology(a.topology, &net))) {
 		goto out;
 	}
-	if ((rc = cost_report(cfg, &net,
-	                      a.arch ? a.arch : a.topology, a.fmt)))
+	if (a.sweep) {
+		cost_sweep_opts so = { a.sort, a.top, a.fmt };
+		rc = cost_sweep(cfg, &net, a.arch ? a.arch : a.topology, &so);
+	} else {
+		rc = cost_report(cfg, &net, a.arch ? a.arch : a.topology,
+		                 a.fmt);
+	}
+	if (rc)
 		goto out;
 	if (a.export_path) {
 		if ((rc = apnas_topology_save(a.export_path, &net, &err))) {
