@@ -7,8 +7,8 @@ energy-delay product on the hardware it was found for (the retraining
 costs the trained network on that hardware: the fixed array of a fixed
 arm, the hardware section of a co-searched one).  The ENAS arm is
 hardware-blind: each of its networks is costed on every hardware of the
-budget (5 shapes x 3 dataflows x 21 SRAM splits, `apnas cost`) and the
-lowest EDP is kept ("sizing only").  Then mean and sample standard
+budget (5 shapes x 3 dataflows x 21 SRAM splits, one `apnas cost
+--sweep`) and the lowest EDP is kept ("sizing only").  Then mean and sample standard
 deviation over seeds per arm and per fixed array, the best fixed array
 (lowest mean EDP) picked afterwards, and co-search's EDP ratio and
 accuracy difference against it.  Standard library only; prints markdown.
@@ -22,9 +22,6 @@ import subprocess
 import sys
 
 CFG = "configs/study/cosearch.cfg"
-SHAPES = [(4, 64), (8, 32), (16, 16), (32, 8), (64, 4)]
-DATAFLOWS = ["os", "ws", "is"]
-SRAM_KB = 192
 
 
 def load(path):
@@ -53,35 +50,15 @@ def runs_of(out):
     return found
 
 
-def cost(apnas, arch, sets):
-    cmd = [apnas, "cost", CFG, "--arch", arch, "--format", "json",
-           "--set", "cost.search_pe_budget=0",
-           "--set", "cost.search_sram_kb_budget=0"]
-    for s in sets:
-        cmd += ["--set", s]
-    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(r.stdout)["total"]
-
-
 def sized(apnas, arch):
-    """The hardware of the budget with the lowest EDP for arch."""
-    u = SRAM_KB // 8
-    best = None
-    for rows, cols in SHAPES:
-        for df in DATAFLOWS:
-            for a in range(1, 7):
-                for b in range(1, 8 - a):
-                    c = 8 - a - b
-                    sets = ["cost.rows=%d" % rows, "cost.cols=%d" % cols,
-                            "cost.dataflow=%s" % df,
-                            "cost.ifmap_sram_kb=%d" % (a * u),
-                            "cost.filter_sram_kb=%d" % (b * u),
-                            "cost.ofmap_sram_kb=%d" % (c * u)]
-                    t = cost(apnas, arch, sets)
-                    if best is None or t["edp"] < best[0]["edp"]:
-                        best = (t, "%dx%d %s %d/%d/%d" % (
-                            rows, cols, df, a * u, b * u, c * u))
-    return best
+    """The hardware of the config's budget with the lowest EDP for arch:
+    every setting costed by one `apnas cost --sweep`, best first (ties
+    keep the first setting in the order shape, dataflow, split)."""
+    cmd = [apnas, "cost", CFG, "--arch", arch, "--sweep", "--sort", "edp",
+           "--top", "1", "--format", "json"]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    best = json.loads(r.stdout)["rows"][0]
+    return best["total"], best["hardware"]
 
 
 def row(arm, setting, seed_dir, apnas):
