@@ -382,6 +382,28 @@ int cost_column(size_t j)
 	return j != APNAS_MX_ACCURACY;
 }
 
+void cost_table_head(FILE *f, const apnas_metricset *ms, int *cw)
+{
+	for (size_t j = 0; j < ms->n; j++) {
+		if (!cost_column(j))
+			continue;
+		cw[j] = (int)strlen(ms->decl[j].name);
+		if (cw[j] < 12)
+			cw[j] = 12;
+		fprintf(f, "  %*s", cw[j], ms->decl[j].name);
+	}
+	fputc('\n', f);
+}
+
+void cost_table_units(FILE *f, const apnas_metricset *ms)
+{
+	fputs("# units:", f);
+	for (size_t j = 0; j < ms->n; j++)
+		if (cost_column(j) && ms->decl[j].unit[0])
+			fprintf(f, " %s [%s]", ms->decl[j].name, ms->decl[j].unit);
+	fputc('\n', f);
+}
+
 void cost_table_cell(FILE *f, int w, double v)
 {
 	char num[64] = "-";
@@ -406,15 +428,7 @@ static void print_table(FILE *f, const char *model, const apnas_opts *o,
 	text_options(f, o);
 	fprintf(f, "; %s, %zu layers\n", source, net->n);
 	fprintf(f, "%-*s  %-10s", w, "layer", "type");
-	for (size_t j = 0; j < ms->n; j++) {
-		if (!cost_column(j))
-			continue;
-		cw[j] = (int)strlen(ms->decl[j].name);
-		if (cw[j] < 12)
-			cw[j] = 12;
-		fprintf(f, "  %*s", cw[j], ms->decl[j].name);
-	}
-	fputc('\n', f);
+	cost_table_head(f, ms, cw);
 	for (size_t i = 0; i < net->n; i++) {
 		fprintf(f, "%-*s  %-10s", w, net->layers[i].name,
 		        apnas_layer_type_name(net->layers[i].type));
@@ -428,11 +442,7 @@ static void print_table(FILE *f, const char *model, const apnas_opts *o,
 		if (cost_column(j))
 			cost_table_cell(f, cw[j], total[j]);
 	fputc('\n', f);
-	fputs("# units:", f);
-	for (size_t j = 0; j < ms->n; j++)
-		if (cost_column(j) && ms->decl[j].unit[0])
-			fprintf(f, " %s [%s]", ms->decl[j].name, ms->decl[j].unit);
-	fputc('\n', f);
+	cost_table_units(f, ms);
 }
 
 static void print_csv(FILE *f, const apnas_net *net,
@@ -453,18 +463,23 @@ static void print_csv(FILE *f, const apnas_net *net,
 		} else {
 			fputs("total,", f);
 		}
-		for (size_t j = 0; j < ms->n; j++) {
-			if (!cost_column(j))
-				continue;
-			fputc(',', f);
-			if (!isnan(v[j]))
-				fprintf(f, "%.17g", v[j]);
-		}
-		fputc('\n', f);
+		cost_csv_values(f, ms, v);
 	}
 }
 
-static void json_values(FILE *f, const apnas_metricset *ms, const double *v)
+void cost_csv_values(FILE *f, const apnas_metricset *ms, const double *v)
+{
+	for (size_t j = 0; j < ms->n; j++) {
+		if (!cost_column(j))
+			continue;
+		fputc(',', f);
+		if (!isnan(v[j]))
+			fprintf(f, "%.17g", v[j]);
+	}
+	fputc('\n', f);
+}
+
+void cost_json_values(FILE *f, const apnas_metricset *ms, const double *v)
 {
 	int first = 1;
 	for (size_t j = 0; j < ms->n; j++) {
@@ -499,11 +514,11 @@ static void print_json(FILE *f, const char *model, const apnas_opts *o,
 		fputs(", \"type\": ", f);
 		cli_json_string(f, apnas_layer_type_name(net->layers[i].type));
 		fputs(", ", f);
-		json_values(f, ms, per + i * ms->n);
+		cost_json_values(f, ms, per + i * ms->n);
 		fputc('}', f);
 	}
 	fputs("],\n \"total\": {", f);
-	json_values(f, ms, total);
+	cost_json_values(f, ms, total);
 	fputs("}}\n", f);
 }
 

@@ -5,7 +5,6 @@
  * output is the same on every run. */
 #include "cost_sweep.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +176,15 @@ static int run(sweep *s, const apnas_net *net, const char *source,
 
 /* ---- printing ---------------------------------------------------- */
 
+/* The values and label of the r-th row shown. */
+static const double *row_at(const sweep *s, size_t r, char *label,
+                            size_t cap)
+{
+	size_t i = s->rows[r].idx;
+	apnas_hwset_label(&s->hw, s->tok + i * s->hw.n_tok, label, cap);
+	return s->val + i * s->ms.n;
+}
+
 static const char *goal_word(apnas_metric_goal g)
 {
 	return g == APNAS_GOAL_MAX ? "higher" : "lower";
@@ -189,8 +197,7 @@ static void print_table(FILE *f, const sweep *s, const apnas_net *net,
 	char label[256];
 	int lw = 8;
 	for (size_t r = 0; r < shown; r++) {
-		apnas_hwset_label(&s->hw, s->tok + s->rows[r].idx * s->hw.n_tok,
-		                  label, sizeof label);
+		row_at(s, r, label, sizeof label);
 		if ((int)strlen(label) > lw)
 			lw = (int)strlen(label);
 	}
@@ -204,32 +211,17 @@ static void print_table(FILE *f, const sweep *s, const apnas_net *net,
 	        goal_word(ms->decl[s->sort].goal));
 	int cw[APNAS_MX_COST + APNAS_METRICS_MAX];
 	fprintf(f, "%4s  %-*s", "rank", lw, "hardware");
-	for (size_t j = 0; j < ms->n; j++) {
-		if (!cost_column(j))
-			continue;
-		cw[j] = (int)strlen(ms->decl[j].name);
-		if (cw[j] < 12)
-			cw[j] = 12;
-		fprintf(f, "  %*s", cw[j], ms->decl[j].name);
-	}
-	fputc('\n', f);
+	cost_table_head(f, ms, cw);
 	for (size_t r = 0; r < shown; r++) {
-		size_t i = s->rows[r].idx;
-		apnas_hwset_label(&s->hw, s->tok + i * s->hw.n_tok, label,
-		                  sizeof label);
+		const double *v = row_at(s, r, label, sizeof label);
 		fprintf(f, "%4zu  %-*s", r + 1, lw, label);
 		for (size_t j = 0; j < ms->n; j++)
 			if (cost_column(j))
-				cost_table_cell(f, cw[j], s->val[i * ms->n + j]);
+				cost_table_cell(f, cw[j], v[j]);
 		fputc('\n', f);
 	}
-	fputs("# units:", f);
-	for (size_t j = 0; j < ms->n; j++)
-		if (cost_column(j) && ms->decl[j].unit[0])
-			fprintf(f, " %s [%s]", ms->decl[j].name, ms->decl[j].unit);
-	fputc('\n', f);
-	apnas_hwset_label(&s->hw, s->tok + s->rows[0].idx * s->hw.n_tok, label,
-	                  sizeof label);
+	cost_table_units(f, ms);
+	row_at(s, 0, label, sizeof label);
 	fprintf(f, "# %zu hardware settings; best %s: %s\n", s->n,
 	        ms->decl[s->sort].name, label);
 }
@@ -244,20 +236,10 @@ static void print_csv(FILE *f, const sweep *s, size_t shown)
 	fputc('\n', f);
 	char label[256];
 	for (size_t r = 0; r < shown; r++) {
-		size_t i = s->rows[r].idx;
-		apnas_hwset_label(&s->hw, s->tok + i * s->hw.n_tok, label,
-		                  sizeof label);
+		const double *v = row_at(s, r, label, sizeof label);
 		fprintf(f, "%zu,", r + 1);
 		cost_csv_field(f, label);
-		for (size_t j = 0; j < ms->n; j++) {
-			double v = s->val[i * ms->n + j];
-			if (!cost_column(j))
-				continue;
-			fputc(',', f);
-			if (!isnan(v))
-				fprintf(f, "%.17g", v);
-		}
-		fputc('\n', f);
+		cost_csv_values(f, ms, v);
 	}
 }
 
@@ -282,23 +264,12 @@ static void print_json(FILE *f, const sweep *s, const char *source,
 	fputs(",\n \"rows\": [", f);
 	char label[256];
 	for (size_t r = 0; r < shown; r++) {
-		size_t i = s->rows[r].idx;
-		apnas_hwset_label(&s->hw, s->tok + i * s->hw.n_tok, label,
-		                  sizeof label);
+		const double *v = row_at(s, r, label, sizeof label);
 		fprintf(f, "%s\n  {\"rank\": %zu, \"hardware\": ", r ? "," : "",
 		        r + 1);
 		cli_json_string(f, label);
 		fputs(", \"total\": {", f);
-		int first = 1;
-		for (size_t j = 0; j < ms->n; j++) {
-			double v = s->val[i * ms->n + j];
-			if (!cost_column(j) || isnan(v))
-				continue;
-			fputs(first ? "" : ", ", f);
-			cli_json_string(f, ms->decl[j].name);
-			fprintf(f, ": %.17g", v);
-			first = 0;
-		}
+		cost_json_values(f, ms, v);
 		fputs("}}", f);
 	}
 	fputs("]}\n", f);

@@ -11,6 +11,7 @@
 #include <apnas/plugin.h>
 
 #include "config.h"
+#include "metrics/metrics.h"
 
 /* The most hardware settings one sweep costs: the co-search's set keeps
  * one cost instance per setting for its life, so the number is refused
@@ -42,9 +43,17 @@ int cost_sweep(apnas_config *cfg, const apnas_net *net, const char *source,
 /* Whether metric j is a column: every metric but accuracy, which a cost
  * has not. */
 int cost_column(size_t j);
+/* The metric columns' names, widths into cw (indexed like ms), and the
+ * newline; then the "# units:" line that ends a table. */
+void cost_table_head(FILE *f, const apnas_metricset *ms, int *cw);
+void cost_table_units(FILE *f, const apnas_metricset *ms);
 /* One right-aligned table cell of width w ("-" for NaN). */
 void cost_table_cell(FILE *f, int w, double v);
 /* A CSV field, quoted when it holds a comma, quote or newline. */
 void cost_csv_field(FILE *f, const char *s);
+/* ",value" of every column (empty for NaN), then the newline. */
+void cost_csv_values(FILE *f, const apnas_metricset *ms, const double *v);
+/* "name": value, ... of the columns with a value (no braces). */
+void cost_json_values(FILE *f, const apnas_metricset *ms, const double *v);
 
 #endif

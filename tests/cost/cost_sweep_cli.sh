@@ -20,25 +20,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # the study's budget: 256 PEs, os|ws|is, 192 kB in eighths
 CFG=$SRC/configs/study/cosearch.cfg
-cat > "$T/net.arch" <<'ARCH'
-apnas-arch 1
-space enas_macro
-option layers = 4
-option channels = 16
----
-layer 0: conv3x3
-layer 1: sep5x5 skip 0
-layer 2: maxpool3x3 skip 1
-layer 3: conv5x5 skip 0 1
---- hardware
-cost systolic
-option rows = 8
-option cols = 32
-option dataflow = "ws"
-option ifmap_sram_kb = 48
-option filter_sram_kb = 48
-option ofmap_sram_kb = 96
-ARCH
+# four layers, with a hardware section --sweep must ignore
+cp "$SRC/tests/cost/data/sweep_net.arch" "$T/net.arch"
 
 "$APNAS" cost "$CFG" --arch "$T/net.arch" --sweep --format csv \
 	> "$T/sweep.csv" 2> "$T/sweep.err" ||
