@@ -381,6 +381,47 @@ static int is_k2s2(const geom *q)
 	return q->k == 2 && q->s == 2 && q->p == 0;
 }
 
+/* Even and odd floats of 16 consecutive ones: a window row's left and
+ * right elements for 8 outputs. */
+static inline void deal(const float *p, v8f *ev, v8f *od)
+{
+	v8f lo = v8_ld(p), hi = v8_ld(p + 8);
+	*ev = __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14);
+	*od = __builtin_shufflevector(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
+static inline v8f pick(v8i m, v8f a, v8f b)
+{
+	return (v8f)((m & (v8i)a) | (~m & (v8i)b));
+}
+
+/* Eight outputs at once, the scalar loop's compares in its order (strict
+ * >, so a tie keeps the earlier element and a NaN never wins), hence its
+ * values and indices bit for bit.  The 2x2 reduction pool was a scalar
+ * loop and a tenth of an inference step. */
+static void max8_k2s2(const float *r0, const float *r1, float *yr,
+                      unsigned char *ir)
+{
+	v8f a, b, c, d;
+	deal(r0, &a, &b);
+	deal(r1, &c, &d);
+	v8f m = a;
+	v8i t = {0, 0, 0, 0, 0, 0, 0, 0}, one = t + 1;
+	v8i gt = b > m;
+	m = pick(gt, b, m);
+	t = (gt & one) | (~gt & t);
+	gt = c > m;
+	m = pick(gt, c, m);
+	t = (gt & (one + 1)) | (~gt & t);
+	gt = d > m;
+	m = pick(gt, d, m);
+	t = (gt & (one + 2)) | (~gt & t);
+	v8_st(yr, m);
+	if (ir)
+		for (int e = 0; e < 8; e++)
+			ir[e] = (unsigned char)t[e];
+}
+
 static void max_plane_k2s2(const geom *q, const float *restrict x,
                            float *restrict y, unsigned char *restrict idx)
 {
@@ -388,7 +429,11 @@ static void max_plane_k2s2(const geom *q, const float *restrict x,
 		const float *r0 = x + (size_t)2 * oh * q->w, *r1 = r0 + q->w;
 		float *yr = y + (size_t)oh * q->wo;
 		unsigned char *ir = idx ? idx + (size_t)oh * q->wo : NULL;
-		for (int ow = 0; ow < q->wo; ow++) {
+		int ow = 0;
+		for (; ow + 8 <= q->wo; ow += 8)
+			max8_k2s2(r0 + 2 * ow, r1 + 2 * ow, yr + ow,
+			          ir ? ir + ow : NULL);
+		for (; ow < q->wo; ow++) {
 			float a = r0[2 * ow], b = r0[2 * ow + 1];
 			float c = r1[2 * ow], d = r1[2 * ow + 1];
 			/* first maximum in window order a, b, c, d */
@@ -416,7 +461,35 @@ static void max_plane_k2s2_bwd(const geom *q, const float *restrict dy,
 		float *r0 = dx + (size_t)2 * oh * q->w, *r1 = r0 + q->w;
 		const float *dr = dy + (size_t)oh * q->wo;
 		const unsigned char *ir = idx + (size_t)oh * q->wo;
-		for (int ow = 0; ow < q->wo; ow++) {
+		int ow = 0;
+		for (; ow + 8 <= q->wo; ow += 8) {
+			v8f g = v8_ld(dr + ow), z = v8_set1(0.0f);
+			v8i t;
+			for (int e = 0; e < 8; e++)
+				t[e] = ir[ow + e];
+			v8i one = {1, 1, 1, 1, 1, 1, 1, 1};
+			v8f a = pick(t == 0, g, z), b = pick(t == one, g, z);
+			v8f c = pick(t == one + 1, g, z), d = pick(t == one + 2, g, z);
+			/* back to pairs: a0 b0 a1 b1 ..., c0 d0 c1 d1 ... */
+			v8f x0 = __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+			v8f x1 = __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7,
+			                                 15);
+			v8f y0 = __builtin_shufflevector(c, d, 0, 8, 1, 9, 2, 10, 3, 11);
+			v8f y1 = __builtin_shufflevector(c, d, 4, 12, 5, 13, 6, 14, 7,
+			                                 15);
+			float *p0 = r0 + 2 * ow, *p1 = r1 + 2 * ow;
+			if (acc) {
+				x0 += v8_ld(p0);
+				x1 += v8_ld(p0 + 8);
+				y0 += v8_ld(p1);
+				y1 += v8_ld(p1 + 8);
+			}
+			v8_st(p0, x0);
+			v8_st(p0 + 8, x1);
+			v8_st(p1, y0);
+			v8_st(p1 + 8, y1);
+		}
+		for (; ow < q->wo; ow++) {
 			float g = dr[ow];
 			int t = ir[ow];
 			float a = t == 0 ? g : 0.0f, b = t == 1 ? g : 0.0f;

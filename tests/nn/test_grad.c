@@ -334,6 +334,24 @@ static const struct pool_case POOL[] = {
 	{2, 3, 1, 1}, {2, 3, 2, 1}, {1, 2, 2, 0}, {3, 1, 1, 0}, {4, 1, 1, 0},
 };
 
+/* The 2x2 stride-2 max pool on rows of 18 outputs (its 8-wide kernel
+ * twice, then the scalar tail) and an odd last column. */
+START_TEST(maxpool_k2s2_wide_gradient)
+{
+	fd_case c;
+	apnas_dims4 d = {2, 2, 4, 37};
+	init_case(&c, 1, &d);
+	c.flag = 0;
+	c.k = 2;
+	c.s = 2;
+	c.p = 0;
+	c.build = b_pool;
+	add_head(&c, 2 * 2 * 18);
+	check_case(&c);
+	free_case(&c);
+}
+END_TEST
+
 START_TEST(pool_gap_relu_gradients)
 {
 	const struct pool_case *k = &POOL[_i];
@@ -443,6 +461,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, shared_weight_gradient_sums_both_uses);
 	tcase_add_loop_test(tc, dwconv_gradients, 0, sizeof DW / sizeof DW[0]);
 	tcase_add_loop_test(tc, bn_gradients, 0, 3);
+	tcase_add_test(tc, maxpool_k2s2_wide_gradient);
 	tcase_add_loop_test(tc, pool_gap_relu_gradients, 0,
 	                    sizeof POOL / sizeof POOL[0]);
 	tcase_add_loop_test(tc, add_concat_shift_dropout_gradients, 0, 5);
