@@ -13,7 +13,12 @@ deviation over seeds per arm and per fixed array, the best fixed array
 (lowest mean EDP) picked afterwards, and co-search's EDP ratio and
 accuracy difference against it.  Standard library only; prints markdown.
 
-    python3 scripts/study_cosearch.py OUT [APNAS]"""
+    python3 scripts/study_cosearch.py OUT [APNAS]
+
+The config and the reward's metric are the ones scripts/study_cosearch.sh
+ran OUT with (OUT/cfg and OUT/metric, which it writes); without those
+files configs/study/cosearch.cfg and edp.  The best fixed array and the
+sizing are then taken on that metric."""
 import glob
 import json
 import os
@@ -22,6 +27,7 @@ import subprocess
 import sys
 
 CFG = "configs/study/cosearch.cfg"
+METRIC = "edp"
 
 
 def load(path):
@@ -54,7 +60,7 @@ def sized(apnas, arch):
     """The hardware of the config's budget with the lowest EDP for arch:
     every setting costed by one `apnas cost --sweep`, best first (ties
     keep the first setting in the order shape, dataflow, split)."""
-    cmd = [apnas, "cost", CFG, "--arch", arch, "--sweep", "--sort", "edp",
+    cmd = [apnas, "cost", CFG, "--arch", arch, "--sweep", "--sort", METRIC,
            "--top", "1", "--format", "json"]
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
     best = json.loads(r.stdout)["rows"][0]
@@ -68,7 +74,7 @@ def row(arm, setting, seed_dir, apnas):
         t, hw = sized(apnas, os.path.join(seed_dir, "retrain", "arch.arch"))
     else:
         t, hw = r, r["hardware"].split(";")[0]
-    for k in ("edp", "energy_pj", "latency_cycles", "cycles"):
+    for k in ("edp", "energy_pj", "latency_cycles", "cycles", METRIC):
         m[k] = t[k]
     m["hw"] = hw
     return m
@@ -80,8 +86,18 @@ def fmt(ms, key, scale, digits):
 
 
 def main():
+    global CFG, METRIC
     out = sys.argv[1] if len(sys.argv) > 1 else "runs/study-cosearch"
     apnas = sys.argv[2] if len(sys.argv) > 2 else "./build/core/cli/apnas"
+    for name in ("cfg", "metric"):
+        path = os.path.join(out, name)
+        if os.path.exists(path):
+            with open(path) as f:
+                v = f.read().strip()
+            if name == "cfg":
+                CFG = v
+            else:
+                METRIC = v
     groups = {}
     for arm, setting, seed_dir in runs_of(out):
         key = arm if not setting else "%s %s" % (arm, setting.replace(
@@ -91,8 +107,8 @@ def main():
         sys.exit("study_cosearch.py: no finished retraining under %s" % out)
     tpath = os.path.join(out, "target")
     if os.path.exists(tpath):
-        print("Target T = %.4g pJ*cycles (EDP; 0.7 x all-conv3x3 on 16x16 "
-              "os, 64/64/64 kB, 8 words/cycle).\n" % float(open(tpath).read()))
+        print("Target T = %.4g (%s; 0.7 x all-conv3x3 on %s's own "
+              "array).\n" % (float(open(tpath).read()), METRIC, CFG))
     print("| arm | runs | test acc (± sd) | EDP 1e9 pJ*cyc (± sd) | "
           "energy uJ (± sd) | latency cycles (± sd) | hardware per seed |")
     print("|---|---|---|---|---|---|---|")
@@ -109,24 +125,23 @@ def main():
     fixed = {k: v for k, v in groups.items() if k.startswith("fixed_")}
     co = groups.get("cosearch")
     if fixed and co:
-        best = min(fixed, key=lambda k: mean_sd([x["edp"] for x in
+        best = min(fixed, key=lambda k: mean_sd([x[METRIC] for x in
                                                   fixed[k]])[0])
-        fe = mean_sd([x["edp"] for x in fixed[best]])[0]
-        ce = mean_sd([x["edp"] for x in co])[0]
+        fe = mean_sd([x[METRIC] for x in fixed[best]])[0]
+        ce = mean_sd([x[METRIC] for x in co])[0]
         fa = mean_sd([x["test"] for x in fixed[best]])[0]
         ca = mean_sd([x["test"] for x in co])[0]
-        print("\nBest fixed array (lowest mean EDP, picked afterwards): %s."
-              " Its mean EDP over co-search's: %.2f (above 1: co-search "
+        print("\nBest fixed array (lowest mean %s, picked afterwards): %s."
+              " Its mean %s over co-search's: %.2f (above 1: co-search "
               "lower); co-search's test accuracy %+.2f points against it."
-              % (best, fe / ce, 100 * (ca - fa)))
+              % (METRIC, best, METRIC, fe / ce, 100 * (ca - fa)))
         if "enas" in groups:
-            se = mean_sd([x["edp"] for x in groups["enas"]])[0]
+            se = mean_sd([x[METRIC] for x in groups["enas"]])[0]
             sa = mean_sd([x["test"] for x in groups["enas"]])[0]
             print("Sizing only (ENAS, then the best hardware of the budget "
-                  "for its network): its mean EDP over co-search's %.2f; "
+                  "for its network): its mean %s over co-search's %.2f; "
                   "co-search's test accuracy %+.2f points against it." % (
-                      se / ce, 100 * (ca - sa)))
-
+                      METRIC, se / ce, 100 * (ca - sa)))
 
 if __name__ == "__main__":
     main()

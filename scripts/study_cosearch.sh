@@ -17,6 +17,9 @@
 #   sh scripts/study_cosearch.sh [OUT]     # default OUT: runs/study-cosearch
 #   SEEDS=2 SHAPES="16x16 8x32" sh scripts/study_cosearch.sh   # smaller
 #   STUDY_SETS="--set search.epochs=1" ...   # extra settings for every run
+#   CFG=configs/study/cosearch1024.cfg SHAPES="32x32 64x16 16x64 128x8 8x128" \
+#       sh scripts/study_cosearch.sh runs/study-cosearch-1024   # 1,024 PEs
+#   METRIC=cycles ...   # reward (and T, and the table's best) on cycles
 set -eu
 cd "$(dirname "$0")/.."
 if [ -z "${APNAS:-}" ]; then
@@ -28,18 +31,22 @@ fi
 out=${1:-runs/study-cosearch}
 seeds=${SEEDS:-3}
 shapes=${SHAPES:-"16x16 8x32 32x8 4x64 64x4"}
-cfg=configs/study/cosearch.cfg
+cfg=${CFG:-configs/study/cosearch.cfg}
+metric=${METRIC:-edp}
 mkdir -p "$out"
 start=$(date +%s)
 
-# T: 0.7 x the all-conv3x3 network's EDP on the config's reference array.
+# T: 0.7 x the all-conv3x3 network's metric on the config's reference array.
 ref=$("$APNAS" cost "$cfg" --arch all-conv3x3 --format json \
 	--set cost.search_pe_budget=0 --set cost.search_sram_kb_budget=0 \
 	2>/dev/null | /usr/bin/python3 -c \
-	'import json, sys; print(json.load(sys.stdin)["total"]["edp"])')
+	'import json, sys; print(json.load(sys.stdin)["total"][sys.argv[1]])' \
+	"$metric")
 target=$(/usr/bin/python3 -c "print(repr(0.7 * $ref))")
-echo "study_cosearch: T = 0.7 x $ref = $target pJ*cycles" >&2
+echo "study_cosearch: T = 0.7 x $ref = $target ($metric)" >&2
 echo "$target" > "$out/target"
+echo "$cfg" > "$out/cfg"
+echo "$metric" > "$out/metric"
 
 arm() { # config, name, then extra ablate arguments
 	c=$1
@@ -53,8 +60,15 @@ hw_arm() { # config, name, then extra arguments: a T-rewarded arm
 	c=$1
 	name=$2
 	shift 2
-	arm "$c" "$name" --set "reward.target=$target" \
-		--set 'reward.reference=""' "$@"
+	# the metric only when it is not the config's edp: a grid's settings
+	# are part of its plan, and earlier runs must still resume
+	if [ "$metric" = edp ]; then
+		arm "$c" "$name" --set "reward.target=$target" \
+			--set 'reward.reference=""' "$@"
+	else
+		arm "$c" "$name" --set "reward.target=$target" \
+			--set 'reward.reference=""' --set "reward.metric=$metric" "$@"
+	fi
 }
 
 hw_arm "$cfg" cosearch
