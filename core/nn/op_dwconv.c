@@ -85,9 +85,11 @@ static void pad_plane(const float *x, int h, int w, int p, int stride,
 	memset(xp, 0, (size_t)p * stride * sizeof(float));
 	for (int r = 0; r < h; r++) {
 		float *d = xp + (size_t)(r + p) * stride;
-		memset(d, 0, (size_t)p * sizeof(float));
-		memcpy(d + p, x + (size_t)r * w, (size_t)w * sizeof(float));
-		memset(d + p + w, 0, (size_t)(stride - p - w) * sizeof(float));
+		for (int e = 0; e < p; e++)
+			d[e] = 0.0f;
+		v8_copy(d + p, x + (size_t)r * w, w);
+		for (int e = p + w; e < stride; e++)
+			d[e] = 0.0f;
 	}
 	memset(xp + (size_t)(h + p) * stride, 0,
 	       (size_t)(rows - h - p) * stride * sizeof(float));
@@ -132,7 +134,7 @@ static void dw_s1(const float *xp, int wp, int ho, int wo, const float *wk,
 			for (int e = 0; e < wo; e++)
 				yr[e] += tmp[e];
 		else
-			memcpy(yr, tmp, (size_t)wo * sizeof(float));
+			v8_copy(yr, tmp, wo);
 	}
 }
 
@@ -313,9 +315,9 @@ static void dw_bwd_task(void *vc, int tid, int nt)
 			pad_plane(xc, q->h, q->w, q->p, q->wp, q->hp, xp);
 			for (int oh = 0; oh < q->ho; oh++) {
 				float *d = bp + (size_t)oh * w8;
-				memcpy(d, dyc + (size_t)oh * q->wo,
-				       (size_t)q->wo * sizeof(float));
-				memset(d + q->wo, 0, (size_t)(w8 - q->wo) * sizeof(float));
+				v8_copy(d, dyc + (size_t)oh * q->wo, q->wo);
+				for (int e = q->wo; e < w8; e++)
+					d[e] = 0.0f;
 			}
 			dw_wgrad_s1(q, xp, bp, dwk, n == a);
 			if (!dxc)

@@ -217,7 +217,7 @@ static void pad_fill(const geom *q, const flat *f, const float *x, float v,
 	for (int r = 0; r < q->h; r++) {
 		for (int c = 0; c < q->p; c++)
 			xp[e++] = v;
-		memcpy(xp + e, x + (size_t)r * q->w, (size_t)q->w * sizeof(float));
+		v8_copy(xp + e, x + (size_t)r * q->w, q->w);
 		e += (size_t)q->w;
 		for (int c = 0; c < q->p; c++)
 			xp[e++] = v;
@@ -281,7 +281,7 @@ static void pool_plane_s1(const geom *q, int max, int count_pad,
 		const float *mr = m + (size_t)oh * f.wp;
 		float *yr = y + (size_t)oh * q->wo;
 		if (max) {
-			memcpy(yr, mr, (size_t)q->wo * sizeof(float));
+			v8_copy(yr, mr, q->wo);
 			if (idx)
 				for (int ow = 0; ow < q->wo; ow++)
 					idx[(size_t)oh * q->wo + ow] =
@@ -370,7 +370,7 @@ static void pool_plane_s1_bwd(const geom *q, int max, int count_pad,
 			for (int c = 0; c < q->w; c++)
 				xr[c] += sr[c];
 		else
-			memcpy(xr, sr, (size_t)q->w * sizeof(float));
+			v8_copy(xr, sr, q->w);
 	}
 }
 

@@ -45,6 +45,23 @@ static inline v8f v8_relu(v8f v)
 	return v8_where_pos(v, v);
 }
 
+/* d[0, n) = s[0, n) for short rows (they do not overlap): whole vectors
+ * and one overlapping last one.  A libc call per row of 7 to 32 floats
+ * cost more than the arithmetic of the ops around it. */
+static inline void v8_copy(float *d, const float *s, int n)
+{
+	if (n < 8) {
+		for (int e = 0; e < n; e++)
+			d[e] = s[e];
+		return;
+	}
+	int e = 0;
+	for (; e + 8 <= n; e += 8)
+		v8_st(d + e, v8_ld(s + e));
+	if (e < n)
+		v8_st(d + n - 8, v8_ld(s + n - 8));
+}
+
 static inline int round8(int x)
 {
 	return (x + 7) & ~7;

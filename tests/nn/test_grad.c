@@ -262,6 +262,9 @@ struct dw_case {
 static const struct dw_case DW[] = {
 	{2, 3, 6, 7, 3, 1, 1}, {2, 2, 7, 6, 5, 1, 2}, {3, 2, 7, 7, 3, 2, 1},
 	{2, 2, 5, 9, 3, 1, 0},
+	/* rows of 30 (round8: 32, the 32-float blocks of the forward and
+	 * the input gradient) and an odd number of them */
+	{1, 2, 5, 30, 3, 1, 1},
 };
 
 START_TEST(dwconv_gradients)

@@ -164,6 +164,8 @@ static const struct dw_case DW[] = {
 	{1, 2, 6, 5, 3, 1, 0},  {2, 2, 5, 40, 3, 1, 1}, /* wider than a row
 	                                                  block of 32 */
 	{2, 2, 28, 28, 5, 1, 2}, {2, 3, 7, 6, 1, 1, 0},
+	/* rows of 30 (round8: 32) and an odd number of them */
+	{2, 2, 7, 30, 3, 1, 1},
 };
 
 START_TEST(dwconv_matches_reference)
