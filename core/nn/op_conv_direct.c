@@ -145,7 +145,7 @@ typedef struct dgeom {
 	int n, cin, h, w, cout, k, p, ho, wo;
 	int kk;
 	int wp, hp;       /* forward padded plane: (h + 2p) rows of w + p */
-	size_t lf;        /* forward flat outputs, rounded up to PT */
+	size_t lf;        /* forward flat outputs, rounded up to a vector */
 	size_t plane;     /* floats per padded input plane, with slack */
 	int bp;           /* input-gradient padding: k - 1 - p */
 	int bwp, bhp;     /* its padded plane: (ho + 2bp) rows of wo + bp */
@@ -154,9 +154,11 @@ typedef struct dgeom {
 	int cop, cip;     /* cout, cin rounded up to CB */
 } dgeom;
 
-static size_t round_pt(size_t x)
+/* Whole vectors: the tiles of 3 end in one of 1 or 2 where the plane
+ * does (a 14x14 plane's 210 flat outputs are 14 vectors of 16, not 15). */
+static size_t round_vw(size_t x)
 {
-	return (x + PT - 1) / PT * PT;
+	return (x + NN_VW - 1) / NN_VW * NN_VW;
 }
 
 static dgeom dgeom_of(const apnas_graph *g, const nn_node *nd)
@@ -175,7 +177,7 @@ static dgeom dgeom_of(const apnas_graph *g, const nn_node *nd)
 	q.kk = q.k * q.k;
 	q.wp = q.w + q.p;
 	q.hp = q.h + 2 * q.p;
-	q.lf = round_pt((size_t)q.ho * q.wp);
+	q.lf = round_vw((size_t)q.ho * q.wp);
 	/* reads reach lf - 1 + (k-1) wp + (k-1) */
 	q.plane = q.lf + (size_t)(q.k - 1) * (q.wp + 1) + NN_VW;
 	if (q.plane < (size_t)q.hp * q.wp + q.p)
@@ -187,7 +189,7 @@ static dgeom dgeom_of(const apnas_graph *g, const nn_node *nd)
 	q.bp = q.k - 1 - q.p;
 	q.bwp = q.wo + q.bp;
 	q.bhp = q.ho + 2 * q.bp;
-	q.lb = round_pt((size_t)q.h * q.bwp);
+	q.lb = round_vw((size_t)q.h * q.bwp);
 	q.bplane = q.lb + (size_t)(q.k - 1) * (q.bwp + 1) + NN_VW;
 	if (q.bplane < (size_t)q.bhp * q.bwp + q.bp)
 		q.bplane = (size_t)q.bhp * q.bwp + q.bp;
@@ -335,49 +337,63 @@ static void pack_bwd(const float *w, int co, int ci, int kk, int cip,
 				}
 }
 
-/* out[cb*CB + r][e] for e in [0, len) (len a multiple of PT):
- *   sum over c < nc, tap t of wpk[cb][c][t][r] * xp[c][e + off[t]].
- * CB x NV accumulators, NV input vectors and one broadcast weight: NV + CB
- * loads per CB x NV FMAs.  The loops over r and v are unrolled so that
- * the accumulators live in registers. */
+/* out[cb*CB + r][e0 + e] for e in [0, nv NN_VW):
+ *   sum over c < nc, tap t of wpk[cb][c][t][r] * xp[c][e0 + e + off[t]].
+ * CB x nv accumulators, nv input vectors and one broadcast weight: nv + CB
+ * loads per CB x nv FMAs.  nv is a constant where this is inlined, so the
+ * loops over r and v unroll and the accumulators live in registers. */
+static inline __attribute__((always_inline)) void
+tile(const float *xp, size_t plane, int nc, const int *off, int kk,
+     const float *wpk, int ncb, float *out, size_t ostride, size_t e0,
+     const int nv)
+{
+	for (int cb = 0; cb < ncb; cb++) {
+		vf a[CB][NV];
+#pragma GCC unroll 8
+		for (int r = 0; r < CB; r++)
+#pragma GCC unroll 3
+			for (int v = 0; v < nv; v++)
+				a[r][v] = vf_set1(0);
+		const float *wc = wpk + (size_t)cb * nc * kk * CB;
+		for (int c = 0; c < nc; c++) {
+			const float *xc = xp + (size_t)c * plane + e0;
+			for (int t = 0; t < kk; t++, wc += CB) {
+				const float *xt = xc + off[t];
+				vf x[NV];
+#pragma GCC unroll 3
+				for (int v = 0; v < nv; v++)
+					x[v] = vf_ld(xt + v * NN_VW);
+#pragma GCC unroll 8
+				for (int r = 0; r < CB; r++) {
+					vf w = vf_reg(vf_set1(wc[r]));
+#pragma GCC unroll 3
+					for (int v = 0; v < nv; v++)
+						a[r][v] += w * x[v];
+				}
+			}
+		}
+		float *o = out + (size_t)cb * CB * ostride + e0;
+#pragma GCC unroll 8
+		for (int r = 0; r < CB; r++, o += ostride)
+#pragma GCC unroll 3
+			for (int v = 0; v < nv; v++)
+				vf_st(o + v * NN_VW, a[r][v]);
+	}
+}
+
+/* out[cb*CB + r][e] for e in [0, len) (len whole vectors): tiles of NV
+ * vectors, the last of 1 or 2 where len ends there. */
 static void direct_tiles(const float *xp, size_t plane, int nc,
                          const int *off, int kk, const float *wpk, int ncb,
                          float *out, size_t ostride, size_t len)
 {
-	for (size_t e0 = 0; e0 < len; e0 += PT) {
-		for (int cb = 0; cb < ncb; cb++) {
-			vf a[CB][NV];
-#pragma GCC unroll 8
-			for (int r = 0; r < CB; r++)
-#pragma GCC unroll 3
-				for (int v = 0; v < NV; v++)
-					a[r][v] = vf_set1(0);
-			const float *wc = wpk + (size_t)cb * nc * kk * CB;
-			for (int c = 0; c < nc; c++) {
-				const float *xc = xp + (size_t)c * plane + e0;
-				for (int t = 0; t < kk; t++, wc += CB) {
-					const float *xt = xc + off[t];
-					vf x[NV];
-#pragma GCC unroll 3
-					for (int v = 0; v < NV; v++)
-						x[v] = vf_ld(xt + v * NN_VW);
-#pragma GCC unroll 8
-					for (int r = 0; r < CB; r++) {
-						vf w = vf_reg(vf_set1(wc[r]));
-#pragma GCC unroll 3
-						for (int v = 0; v < NV; v++)
-							a[r][v] += w * x[v];
-					}
-				}
-			}
-			float *o = out + (size_t)cb * CB * ostride + e0;
-#pragma GCC unroll 8
-			for (int r = 0; r < CB; r++, o += ostride)
-#pragma GCC unroll 3
-				for (int v = 0; v < NV; v++)
-					vf_st(o + v * NN_VW, a[r][v]);
-		}
-	}
+	size_t e0 = 0;
+	for (; e0 + PT <= len; e0 += PT)
+		tile(xp, plane, nc, off, kk, wpk, ncb, out, ostride, e0, NV);
+	if (len - e0 == 2 * NN_VW)
+		tile(xp, plane, nc, off, kk, wpk, ncb, out, ostride, e0, 2);
+	else if (len - e0 == NN_VW)
+		tile(xp, plane, nc, off, kk, wpk, ncb, out, ostride, e0, 1);
 }
 
 /* Copies the valid columns of flat rows (stride fs) into dense [c][h][w],
