@@ -9,9 +9,10 @@
  * at (r + p) wp + p + c: the p zero columns after each row serve as its
  * right padding and as the next row's left padding.  Output (oh, ow)
  * sits at oh * wp + ow and its tap (i, j) at that position + i * wp + j,
- * so every tap is one constant offset and a tile of 24 consecutive flat
- * outputs is three vector loads per tap.  The flat columns past each
- * row's end (p of every w + p) are computed and dropped.
+ * so every tap is one constant offset and a tile of three vectors of
+ * consecutive flat outputs is three vector loads per tap (the last tile
+ * of a plane one or two).  The flat columns past each row's end (p of
+ * every w + p) are computed and dropped.
  *
  * Kernels (GCC vector extension of NN_VW floats):
  *   forward      CB output channels (4 for AVX2, 8 for AVX-512) x 3
