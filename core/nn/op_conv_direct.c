@@ -42,6 +42,7 @@
 #error "NN_VW must be 8 or 16"
 #endif
 #include "nn/conv_direct.h"
+#include "nn/vec.h"
 
 #include <string.h>
 
@@ -76,38 +77,13 @@ static inline vf vf_reg(vf v)
 	return v;
 }
 
-/* Lane sum in a fixed order, so the result never depends on how the
- * compiler schedules it: halves folded in vector registers (16 -> 8 ->
- * 4 lanes), then ((b0 + b1) + (b2 + b3)), the order of v8_hsum in
- * nn/vec.h.  (Through an array of lanes GCC spilled the 12 accumulators
- * of wgrad and summed them one float at a time.) */
-typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
-typedef float vf4 __attribute__((vector_size(4 * sizeof(float))));
-
-static inline float vf_hsum(vf v)
-{
 #if NN_VW == 16
-	vf8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-	        __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-#else
-	vf8 a = v;
-#endif
-	vf4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) +
-	        __builtin_shufflevector(a, a, 4, 5, 6, 7);
-	return (b[0] + b[1]) + (b[2] + b[3]);
-}
-
-/* Output channels per tile: 4 x 3 vectors of accumulators fill AVX2's 16
- * registers with the 3 inputs and a broadcast weight; AVX-512's 32 hold
- * 8 x 3, which halves the loads per FMA.  Every output and every weight
- * gradient lane is still summed in the same order, so the tile's size
- * never changes a bit. */
-#if NN_VW == 16
-/* vf_hsum of eight vectors at once, lane r the sum of v_r: the same
- * additions of the same pairs (16 -> 8 -> 4 lanes, then (b0 + b1) +
- * (b2 + b3)), with two vectors' halves in one register at each step, so
- * a third of the instructions and the same bits. */
-static inline vf8 vf_hsum8(vf v0, vf v1, vf v2, vf v3, vf v4, vf v5, vf v6,
+/* The lane sums of eight vectors at once, lane r of the result v_r's: its
+ * halves added (16 -> 8 lanes), then those 8 in v8_hsum's order
+ * (nn/vec.h), which the AVX2 build uses, with two vectors in one
+ * register at each step: a third of the instructions of eight sums one
+ * by one, in a fixed order whatever the compiler schedules. */
+static inline v8f vf_hsum8(vf v0, vf v1, vf v2, vf v3, vf v4, vf v5, vf v6,
                            vf v7)
 {
 #define LO8(a, b) __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, \
@@ -134,6 +110,11 @@ static inline vf8 vf_hsum8(vf v0, vf v1, vf v2, vf v3, vf v4, vf v5, vf v6,
 }
 #endif
 
+/* Output channels per tile: 4 x 3 vectors of accumulators fill AVX2's 16
+ * registers with the 3 inputs and a broadcast weight; AVX-512's 32 hold
+ * 8 x 3, which halves the loads per FMA.  Every output and every weight
+ * gradient lane is still summed in the same order, so the tile's size
+ * never changes a bit. */
 #if NN_VW == 16
 #define CB 8
 #else
@@ -155,8 +136,9 @@ typedef struct dgeom {
 	int cop, cip;     /* cout, cin rounded up to CB */
 } dgeom;
 
-/* Whole vectors: the tiles of 3 end in one of 1 or 2 where the plane
- * does (a 14x14 plane's 210 flat outputs are 14 vectors of 16, not 15). */
+/* Whole vectors.  The flat outputs are rounded no further: the tiles of
+ * 3 end in one of 1 or 2 where the plane does (a 14x14 plane's 210 flat
+ * outputs are 14 vectors of 16, not 15). */
 static size_t round_vw(size_t x)
 {
 	return (x + NN_VW - 1) / NN_VW * NN_VW;
@@ -186,7 +168,7 @@ static dgeom dgeom_of(const apnas_graph *g, const nn_node *nd)
 	/* whole vectors, so every plane of the 64-byte aligned workspace
 	 * starts a vector: the weight gradient's loads of the output
 	 * gradient never straddle two cache lines */
-	q.plane = (q.plane + NN_VW - 1) / NN_VW * NN_VW;
+	q.plane = round_vw(q.plane);
 	q.bp = q.k - 1 - q.p;
 	q.bwp = q.wo + q.bp;
 	q.bhp = q.ho + 2 * q.bp;
@@ -194,7 +176,7 @@ static dgeom dgeom_of(const apnas_graph *g, const nn_node *nd)
 	q.bplane = q.lb + (size_t)(q.k - 1) * (q.bwp + 1) + NN_VW;
 	if (q.bplane < (size_t)q.bhp * q.bwp + q.bp)
 		q.bplane = (size_t)q.bhp * q.bwp + q.bp;
-	q.bplane = (q.bplane + NN_VW - 1) / NN_VW * NN_VW;
+	q.bplane = round_vw(q.bplane);
 	q.cop = (q.cout + CB - 1) / CB * CB;
 	q.cip = (q.cin + CB - 1) / CB * CB;
 	return q;
@@ -264,27 +246,21 @@ size_t nn_conv_direct_partial(const apnas_graph *g, const nn_node *nd,
 	return l.dw;
 }
 
-/* d[0, w) = s[0, w): rows are short (7 to 32 floats here), and a libc
- * memcpy call per row cost a tenth of the training step; whole vectors
- * and one overlapping last vector instead (s and d never overlap). */
+/* v8_copy (nn/vec.h) at this build's width: rows are short (7 to 32
+ * floats here), and a libc memcpy call per row cost a tenth of the
+ * training step; whole vectors and one overlapping last vector instead
+ * (s and d never overlap). */
 static inline void copy_row(float *d, const float *s, int w)
 {
-	if (w >= NN_VW) {
-		int e = 0;
-		for (; e + NN_VW <= w; e += NN_VW)
-			vf_st(d + e, vf_ld(s + e));
-		if (e < w)
-			vf_st(d + w - NN_VW, vf_ld(s + w - NN_VW));
-	} else if (w >= 8 && NN_VW > 8) {
-		vf8 v, u;
-		memcpy(&v, s, sizeof v);
-		memcpy(&u, s + w - 8, sizeof u);
-		memcpy(d, &v, sizeof v);
-		memcpy(d + w - 8, &u, sizeof u);
-	} else {
-		for (int e = 0; e < w; e++)
-			d[e] = s[e];
+	if (w < NN_VW) {
+		v8_copy(d, s, w);
+		return;
 	}
+	int e = 0;
+	for (; e + NN_VW <= w; e += NN_VW)
+		vf_st(d + e, vf_ld(s + e));
+	if (e < w)
+		vf_st(d + w - NN_VW, vf_ld(s + w - NN_VW));
 }
 
 /* Copies planes [c][h][w] into zeroed planes of row stride wp >= w + p,
@@ -536,7 +512,7 @@ static void wgrad(const dgeom *q, const float *xp, const float *dyf,
 #if NN_VW == 16
 #pragma GCC unroll 3
 			for (int u = 0; u < WP; u++) {
-				vf8 t = vf_hsum8(s[0][u], s[1][u], s[2][u], s[3][u],
+				v8f t = vf_hsum8(s[0][u], s[1][u], s[2][u], s[3][u],
 				                 s[4][u], s[5][u], s[6][u], s[7][u]);
 #pragma GCC unroll 8
 				for (int r = 0; r < CB; r++)
@@ -547,7 +523,7 @@ static void wgrad(const dgeom *q, const float *xp, const float *dyf,
 			for (int r = 0; r < CB; r++)
 #pragma GCC unroll 3
 				for (int u = 0; u < WP; u++)
-					h[r][u] = vf_hsum(s[r][u]);
+					h[r][u] = v8_hsum(s[r][u]);
 #endif
 			for (int r = 0; r < nco; r++)
 				for (int u = 0; u < np; u++) {
