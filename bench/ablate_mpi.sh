@@ -30,10 +30,8 @@ apnas="$build/core/cli/apnas"
 [ -x "$apnas" ] || {
 	echo "ablate_mpi: build $build first (meson compile -C $build)" >&2
 	exit 2; }
-command -v mpirun >/dev/null || { echo "ablate_mpi: no mpirun" >&2; exit 2; }
-export APNAS_PLUGIN_PATH="$build/plugins"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl=self,vader
+name=ablate_mpi
+. "$here/bench/mpi_env.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/apnas-ablatempi.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 grid="$here/configs/study/apnas.cfg --seeds $seeds --set run.threads=1

@@ -28,10 +28,8 @@ apnas="$build/core/cli/apnas"
 weights="$build/tests/mpi/mpi_weights"
 [ -x "$apnas" ] && [ -x "$weights" ] || {
 	echo "mpi_run: build $build first (meson compile -C $build)" >&2; exit 2; }
-command -v mpirun >/dev/null || { echo "mpi_run: no mpirun" >&2; exit 2; }
-export APNAS_PLUGIN_PATH="$build/plugins"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl=self,vader
+name=mpi_run
+. "$here/bench/mpi_env.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/apnas-mpibench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 # one epoch, little controller and derive work: the shared phase is timed
