@@ -2,6 +2,7 @@
  * same way, and the one-line error convention. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,20 @@ int cli_take_format(int argc, char **argv, int *i, cli_format *f)
 		return -1;
 	}
 	return 1;
+}
+
+long long cli_parse_count(const char *cmd, const char *opt, const char *s,
+                          long long min)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min) {
+		cli_errorf("%s: %s %s: expected a whole number >= %lld", cmd, opt,
+		           s, min);
+		return -1;
+	}
+	return v;
 }
 
 apnas_kind cli_parse_kind(const char *s)

@@ -90,6 +90,11 @@ int cli_take_format(int argc, char **argv, int *i, cli_format *f);
 int cli_take_value(int argc, char **argv, int *i, const char *name,
                    const char **value);
 
+/* The value s of option opt of command cmd as a whole number >= min, or
+ * -1 (one line printed: "cmd: opt s: expected a whole number >= min"). */
+long long cli_parse_count(const char *cmd, const char *opt, const char *s,
+                          long long min);
+
 /* Parses a plugin kind name ("space", ...); 0 (message printed) if
  * unknown. */
 apnas_kind cli_parse_kind(const char *s);

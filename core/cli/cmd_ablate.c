@@ -6,7 +6,6 @@
  * arguments, a configuration of the grid refused, a DIR without
  * ablate.json or K out of range, 128 + signal number when a signal
  * stopped the grid (run the same command to resume). */
-#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,15 +106,7 @@ static void help(void)
 /* A whole non-negative integer, or -1 (message printed). */
 static long long parse_count(const char *opt, const char *s)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < 0) {
-		cli_errorf("ablate: %s %s: expected a whole number >= 0", opt,
-		           s);
-		return -1;
-	}
-	return v;
+	return cli_parse_count("ablate", opt, s, 0);
 }
 
 /* Without SA_RESTART, so that a wait for a run's lock is interrupted. */

@@ -7,7 +7,6 @@
  * With no config, the `systolic` plugin and its defaults are used.
  * --sweep hands the network to cost_sweep.c instead, which costs it on
  * every hardware setting of a co-search's budget. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,20 +130,10 @@ static int parse_args(int argc, char **argv, cost_args *a)
 			continue;
 		}
 		if ((r = cli_take_value(argc, argv, &i, "top", &v)) != 0) {
-			char *end;
-			long long n = 0;
-			if (r > 0) {
-				errno = 0;
-				n = strtoll(v, &end, 10);
-				if (errno || end == v || *end || n < 1)
-					n = 0;
-			}
-			if (r < 0 || !n) {
-				if (r > 0)
-					cli_errorf("cost: --top %s: expected a whole "
-					           "number of rows, 1 or more", v);
+			long long n = r < 0 ? -1 : cli_parse_count("cost", "--top",
+			                                           v, 1);
+			if (n < 0)
 				return CLI_EXIT_USAGE;
-			}
 			a->top = (size_t)n;
 			continue;
 		}
