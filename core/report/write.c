@@ -304,13 +304,14 @@ static void front_tab(const apnas_report *r, tab *t)
 	}
 }
 
-/* Where each run ran (summary.json "provenance"; its retraining's when
- * that differs), "-" for runs older than the record. */
 static int same(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);
 }
 
+/* Where each run ran (summary.json "provenance"; its retraining's when
+ * that differs), "-" for runs older than the record.  The engine
+ * kernels, recorded later than the rest, may be absent on both sides. */
 static void provenance_tab(const apnas_report *r, tab *t)
 {
 	tab_init(t, 6);
